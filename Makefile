@@ -1,0 +1,78 @@
+# r1 — the two set-up commands on a fresh Debian machine are `make serve` and `make test`.
+# Everything else (packages, configuration, build) happens on the way.
+
+BUILD_DIR    ?= build
+FUZZ_DIR     ?= build/fuzz
+BUILD_TYPE   ?= Release
+JOBS         ?= $(shell nproc)
+FUZZ_SECONDS ?= 30
+SERVE_ARGS   ?=
+
+# Debian packages the build and the tests need. `make deps` installs the missing ones.
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
+                libpcre2-dev libutf8proc-dev nlohmann-json3-dev \
+                libgtest-dev libgmock-dev libbenchmark-dev \
+                clang libclang-rt-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test unit-test fuzz fuzz-smoke bench serve format clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@echo "built $(BUILD_DIR)/r1"
+
+# Unit and integration tests (ctest), then every fuzz target for FUZZ_SECONDS each.
+test: unit-test fuzz-smoke
+
+unit-test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+$(FUZZ_DIR)/build.ninja: CMakeLists.txt | deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DR1_FUZZ=ON
+
+fuzz: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+fuzz-smoke: fuzz
+	@set -e; count=0; for target in $(FUZZ_DIR)/fuzz/fuzz_*; do \
+	  [ -x "$$target" ] || continue; count=$$((count + 1)); \
+	  name=$$(basename $$target); corpus=fuzz/corpus/$${name#fuzz_}; \
+	  work=$(FUZZ_DIR)/corpus-$$name; mkdir -p $$work; \
+	  echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
+	  log=$(FUZZ_DIR)/$$name.log; \
+	  if ! $$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+	      $$work $$( [ -d $$corpus ] && echo $$corpus ) > $$log 2>&1; then \
+	    tail -n 60 $$log; echo "FAILED: $$name found a crash (reproducer: $(FUZZ_DIR)/crash-*)"; exit 1; \
+	  fi; \
+	  tail -n 4 $$log; \
+	done; \
+	[ $$count -gt 0 ] || { echo "FAILED: no fuzz targets were built in $(FUZZ_DIR)/fuzz"; exit 1; }
+
+bench: build
+	@for b in $(BUILD_DIR)/bench/r1_bench_*; do [ -x "$$b" ] && $$b; done
+
+serve: build
+	./$(BUILD_DIR)/r1 serve $(SERVE_ARGS)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,171 @@
+// The r1 program's exact CLI forms, checked against the Hugging Face reference fixtures
+// (tests/data, written by tools/reference/*.py).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/run_process.h"
+#include "test_paths.h"
+
+namespace r1::test {
+namespace {
+
+using json = nlohmann::ordered_json;  // keeps key order, as Python dicts do
+
+std::string ids_to_json_line(const json& ids) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(ids[i].get<int>());
+  }
+  return out + "]\n";
+}
+
+std::string ids_to_csv(const json& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ",";
+    out += std::to_string(ids[i].get<int>());
+  }
+  return out;
+}
+
+json load_json(const std::filesystem::path& path) {
+  return json::parse(read_file(path));
+}
+
+ProcessResult r1(std::vector<std::string> args, const std::string& stdin_text = "") {
+  args.insert(args.begin(), r1_binary().string());
+  return run_process(args, stdin_text);
+}
+
+const json& deepseek_cases() {
+  static const json cases =
+      load_json(data_path("tokenizer/deepseek-r1-distill-qwen-1.5b/cases.json"));
+  return cases;
+}
+
+// Every 24th reference case through the real program (each run loads the 11 MB tokenizer); the
+// library tests check every case.
+TEST(CliTokenize, MatchesHuggingFaceOnSampledCases) {
+  const json& cases = deepseek_cases()["cases"];
+  ASSERT_GT(cases.size(), 400u);
+  const std::string model = deepseek_model_dir().string();
+  int checked = 0;
+  for (std::size_t i = 0; i < cases.size(); i += 24) {
+    const json& c = cases[i];
+    const std::string text = c["text"];
+    std::vector<std::string> base = {"tokenize", "--model", model};
+    // argv cannot carry NUL bytes: those texts go through --file - (stdin).
+    const bool via_stdin = text.find('\0') != std::string::npos;
+    auto with_text = [&](std::vector<std::string> args) {
+      if (via_stdin) {
+        args.insert(args.end(), {"--file", "-"});
+      } else {
+        args.insert(args.end(), {"--text", text});
+      }
+      return r1(args, via_stdin ? text : "");
+    };
+    const ProcessResult with_bos = with_text(base);
+    ASSERT_EQ(with_bos.exit_code, 0) << c["name"] << ": " << with_bos.err;
+    EXPECT_EQ(with_bos.out, ids_to_json_line(c["ids"])) << c["name"];
+
+    auto args = base;
+    args.push_back("--no-bos");
+    EXPECT_EQ(with_text(args).out, ids_to_json_line(c["ids_no_bos"])) << c["name"];
+    args = base;
+    args.push_back("--split-special");
+    EXPECT_EQ(with_text(args).out, ids_to_json_line(c["ids_split_special"])) << c["name"];
+    ++checked;
+  }
+  EXPECT_GT(checked, 25);
+}
+
+TEST(CliDetokenize, MatchesHuggingFaceDecode) {
+  const json& cases = deepseek_cases()["cases"];
+  const std::string model = deepseek_model_dir().string();
+  for (std::size_t i = 3; i < cases.size(); i += 40) {
+    const json& c = cases[i];
+    const ProcessResult plain = r1({"detokenize", "--model", model, "--ids", ids_to_csv(c["ids"])});
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_EQ(plain.out, c["decode"].get<std::string>()) << c["name"];
+    const ProcessResult skip =
+        r1({"detokenize", "--model", model, "--ids", c["ids"].dump(), "--skip-special"});
+    EXPECT_EQ(skip.out, c["decode_skip_special"].get<std::string>()) << c["name"];
+  }
+}
+
+TEST(CliTemplate, MatchesTransformersForTheModelsTemplate) {
+  const auto cases_path = data_path("templates/deepseek-r1-distill-qwen-1.5b/cases.json");
+  const json cases = load_json(cases_path)["cases"];
+  ASSERT_GE(cases.size(), 10u);
+  const auto dir = std::filesystem::temp_directory_path() / "r1_cli_template_test";
+  std::filesystem::create_directories(dir);
+  for (const json& c : cases) {
+    // The CLI always passes add_generation_prompt and no extra variables.
+    if (!c["add_generation_prompt"].is_boolean()) continue;
+    if (c.contains("extra") && !c["extra"].empty()) continue;
+    const auto messages_path = dir / "messages.json";
+    std::ofstream(messages_path) << c["messages"].dump();
+    std::vector<std::string> args = {"template", "--model", deepseek_model_dir().string(),
+                                     "--messages", messages_path.string()};
+    if (!c["add_generation_prompt"].get<bool>()) args.push_back("--no-generation-prompt");
+    if (c.contains("tools") && !c["tools"].is_null()) {
+      const auto tools_path = dir / "tools.json";
+      std::ofstream(tools_path) << c["tools"].dump();
+      args.insert(args.end(), {"--tools", tools_path.string()});
+    }
+    const ProcessResult result = r1(args);
+    if (c.value("expected_error", false)) {
+      EXPECT_EQ(result.exit_code, 1) << c["name"];
+      continue;
+    }
+    ASSERT_EQ(result.exit_code, 0) << c["name"] << ": " << result.err;
+    EXPECT_EQ(result.out, c["expected"].get<std::string>()) << c["name"];
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliErrors, ClearMessagesAndExitCodes) {
+  const std::string model = deepseek_model_dir().string();
+  ProcessResult result = r1({"tokenize", "--model", "/nonexistent/model", "--text", "hi"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("/nonexistent/model"), std::string::npos) << result.err;
+
+  result = r1({"tokenize", "--model", model, "--text", "abc\xFF"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("offset 3"), std::string::npos) << result.err;
+
+  result = r1({"tokenize", "--model", model, "--bogus"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--bogus"), std::string::npos) << result.err;
+
+  result = r1({"detokenize", "--model", model, "--ids", "1,x,3"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("'x'"), std::string::npos) << result.err;
+
+  result = r1({"detokenize", "--model", model, "--ids", "99999999"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("99999999"), std::string::npos) << result.err;
+
+  result = r1({"frobnicate"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("frobnicate"), std::string::npos);
+}
+
+TEST(CliHelp, EveryCommandDocumentsItsOptions) {
+  const ProcessResult top = r1({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* command : {"tokenize", "detokenize", "template"}) {
+    EXPECT_NE(top.out.find(command), std::string::npos);
+    const ProcessResult help = r1({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("--model"), std::string::npos) << command;
+  }
+}
+
+}  // namespace
+}  // namespace r1::test

@@ -1,0 +1,30 @@
+#include "test_paths.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace r1::test {
+
+std::filesystem::path source_dir() {
+  return R1_SOURCE_DIR;
+}
+std::filesystem::path data_path(const std::string& relative) {
+  return source_dir() / "tests" / "data" / relative;
+}
+std::filesystem::path deepseek_model_dir() {
+  return source_dir() / "assets" / "models" / "deepseek-r1-distill-qwen-1.5b";
+}
+std::filesystem::path r1_binary() {
+  return R1_BINARY;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("test fixture missing: " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace r1::test

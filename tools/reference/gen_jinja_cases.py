@@ -1,0 +1,345 @@
+"""Renders small Jinja snippets with transformers' chat template environment (jinja2 3.1,
+ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, loopcontrols, raise_exception,
+strftime_now, transformers' tojson) and writes the expected outputs for the C++ interpreter's
+conformance test (tests/template/jinja_conformance_test.cpp).
+
+Run:  /tmp/refvenv/bin/python tools/reference/gen_jinja_cases.py
+Writes tests/data/jinja/cases.json: a list of
+  {"name", "template", "context", "expected"}  or  {"name", "template", "context", "error": true}.
+"""
+
+import json
+import os
+import sys
+
+from transformers.utils.chat_template_utils import _compile_jinja_template
+
+MSGS = [
+    {"role": "system", "content": "You are helpful."},
+    {"role": "user", "content": "Hi there"},
+    {"role": "assistant", "content": "<think>\nhmm\n</think>\n\nHello!"},
+]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                         "required": ["city"]}}}]
+
+CASES = [
+    # ---- text, comments, whitespace control ----
+    ("plain_text", "hello world", {}),
+    ("trailing_newline_dropped", "hello\n", {}),
+    ("two_trailing_newlines", "hello\n\n", {}),
+    ("crlf_normalized", "a\r\nb\rc", {}),
+    ("comment", "a{# note #}b", {}),
+    ("comment_trim_blocks", "a{# note #}\nb", {}),
+    ("comment_lstrip", "a\n   {# note #}\nb", {}),
+    ("comment_minus", "a   {#- note -#}   b", {}),
+    ("var_minus_left", "a   {{- 'x' }}   b", {}),
+    ("var_minus_right", "a   {{ 'x' -}}   \n  b", {}),
+    ("var_not_lstripped", "a\n   {{ 'x' }}\nb", {}),
+    ("block_trim_newline", "{% if true %}\nyes\n{% endif %}\nend", {}),
+    ("block_lstrip", "x\n    {% if true %}\n    yes\n    {% endif %}\nend", {}),
+    ("block_plus_no_lstrip", "x\n    {%+ if true %}yes{% endif %}", {}),
+    ("block_plus_no_trim", "{% if true +%}\nyes{% endif %}", {}),
+    ("block_minus_both", "a  \n  {%- if true -%}  \n  yes  \n  {%- endif -%}  \n  b", {}),
+    ("lstrip_after_trimmed_block", "{% if true %}\n  {% if true %}\nin\n  {% endif %}\n{% endif %}", {}),
+    ("lstrip_inline_not_line_start", "a {% if true %}b{% endif %} c", {}),
+    ("lstrip_tabs", "x\n\t\t{% if true %}y{% endif %}", {}),
+    ("trim_only_one_newline", "{% if true %}\n\nyes{% endif %}", {}),
+    ("raw_block", "{% raw %}{{ not parsed }}{% endraw %}", {}),
+    ("raw_block_ws", "a\n  {% raw %}\n{{ x }}\n  {% endraw %}\nb", {}),
+    ("raw_minus", "a  {%- raw -%}  x  {%- endraw -%}  b", {}),
+    ("set_block", "{% set x %}\nin {{ 1 + 1 }}\n{% endset %}[{{ x }}]", {}),
+    ("set_block_filter", "{% set x | upper %}abc{% endset %}{{ x }}", {}),
+    ("generation_tag", "{% generation %}gen{{ 1 }}{% endgeneration %}", {}),
+    ("whitespace_mixed_template",
+     "{%- for m in messages %}\n  {{- m.role }}: {{ m.content }}\n{% endfor %}", {"messages": MSGS}),
+    # ---- printing values like Python ----
+    ("print_none", "{{ none }}|{{ None }}", {}),
+    ("print_bools", "{{ true }}|{{ False }}", {}),
+    ("print_ints", "{{ 42 }}|{{ -7 }}|{{ 1_000 }}", {}),
+    ("print_floats", "{{ 1.0 }}|{{ 0.1 }}|{{ 1e-05 }}|{{ 2.5e10 }}|{{ 1e16 }}|{{ 1.5e-7 }}|{{ 123.456 }}", {}),
+    ("print_float_arith", "{{ 0.1 + 0.2 }}|{{ 1 / 3 }}|{{ 10 / 4 }}|{{ 2 ** -1 }}", {}),
+    ("print_list", "{{ ['a', 1, 2.5, none, true] }}", {}),
+    ("print_tuple", "{{ (1,) }}|{{ (1, 'b') }}|{{ () }}", {}),
+    ("print_dict", "{{ {'a': 1, 'b': [1, 2], 'c': {'d': none}} }}", {}),
+    ("print_string_quotes", "{{ [\"it's\", 'say \"hi\"', 'both \\' \"'] }}", {}),
+    ("print_string_escapes", "{{ ['a\\nb', 'tab\\t', 'back\\\\slash', '\\x01'] }}", {}),
+    ("print_unicode_repr", "{{ ['héllo', '日本', '\\u200b'] }}", {}),
+    ("print_context_dict", "{{ d }}", {"d": {"z": 1, "a": [True, None, 1.5]}}),
+    ("print_undefined", "[{{ missing }}]", {}),
+    ("print_namespace", "{% set ns = namespace(a=1, b='x') %}{{ ns }}", {}),
+    ("print_macro", "{% macro m() %}{% endmacro %}{{ m }}", {}),
+    ("string_literal_escapes", "{{ 'a\\tb\\nc' }}|{{ \"q\\\"q\" }}|{{ 'unknown \\d escape' }}|{{ '\\u00e9' }}", {}),
+    ("adjacent_string_literals", "{{ 'a' 'b' \"c\" }}", {}),
+    # ---- expressions ----
+    ("arith_int", "{{ 7 + 3 }}|{{ 7 - 10 }}|{{ 6 * 7 }}|{{ 7 // 2 }}|{{ -7 // 2 }}|{{ 7 % 3 }}|{{ -7 % 3 }}|{{ 2 ** 10 }}", {}),
+    ("arith_float", "{{ 7.0 // 2 }}|{{ 7.5 % 2 }}|{{ -7.5 % 2 }}|{{ 3 * 1.5 }}|{{ 2 ** 0.5 }}", {}),
+    ("arith_bool", "{{ true + 1 }}|{{ false * 3 }}", {}),
+    ("pow_left_assoc", "{{ 2 ** 3 ** 2 }}", {}),
+    ("unary_minus", "{{ -3 }}|{{ - -3 }}|{{ -(2 + 3) }}|{{ -2 ** 2 }}", {}),
+    ("precedence", "{{ 1 + 2 * 3 }}|{{ (1 + 2) * 3 }}|{{ 10 - 2 - 3 }}|{{ 2 * 3 % 4 }}", {}),
+    ("string_concat", "{{ 'a' + 'b' }}|{{ 'a' ~ 1 ~ none ~ true }}|{{ 1 ~ 2 * 3 }}", {}),
+    ("error_concat_binds_tighter_than_plus", "{{ 1 ~ 2 + 3 }}", {}, "error"),
+    ("string_repeat", "{{ 'ab' * 3 }}|{{ 3 * 'x' }}|{{ 'a' * 0 }}|{{ 'a' * -1 }}", {}),
+    ("list_concat", "{{ [1, 2] + [3] }}|{{ [0] * 3 }}", {}),
+    ("comparisons", "{{ 1 < 2 }}|{{ 2 <= 1 }}|{{ 'a' < 'b' }}|{{ 1 == 1.0 }}|{{ 1 != 2 }}|{{ [1, 2] < [1, 3] }}", {}),
+    ("chained_comparison", "{{ 1 < 2 < 3 }}|{{ 1 < 3 < 2 }}|{{ 1 == 1 == 1 }}", {}),
+    ("in_operator", "{{ 'a' in 'cat' }}|{{ 2 in [1, 2] }}|{{ 'k' in {'k': 1} }}|{{ 'z' not in 'abc' }}|{{ 3 not in [1] }}", {}),
+    ("and_or_values", "{{ 0 or 'x' }}|{{ 'a' and 'b' }}|{{ '' and 'b' }}|{{ none or [] }}|{{ 1 and 0 }}", {}),
+    ("not_operator", "{{ not true }}|{{ not '' }}|{{ not [1] }}|{{ not none }}", {}),
+    ("truthiness", "{% for v in [0, 1, '', 'a', [], [0], {}, none, 0.0] %}{{ 'T' if v else 'F' }}{% endfor %}", {}),
+    ("conditional_expr", "{{ 'yes' if 1 else 'no' }}|{{ 'yes' if 0 else 'no' }}|[{{ 'x' if false }}]", {}),
+    ("nested_conditional", "{{ 'a' if false else 'b' if true else 'c' }}", {}),
+    ("attribute_and_item", "{{ d.a }}|{{ d['a'] }}|{{ d.b.c }}|{{ d['b']['c'] }}|{{ xs[0] }}|{{ xs[-1] }}|{{ xs.1 }}", {"d": {"a": 1, "b": {"c": 2}}, "xs": [10, 20, 30]}),
+    ("missing_key_is_undefined", "{{ d.zzz is defined }}|[{{ d.zzz }}]|{{ xs[10] is defined }}", {"d": {"a": 1}, "xs": [1]}),
+    ("slices", "{{ xs[1:] }}|{{ xs[:2] }}|{{ xs[::2] }}|{{ xs[::-1] }}|{{ xs[-2:] }}|{{ xs[1:-1] }}|{{ xs[5:] }}", {"xs": [1, 2, 3, 4]}),
+    ("string_slices", "{{ s[1:] }}|{{ s[::-1] }}|{{ s[0] }}|{{ s[-1] }}|{{ s[1:3] }}", {"s": "héllo"}),
+    ("dict_literal_order", "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }};{% endfor %}", {}),
+    ("dict_key_order_from_context", "{% for k in d %}{{ k }}{% endfor %}", {"d": {"z": 1, "y": 2, "x": 3}}),
+    ("list_literal_trailing_comma", "{{ [1, 2,] }}|{{ {'a': 1,} }}", {}),
+    ("tuple_in_print", "{{ 1, 2 }}", {}),
+    ("tuple_dict_key", "{{ {(1, 2): 'x'}[(1, 2)] }}", {}),
+    ("true_false_none_capitalized", "{{ True and not False }}|{{ None is none }}", {}),
+    # ---- if / for ----
+    ("if_elif_else", "{% for x in [1, 2, 3] %}{% if x == 1 %}one{% elif x == 2 %}two{% else %}many{% endif %},{% endfor %}", {}),
+    ("for_loop_vars", "{% for x in 'abc' %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }};{% endfor %}", {}),
+    ("for_previtem_nextitem", "{% for x in [1, 2, 3] %}({{ loop.previtem }},{{ loop.nextitem }}){% endfor %}", {}),
+    ("for_cycle", "{% for x in range(5) %}{{ loop.cycle('a', 'b') }}{% endfor %}", {}),
+    ("for_else", "{% for x in [] %}x{% else %}empty{% endfor %}|{% for x in [1] %}x{% else %}empty{% endfor %}", {}),
+    ("for_filter", "{% for x in range(10) if x % 3 == 0 %}{{ x }}:{{ loop.index }},{% endfor %}", {}),
+    ("for_dict_items", "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", {"d": {"b": 1, "a": 2}}),
+    ("for_dict_keys", "{% for k in d %}{{ k }}{% endfor %}|{{ d.keys() | list }}|{{ d.values() | list }}", {"d": {"b": 1, "a": 2}}),
+    ("for_tuple_unpack", "{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }};{% endfor %}", {}),
+    ("for_string", "{% for c in 'héy' %}[{{ c }}]{% endfor %}", {}),
+    ("for_undefined", "{% for x in missing %}x{% else %}none{% endfor %}", {}),
+    ("for_break_continue", "{% for x in range(10) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 5 %}{% break %}{% endif %}{{ x }}{% endfor %}", {}),
+    ("nested_loops", "{% for a in [1, 2] %}{% for b in [3, 4] %}{{ a }}{{ b }}{{ loop.index }} {% endfor %}{{ loop.index }}|{% endfor %}", {}),
+    ("loop_changed", "{% for x in [1, 1, 2, 2, 3] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}", {}),
+    ("range_forms", "{{ range(3) | list }}|{{ range(1, 4) | list }}|{{ range(10, 0, -3) | list }}|{{ range(0) | list }}", {}),
+    # ---- scoping ----
+    ("set_in_loop_does_not_leak", "{% set x = 0 %}{% for i in range(3) %}{% set x = x + 1 %}{{ x }}{% endfor %}|{{ x }}", {}),
+    ("set_in_loop_fresh_each_iteration", "{% for i in range(3) %}{% if i == 0 %}{% set y = 5 %}{% endif %}[{{ y }}]{% endfor %}", {}),
+    ("set_in_if_leaks", "{% if true %}{% set z = 1 %}{% endif %}{{ z }}", {}),
+    ("loop_var_not_leaking", "{% for w in [1, 2] %}{% endfor %}[{{ w }}]", {}),
+    ("namespace_leaks", "{% set ns = namespace(n=0) %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}", {}),
+    ("namespace_dict_arg", "{% set ns = namespace({'a': 1}, b=2) %}{{ ns.a }}{{ ns.b }}", {}),
+    ("namespace_missing_attr", "{% set ns = namespace() %}{{ ns.nope is defined }}", {}),
+    ("set_tuple_unpack", "{% set a, b = 1, 2 %}{{ a }}{{ b }}|{% set c, d = [3, 4] %}{{ c }}{{ d }}", {}),
+    ("set_overrides_context", "{{ x }}{% set x = 2 %}{{ x }}", {"x": 1}),
+    ("with_block", "{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}[{{ a }}]", {}),
+    ("macro_sees_later_globals", "{% macro m() %}{{ q }}{% endmacro %}{% set q = 2 %}{{ m() }}{% set q = 3 %}{{ m() }}", {}),
+    ("macro_defined_later_undefined", "[{{ m is defined }}]{% macro m() %}{% endmacro %}[{{ m is defined }}]", {}),
+    # ---- macros / call / filter blocks ----
+    ("macro_basic", "{% macro greet(name, greeting='Hello') %}{{ greeting }}, {{ name }}!{% endmacro %}{{ greet('Bob') }}|{{ greet('Ann', 'Hi') }}|{{ greet(greeting='Yo', name='Z') }}", {}),
+    ("macro_missing_arg_undefined", "{% macro m(a, b) %}[{{ a }}][{{ b }}][{{ b is defined }}]{% endmacro %}{{ m(1) }}", {}),
+    ("macro_recursion", "{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1) | int }}{% endif %}{% endmacro %}{{ fact(5) }}", {}),
+    ("macro_whitespace", "{% macro m(x) %}\n  <{{ x }}>\n{% endmacro %}\n{{ m(1) }}{{ m(2) }}", {}),
+    ("macro_default_refers_param", "{% macro m(a, b=a * 2) %}{{ a }},{{ b }}{% endmacro %}{{ m(3) }}", {}),
+    ("call_block", "{% macro wrap() %}[{{ caller() }}]{% endmacro %}{% call wrap() %}inner{% endcall %}", {}),
+    ("call_block_args", "{% macro each(xs) %}{% for x in xs %}{{ caller(x) }}{% endfor %}{% endmacro %}{% call(v) each([1, 2]) %}<{{ v }}>{% endcall %}", {}),
+    ("filter_block", "{% filter upper %}hello {{ 'x' }}{% endfilter %}", {}),
+    ("filter_block_chain", "{% filter trim | upper %}  abc  {% endfilter %}", {}),
+    ("macro_returns_string", "{% macro m() %}12{% endmacro %}{{ m() ~ 'x' }}|{{ m() | length }}", {}),
+    # ---- filters ----
+    ("filter_trim", "[{{ '  a b \\n' | trim }}]|[{{ 'xxaxx' | trim('x') }}]", {}),
+    ("filter_length_count", "{{ 'héllo' | length }}|{{ [1, 2] | count }}|{{ {'a': 1} | length }}|{{ missing | length }}", {}),
+    ("filter_upper_lower", "{{ 'Hello' | upper }}|{{ 'Hello' | lower }}|{{ 'ßtraße' | upper }}", {}),
+    ("filter_title_capitalize", "{{ 'hello world-foo (bar) x' | title }}|{{ 'hELLO wORLD' | capitalize }}|{{ \"it's ok\" | title }}", {}),
+    ("filter_default", "{{ missing | default('d') }}|{{ '' | default('d') }}|{{ '' | default('d', true) }}|{{ none | d('x') }}|{{ 0 | d('x', boolean=true) }}|[{{ missing | default }}]", {}),
+    ("filter_join", "{{ [1, 2, 3] | join(', ') }}|{{ ['a', 'b'] | join }}|{{ users | join(', ', attribute='name') }}", {"users": [{"name": "a"}, {"name": "b"}]}),
+    ("filter_replace", "{{ 'aaa' | replace('a', 'b') }}|{{ 'aaa' | replace('a', 'b', 2) }}|{{ 'abc' | replace('', '-') }}", {}),
+    ("filter_string", "{{ 1 | string }}|{{ [1, 'a'] | string }}|{{ none | string }}|[{{ missing | string }}]", {}),
+    ("filter_int", "{{ '42' | int }}|{{ '3.7' | int }}|{{ 3.9 | int }}|{{ 'x' | int }}|{{ 'x' | int(7) }}|{{ true | int }}|{{ ' 12 ' | int }}|{{ 'ff' | int(base=16) }}", {}),
+    ("filter_float", "{{ '3.5' | float }}|{{ 2 | float }}|{{ 'x' | float }}|{{ 'x' | float(1.5) }}", {}),
+    ("filter_abs_round", "{{ -3 | abs }}|{{ -2.5 | abs }}|{{ 2.5 | round }}|{{ 3.5 | round }}|{{ 2.675 | round(2) }}|{{ 3 | round }}|{{ 2.1 | round(method='ceil') }}|{{ 2.9 | round(method='floor') }}|{{ 1234 | round(-2) }}", {}),
+    ("filter_first_last", "{{ [1, 2, 3] | first }}|{{ [1, 2, 3] | last }}|{{ 'abc' | first }}|{{ 'abc' | last }}|[{{ [] | first }}]", {}),
+    ("filter_items", "{{ {'a': 1, 'b': 2} | items | list }}|{% for k, v in {'x': 1} | items %}{{ k }}{{ v }}{% endfor %}", {}),
+    ("filter_list", "{{ 'abc' | list }}|{{ {'a': 1} | list }}|{{ (1, 2) | list }}", {}),
+    ("filter_unique", "{{ [1, 2, 1, 3, 2] | unique | list }}|{{ ['a', 'A', 'b'] | unique | list }}|{{ ['a', 'A'] | unique(case_sensitive=true) | list }}", {}),
+    ("filter_reverse", "{{ [1, 2, 3] | reverse | list }}|{{ 'abc' | reverse }}", {}),
+    ("filter_sort", "{{ [3, 1, 2] | sort }}|{{ [3, 1, 2] | sort(reverse=true) }}|{{ ['b', 'A', 'c'] | sort }}|{{ ['b', 'A', 'c'] | sort(case_sensitive=true) }}", {}),
+    ("filter_sort_attribute", "{{ users | sort(attribute='age') | map(attribute='name') | join(',') }}", {"users": [{"name": "a", "age": 3}, {"name": "b", "age": 1}, {"name": "c", "age": 2}]}),
+    ("filter_select_reject", "{{ range(10) | select('odd') | list }}|{{ range(10) | reject('even') | list }}|{{ [0, 1, '', 'a'] | select | list }}|{{ range(10) | select('divisibleby', 3) | list }}", {}),
+    ("filter_selectattr", "{{ msgs | selectattr('role', 'equalto', 'user') | map(attribute='content') | list }}|{{ msgs | rejectattr('role', 'eq', 'user') | list | length }}|{{ msgs | selectattr('content') | list | length }}", {"msgs": MSGS}),
+    ("filter_selectattr_defined", "{{ xs | selectattr('tool_calls', 'defined') | list | length }}", {"xs": [{"a": 1}, {"tool_calls": []}]}),
+    ("filter_map", "{{ ['a', 'b'] | map('upper') | list }}|{{ users | map(attribute='name') | list }}|{{ users | map(attribute='zz', default='-') | list }}|{{ [' a ', 'b '] | map('trim') | join('|') }}", {"users": [{"name": "x"}, {"name": "y"}]}),
+    ("filter_indent", "{{ 'a\\nb\\n\\nc' | indent }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(2, blank=true) }}|{{ 'x\\ny' | indent('> ') }}", {}),
+    ("filter_wordcount", "{{ 'hello big_world, 42 times' | wordcount }}", {}),
+    ("filter_safe_escape", "{{ '<a>' | safe }}|{{ '<a href=\"x\">&\\'' | escape }}|{{ '<b>' | e }}", {}),
+    ("filter_batch", "{{ range(5) | batch(2) | list }}|{{ range(5) | batch(2, 'x') | list }}", {}),
+    ("filter_dictsort", "{{ {'b': 1, 'A': 2, 'c': 0} | dictsort }}|{{ {'b': 1, 'a': 2} | dictsort(by='value') }}|{{ {'b': 1, 'a': 2} | dictsort(reverse=true) }}", {}),
+    ("filter_max_min_sum", "{{ [3, 1, 2] | max }}|{{ [3, 1, 2] | min }}|{{ [1, 2, 3] | sum }}|{{ users | sum(attribute='n') }}|{{ ['b', 'A'] | max }}|{{ users | max(attribute='n') }}", {"users": [{"n": 1}, {"n": 5}]}),
+    ("filter_center", "[{{ 'ab' | center(7) }}]|[{{ 'abc' | center(6) }}]", {}),
+    ("filter_truncate", "{{ 'hello world foo bar' | truncate(9) }}|{{ 'hello world foo bar' | truncate(9, true) }}|{{ 'short' | truncate(9) }}|{{ 'hello world foo bar baz' | truncate(14, false, '..', 0) }}", {}),
+    ("filter_format", "{{ '%s-%d' | format('a', 3) }}|{{ '%5.2f|%-4s|%03d' | format(3.14159, 'x', 7) }}|{{ '%(a)s' | format(a=1) }}", {}),
+    ("filter_tojson", "{{ d | tojson }}", {"d": {"b": [1, 2.5, None, True], "a": "é\"\n<tag>&"}}),
+    ("filter_tojson_indent", "{{ d | tojson(indent=2) }}", {"d": {"b": [1, {"x": []}], "a": {}}}),
+    ("filter_tojson_options", "{{ d | tojson(sort_keys=true) }}|{{ d | tojson(separators=(',', ':')) }}|{{ d | tojson(ensure_ascii=true) }}", {"d": {"b": "ü😀", "a": 1}}),
+    ("filter_tojson_tools", "{% for t in tools %}{{ t | tojson }}\n{% endfor %}", {"tools": TOOLS}),
+    ("filter_tojson_scalars", "{{ 'x' | tojson }}|{{ 1.0 | tojson }}|{{ none | tojson }}|{{ (1, 2) | tojson }}|{{ {1: 2} | tojson }}", {}),
+    ("filter_chain_args", "{{ messages | map(attribute='role') | unique | list | join('+') }}", {"messages": MSGS}),
+    # ---- tests ----
+    ("test_defined", "{{ x is defined }}|{{ y is defined }}|{{ y is undefined }}|{{ x is not defined }}", {"x": 1}),
+    ("test_none_bool", "{{ none is none }}|{{ 0 is none }}|{{ true is boolean }}|{{ 1 is boolean }}|{{ true is true }}|{{ 1 is true }}|{{ false is false }}", {}),
+    ("test_types", "{{ 'a' is string }}|{{ 1 is number }}|{{ 1.5 is number }}|{{ 1 is integer }}|{{ 1.0 is integer }}|{{ 1.0 is float }}|{{ {} is mapping }}|{{ [] is mapping }}", {}),
+    ("test_iterable_sequence", "{{ [] is iterable }}|{{ 'a' is iterable }}|{{ 1 is iterable }}|{{ {} is sequence }}|{{ 1 is sequence }}", {}),
+    ("test_callable", "{{ range is callable }}|{{ 1 is callable }}|{{ 'a'.upper is callable }}", {}),
+    ("test_even_odd_divisible", "{{ 4 is even }}|{{ 3 is odd }}|{{ 9 is divisibleby 3 }}|{{ 9 is divisibleby(4) }}", {}),
+    ("test_comparisons", "{{ 1 is eq 1 }}|{{ 1 is equalto 2 }}|{{ 1 is ne 2 }}|{{ 1 is lt 2 }}|{{ 2 is gt 1 }}|{{ 2 is ge 2 }}|{{ 2 is le 1 }}", {}),
+    ("test_in_sameas", "{{ 2 is in [1, 2] }}|{{ none is sameas none }}|{{ true is sameas true }}|{{ 1 is sameas true }}", {}),
+    ("test_lower_upper", "{{ 'abc' is lower }}|{{ 'aBc' is lower }}|{{ 'ABC' is upper }}|{{ '12' is upper }}", {}),
+    ("test_not_precedence", "{{ not x is defined }}|{{ not x is none }}", {"x": None}),
+    ("test_in_condition", "{% if m.content is string and m.role in ['user', 'system'] %}ok{% endif %}", {"m": MSGS[1]}),
+    # ---- string methods ----
+    ("str_split", "{{ 'a b  c'.split() }}|{{ 'a,b,,c'.split(',') }}|{{ 'a,b,c'.split(',', 1) }}|{{ '  a b  '.split(None, 1) }}|{{ ''.split() }}|{{ ''.split(',') }}", {}),
+    ("str_rsplit", "{{ 'a,b,c'.rsplit(',', 1) }}|{{ '  a b c'.rsplit(None, 1) }}|{{ 'a b'.rsplit() }}", {}),
+    ("str_strip", "[{{ '  x  '.strip() }}]|[{{ '  x  '.lstrip() }}]|[{{ '  x  '.rstrip() }}]|[{{ 'xxhixx'.strip('x') }}]|[{{ '\\n\\t x \\n'.strip() }}]|[{{ 'abcba'.rstrip('ab') }}]", {}),
+    ("str_startswith_endswith", "{{ 'hello'.startswith('he') }}|{{ 'hello'.endswith('lo') }}|{{ 'hello'.startswith(('x', 'h')) }}|{{ 'hello'.endswith('x') }}|{{ 'hello'.startswith('l', 2) }}", {}),
+    ("str_replace_method", "{{ 'a-b-c'.replace('-', '+') }}|{{ 'a-b-c'.replace('-', '', 1) }}", {}),
+    ("str_case_methods", "{{ 'hello wORLD'.title() }}|{{ 'hello'.capitalize() }}|{{ 'MiX'.upper() }}|{{ 'MiX'.lower() }}|{{ \"they're bill's\".title() }}", {}),
+    ("str_find_count", "{{ 'hello'.find('l') }}|{{ 'hello'.find('z') }}|{{ 'héllo'.find('l') }}|{{ 'hello'.rfind('l') }}|{{ 'banana'.count('an') }}|{{ 'hello'.index('e') }}", {}),
+    ("str_format_method", "{{ '{} and {}'.format('a', 1) }}|{{ '{1}{0}'.format('x', 'y') }}|{{ '{name}!'.format(name='n') }}|{{ '{:>5}|{:<4}|{:^7}'.format('a', 'b', 'c') }}|{{ '{:.2f}|{:05d}|{!r}'.format(3.14159, 42, 'q') }}|{{ '{{}}'.format() }}", {}),
+    ("str_join_method", "{{ ', '.join(['a', 'b']) }}|{{ '-'.join('abc') }}", {}),
+    ("str_splitlines", "{{ 'a\\nb\\r\\nc'.splitlines() }}|{{ 'a\\nb\\n'.splitlines(true) }}", {}),
+    ("str_predicates", "{{ '123'.isdigit() }}|{{ '12a'.isdigit() }}|{{ 'abc'.isalpha() }}|{{ ' \\n'.isspace() }}|{{ ''.isspace() }}|{{ 'ab1'.isalnum() }}|{{ 'AB'.isupper() }}|{{ 'ab'.islower() }}", {}),
+    ("str_misc_methods", "[{{ 'ab'.center(6, '*') }}]|[{{ 'ab'.ljust(4) }}]|[{{ 'ab'.rjust(4, '0') }}]|{{ 'prefix_x'.removeprefix('prefix_') }}|{{ 'a=b=c'.partition('=') }}", {}),
+    ("str_method_on_content", "{{ content.split('</think>')[-1].lstrip() }}", {"content": "<think>\nreason\n</think>\n\nAnswer"}),
+    # ---- dict and list methods ----
+    ("dict_methods", "{{ d.items() | list }}|{{ d.keys() | list }}|{{ d.values() | list }}|{{ d.get('a') }}|{{ d.get('z') }}|{{ d.get('z', 5) }}", {"d": {"a": 1, "b": 2}}),
+    ("dict_key_shadowing_method", "{{ d['items'] }}|{{ d.items() | list | length }}", {"d": {"items": "x"}}),
+    ("list_methods", "{{ [1, 2, 1].count(1) }}|{{ [1, 2, 3].index(2) }}", {}),
+    ("dict_global", "{{ dict(a=1, b=2) }}|{{ dict([('x', 1)]) }}", {}),
+    ("in_dict_keys", "{{ 'role' in m }}|{{ 'tool_calls' in m }}", {"m": MSGS[0]}),
+    # ---- unicode ----
+    ("unicode_length_index", "{{ '日本語' | length }}|{{ '日本語'[1] }}|{{ '日本語'[-1] }}|{{ '😀a' | length }}", {}),
+    ("unicode_upper_lower", "{{ 'ÉCOLE' | lower }}|{{ 'straße' | title }}|{{ 'ǆemal' | capitalize }}", {}),
+    # ---- realistic snippets ----
+    ("chatml", "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}", {"messages": MSGS, "add_generation_prompt": True}),
+    ("system_first_pattern", "{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] %}{%- set loop_messages = messages[1:] %}{%- else %}{%- set loop_messages = messages %}{%- endif %}[{{ system_message }}]{{ loop_messages | length }}", {"messages": MSGS}),
+    ("namespace_flag_pattern", "{%- set ns = namespace(is_first=false, system_prompt='') -%}{%- for message in messages -%}{%- if message['role'] == 'system' -%}{%- set ns.system_prompt = message['content'] -%}{%- endif -%}{%- endfor -%}{{ ns.system_prompt }}", {"messages": MSGS}),
+    ("raise_exception_unreached", "{% if false %}{{ raise_exception('bad') }}{% endif %}ok", {}),
+    ("strftime_type", "{{ strftime_now('%Y') | length }}", {}),
+    # ---- more edge cases ----
+    ("none_attribute_is_undefined", "[{{ x.y }}]|{{ x.y is defined }}", {"x": None}),
+    ("undefined_tests_and_filters", "{{ u is sequence }}|{{ u is iterable }}|{{ u | list }}|[{{ u | join(',') }}]|[{{ u | upper }}]|{{ u is none }}", {}),
+    ("undefined_equality", "{{ u == u2 }}|{{ u != 'a' }}|{{ u == none }}", {}),
+    ("undefined_in", "{{ 'a' in u }}", {}),
+    ("content_list_parts", "{% for part in m.content %}{% if part.type == 'text' %}{{ part.text }}{% endif %}{% endfor %}", {"m": {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image"}]}}),
+    ("content_is_string_check", "{{ m.content is string }}|{{ m.content is not string }}", {"m": {"content": [1]}}),
+    ("default_then_set", "{% set x = x | default('y') %}{{ x }}", {}),
+    ("macro_varargs_kwargs_names", "{% macro m(a) %}{{ a }}{{ varargs | length }}{{ kwargs | length }}{% endmacro %}{{ m(1) }}", {}),
+    ("loop_in_macro", "{% macro m(xs) %}{% for x in xs %}{{ loop.index }}{{ x }}{% endfor %}{% endmacro %}{{ m('ab') }}", {}),
+    ("loop_variable_saved", "{% set ns = namespace(last=none) %}{% for x in [1, 2] %}{% set ns.last = loop.last %}{% endfor %}{{ ns.last }}", {}),
+    ("string_methods_chain", "{{ '  Hello World  '.strip().lower().replace('world', 'there').split(' ') }}", {}),
+    ("nested_subscripts", "{{ d['a'][0]['b'] }}|{{ d.a[0].b }}", {"d": {"a": [{"b": "deep"}]}}),
+    ("negative_index_string", "{{ 'abc'[-1] }}|{{ 'abc'[-4] is defined }}", {}),
+    ("int_float_equality_in_list", "{{ 1.0 in [1, 2] }}|{{ [1, 2] == [1.0, 2.0] }}|{{ (1, 2) == [1, 2] }}", {}),
+    ("dict_equality_order", "{{ {'a': 1, 'b': 2} == {'b': 2, 'a': 1} }}", {}),
+    ("float_formatting_more", "{{ 100.0 }}|{{ 1e15 }}|{{ 123456789.123 }}|{{ 0.0001 }}|{{ 0.00001 }}|{{ -0.0 }}|{{ 1.7976931348623157e308 }}|{{ 5e-324 }}", {}),
+    ("int_division_results", "{{ 6 / 3 }}|{{ -6 // 4 }}|{{ 6 % -4 }}|{{ -1 ** 2 }}|{{ (-1) ** 2 }}|{{ 2 ** 62 }}", {}),
+    ("tojson_nested_indent_unicode", "{{ {'k': ['é', {'z': none}], 'e': []} | tojson(indent=4) }}", {}),
+    ("tojson_large_numbers", "{{ [1e100, 1.5, -0.0, 1234567890123456789] | tojson }}", {}),
+    ("items_of_context_dict_order", "{% for k, v in d | items %}{{ k }}{% endfor %}|{{ d | dictsort | map('first') | join }}", {"d": {"b": 1, "c": 2, "a": 3}}),
+    ("sort_mixed_case_strings", "{{ ['banana', 'Apple', 'cherry'] | sort | join(',') }}|{{ ['b', 'a'] | sort(true) | join }}", {}),
+    ("map_filter_with_args", "{{ ['a,b', 'c'] | map('replace', ',', ';') | join('|') }}|{{ [1.26, 2.71] | map('round', 1) | list }}", {}),
+    ("select_with_in_test", "{{ ['a', 'b', 'c'] | select('in', ['a', 'c']) | list }}|{{ [1, 2, 3] | select('gt', 1) | list }}", {}),
+    ("whitespace_inline_if_lines", "<s>\n{%- for m in msgs %}\n{%- if m.role == 'user' %}\n[U] {{ m.content }}\n{%- else %}\n[A] {{ m.content }}\n{%- endif %}\n{%- endfor %}\n</s>", {"msgs": MSGS}),
+    ("lstrip_comment_line", "a\n  {#- c #}\nb\n    {# d #}\nc", {}),
+    ("variable_end_trailing_newline_kept", "{{ 'x' }}\n{{ 'y' }}\n", {}),
+    ("block_end_then_text_same_line", "{% if true %}  yes{% endif %}  \nz", {}),
+    ("trim_blocks_after_endfor", "{% for i in [1, 2] %}\n{{ i }}\n{% endfor %}\nend", {}),
+    ("lstrip_with_expression_on_line", "  {{ 'a' }}  {% if true %}b{% endif %}", {}),
+    ("raw_with_lstrip_end", "x\n  {% raw %}a{{b}}\n  {% endraw %}\ny", {}),
+    ("set_block_in_loop_scoped", "{% for i in [1, 2] %}{% set s %}v{{ i }}{% endset %}{{ s }}{% endfor %}[{{ s }}]", {}),
+    ("namespace_attribute_list_concat", "{% set ns = namespace(xs=[]) %}{% for i in range(3) %}{% set ns.xs = ns.xs + [i * i] %}{% endfor %}{{ ns.xs }}", {}),
+    ("string_compare_unicode", "{{ 'é' > 'z' }}|{{ 'a' < 'B' }}", {}),
+    ("boolean_arith_print", "{{ true == 1 }}|{{ true is sameas 1 }}|{{ [true, 1] | unique | list }}", {}),
+    ("filter_length_of_string_with_emoji", "{{ '👍🏽' | length }}|{{ '👍🏽'[0] }}", {}),
+    ("indent_filter_first_blank", "{{ 'a\n\nb\n' | indent(2, first=true, blank=true) }}", {}),
+    ("trim_unicode_whitespace", "[{{ '\u3000x\u00a0' | trim }}]", {}),
+    ("truncate_long_word", "{{ 'abcdefghijklmnopqrstuvwxyz' | truncate(10) }}", {}),
+    ("capitalize_empty", "[{{ '' | capitalize }}]|[{{ '' | title }}]|[{{ '' | upper }}]", {}),
+    ("join_nested_lists", "{{ [[1, 2], [3]] | join(';') }}", {}),
+    ("print_nested_quotes_repr", "{{ {\"k'ey\": 'v\"al'} }}", {}),
+    ("wordcount_unicode", "{{ 'héllo wörld 日本語' | wordcount }}", {}),
+    ("error_int_undefined_compare", "{{ u < 1 }}", {}, "error"),
+    ("error_undefined_item", "{{ u[0] }}", {}, "error"),
+    ("error_undefined_iter_unpack", "{% for a, b in [1] %}{% endfor %}", {}, "error"),
+    ("error_call_block_non_call", "{% call x %}{% endcall %}", {}, "error"),
+    ("error_macro_unknown_kwarg", "{% macro m(a) %}{% endmacro %}{{ m(b=1) }}", {}, "error"),
+    ("error_string_index_method", "{{ 'abc'.index('z') }}", {}, "error"),
+    ("error_sort_mixed_types", "{{ [1, 'a'] | sort }}", {}, "error"),
+    ("error_elif_after_else", "{% if a %}{% else %}{% elif b %}{% endif %}", {}, "error"),
+    ("select_map_on_falsy_non_iterables", "{{ 0 | select | list }}|{{ false | map('string') | list }}|{{ none | reject | list }}", {}),
+    ("undefined_is_callable", "{{ u is callable }}", {}),
+    ("percent_format_with_list_arg", "{{ 'abc' % [1, 2] }}|{{ '%s' % [1, 2] }}|{{ '%d%%' % 5 }}", {}),
+    ("even_odd_floats", "{{ 0.1 is even }}|{{ 2.0 is even }}|{{ 3.0 is odd }}", {}),
+    ("error_indent_non_string", "{{ [1] | indent }}", {}, "error"),
+    ("error_int_of_undefined", "{{ u | int }}", {}, "error"),
+    # ---- errors ----
+    ("error_raise_exception", "{{ raise_exception('Conversation roles must alternate') }}", {}, "error"),
+    ("error_undefined_attribute", "{{ x.y }}", {}, "error"),
+    ("error_undefined_call", "{{ nothing() }}", {}, "error"),
+    ("error_undefined_arith", "{{ missing + 1 }}", {}, "error"),
+    ("error_list_append", "{% set xs = [1] %}{{ xs.append(2) }}", {}, "error"),
+    ("error_dict_update", "{% set d = {} %}{{ d.update({'a': 1}) }}", {}, "error"),
+    ("error_dict_pop_item_lookup", "{% set d = {} %}{{ d['pop']('a') }}", {}, "error"),
+    ("error_unknown_filter", "{{ 1 | frobnicate }}", {}, "error"),
+    ("error_unknown_test", "{{ 1 is frobnicated }}", {}, "error"),
+    ("error_unknown_tag", "{% frob %}", {}, "error"),
+    ("error_unclosed_if", "{% if true %}x", {}, "error"),
+    ("error_unclosed_var", "{{ 1 + }}", {}, "error"),
+    ("error_bad_endtag", "{% for x in y %}{% endif %}", {}, "error"),
+    ("error_type_add", "{{ 1 + 'a' }}", {}, "error"),
+    ("error_compare_types", "{{ [1] < 'a' }}", {}, "error"),
+    ("error_iterate_int", "{% for x in 5 %}{% endfor %}", {}, "error"),
+    ("error_division_by_zero", "{{ 1 / 0 }}", {}, "error"),
+    ("error_modulo_zero", "{{ 1 % 0 }}", {}, "error"),
+    ("error_unpack_mismatch", "{% set a, b = [1, 2, 3] %}", {}, "error"),
+    ("error_namespace_underscore", "{% set ns = namespace() %}{% set ns._x = 1 %}", {}, "error"),
+    ("error_set_attr_non_namespace", "{% set d = {} %}{% set d.x = 1 %}", {}, "error"),
+    ("error_break_outside_loop", "{% break %}", {}, "error"),
+    ("error_range_too_big", "{% for i in range(1000000) %}{% endfor %}", {}, "error"),
+    ("error_join_non_string_method", "{{ ','.join([1, 2]) }}", {}, "error"),
+    ("error_tojson_undefined", "{{ missing | tojson }}", {}, "error"),
+    ("error_macro_too_many_args", "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}", {}, "error"),
+    ("error_unterminated_string", "{{ 'abc }}", {}, "error"),
+    ("error_unterminated_comment", "{# abc", {}, "error"),
+    ("error_split_empty_sep", "{{ 'a'.split('') }}", {}, "error"),
+    ("error_not_callable", "{{ 'a'() }}", {}, "error"),
+    ("error_unhashable_key", "{{ {[1]: 2} }}", {}, "error"),
+]
+
+
+def render(template, context):
+    return _compile_jinja_template(template).render(**context)
+
+
+def main():
+    out = []
+    names = set()
+    for case in CASES:
+        name, template, context = case[0], case[1], case[2]
+        want_error = len(case) > 3
+        assert name not in names, name
+        names.add(name)
+        try:
+            expected = render(template, context)
+        except Exception as exc:  # jinja2 raises many exception types; any error counts
+            if not want_error:
+                sys.exit(f"case {name} raised unexpectedly: {type(exc).__name__}: {exc}")
+            out.append({"name": name, "template": template, "context": context, "error": True})
+            continue
+        if want_error:
+            sys.exit(f"case {name} was expected to fail but rendered {expected!r}")
+        out.append({"name": name, "template": template, "context": context, "expected": expected})
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(root, "tests", "data", "jinja", "cases.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"wrote {len(out)} cases to {path}")
+
+
+if __name__ == "__main__":
+    main()
