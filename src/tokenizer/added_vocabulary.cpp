@@ -1,5 +1,7 @@
 #include "tokenizer/added_vocabulary.h"
 
+#include "tokenizer/unicode.h"
+
 #include <algorithm>
 
 #include <utf8proc.h>
@@ -27,7 +29,7 @@ std::size_t trailing_space_start(std::string_view text, std::size_t end) {
     std::size_t start = end - 1;
     while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
     std::size_t pos = start;
-    if (!is_space_char(utf8::decode_at(text, pos))) break;
+    if (!unicode::is_white_space(utf8::decode_at(text, pos))) break;
     end = start;
   }
   return end;
@@ -37,35 +39,13 @@ std::size_t trailing_space_start(std::string_view text, std::size_t end) {
 std::size_t leading_space_end(std::string_view text, std::size_t begin) {
   while (begin < text.size()) {
     std::size_t pos = begin;
-    if (!is_space_char(utf8::decode_at(text, pos))) break;
+    if (!unicode::is_white_space(utf8::decode_at(text, pos))) break;
     begin = pos;
   }
   return begin;
 }
 
 }  // namespace
-
-bool is_space_char(char32_t cp) {
-  switch (cp) {
-    case 0x09:
-    case 0x0A:
-    case 0x0B:
-    case 0x0C:
-    case 0x0D:
-    case 0x20:
-    case 0x85:
-    case 0xA0:
-    case 0x1680:
-    case 0x2028:
-    case 0x2029:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return cp >= 0x2000 && cp <= 0x200A;
-  }
-}
 
 bool is_word_char(char32_t cp) {
   if (cp < 0x80) {

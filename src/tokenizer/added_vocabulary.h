@@ -59,8 +59,7 @@ class AddedVocabulary {
   Trie normalized_trie_;
 };
 
-/// Rust regex `\w` (Unicode word character) and `\s` (White_Space) on one code point.
+/// Rust regex `\w` (Unicode word character) on one code point; `\s` is unicode::is_white_space.
 bool is_word_char(char32_t cp);
-bool is_space_char(char32_t cp);
 
 }  // namespace r1::tok

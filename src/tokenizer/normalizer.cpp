@@ -6,8 +6,8 @@
 #include "core/utf8.h"
 #include "r1/error.h"
 #include "tokenizer/byte_level.h"
-#include "tokenizer/spec_fields.h"
 #include "tokenizer/regex_splitter.h"
+#include "tokenizer/spec_fields.h"
 #include "tokenizer/unicode.h"
 
 namespace r1::tok {
@@ -247,9 +247,8 @@ std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& spec,
   if (type == "Nmt") return std::make_unique<NmtNormalizer>();
   if (type == "ByteLevel") return std::make_unique<ByteLevelNormalizer>();
   if (type == "Strip") {
-    return std::make_unique<StripNormalizer>(
-        fields::bool_or(spec, "strip_left", json_path, true),
-        fields::bool_or(spec, "strip_right", json_path, true));
+    return std::make_unique<StripNormalizer>(fields::bool_or(spec, "strip_left", json_path, true),
+                                             fields::bool_or(spec, "strip_right", json_path, true));
   }
   if (type == "Replace") {
     auto pattern =
@@ -288,9 +287,10 @@ std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& spec,
                     ": normalizer type \"Precompiled\" (a SentencePiece character map) is "
                     "not supported by this build");
   }
-  fields::unsupported_type(json_path, type,
-                           "NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, "
-                           "Sequence, BertNormalizer, Nmt, ByteLevel");
+  fields::unsupported_type(
+      json_path, type,
+      "NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, "
+      "Sequence, BertNormalizer, Nmt, ByteLevel");
 }
 
 }  // namespace r1::tok

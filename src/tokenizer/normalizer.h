@@ -20,6 +20,7 @@ class Normalizer {
 /// Builds the normalizer described by `spec` (a tokenizer.json "normalizer" object); returns
 /// nullptr for JSON null. Throws Error(unsupported) naming an unknown "type" and `json_path`, or
 /// Error(invalid_file) for a malformed spec.
-std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& spec, const std::string& json_path);
+std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& spec,
+                                            const std::string& json_path);
 
 }  // namespace r1::tok

@@ -5,8 +5,8 @@
 
 #include "r1/error.h"
 #include "tokenizer/byte_level.h"
-#include "tokenizer/spec_fields.h"
 #include "tokenizer/pre_tokenizer_parts.h"
+#include "tokenizer/spec_fields.h"
 #include "tokenizer/split_known_patterns.h"
 
 namespace r1::tok {
@@ -151,9 +151,10 @@ std::unique_ptr<PreTokenizerBase> make_pre_tokenizer_part(const nlohmann::json& 
   if (type == "BertPreTokenizer") return make_bert_pre_tokenizer();
   if (type == "CharDelimiterSplit") return make_char_delimiter_split(spec, json_path);
   if (type == "FixedLength") return make_fixed_length(spec, json_path);
-  fields::unsupported_type(json_path, type,
-                           "Split, ByteLevel, Sequence, Digits, Whitespace, WhitespaceSplit, "
-                           "Punctuation, Metaspace, BertPreTokenizer, CharDelimiterSplit, FixedLength");
+  fields::unsupported_type(
+      json_path, type,
+      "Split, ByteLevel, Sequence, Digits, Whitespace, WhitespaceSplit, "
+      "Punctuation, Metaspace, BertPreTokenizer, CharDelimiterSplit, FixedLength");
 }
 
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const nlohmann::json& spec,

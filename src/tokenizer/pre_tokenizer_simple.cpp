@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
-#include "tokenizer/spec_fields.h"
 #include "tokenizer/pre_tokenizer_parts.h"
+#include "tokenizer/spec_fields.h"
 #include "tokenizer/unicode.h"
 
 namespace r1::tok {
@@ -254,12 +254,14 @@ std::unique_ptr<PreTokenizerBase> make_metaspace(const nlohmann::json& spec,
   } else if (scheme == "never") {
     prepend = Prepend::never;
   } else {
-    fields::fail(json_path + ".prepend_scheme", "unknown value \"" + scheme + "\" (expected always, first or never)");
+    fields::fail(json_path + ".prepend_scheme",
+                 "unknown value \"" + scheme + "\" (expected always, first or never)");
   }
   // Older files carry add_prefix_space; false must agree with prepend_scheme "never".
   if (!fields::bool_or(spec, "add_prefix_space", json_path, true)) {
     if (prepend != Prepend::never) {
-      fields::fail(json_path, "add_prefix_space false does not match prepend_scheme \"" + scheme + "\"");
+      fields::fail(json_path,
+                   "add_prefix_space false does not match prepend_scheme \"" + scheme + "\"");
     }
   }
   const bool split = fields::bool_or(spec, "split", json_path, true);

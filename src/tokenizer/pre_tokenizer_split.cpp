@@ -1,8 +1,8 @@
 // The Split pre-tokenizer and the splitting machinery every other pre-tokenizer reuses.
 #include <nlohmann/json.hpp>
 
-#include "tokenizer/spec_fields.h"
 #include "tokenizer/pre_tokenizer_parts.h"
+#include "tokenizer/spec_fields.h"
 #include "tokenizer/unicode.h"
 
 namespace r1::tok {
@@ -112,8 +112,8 @@ SplitBehavior parse_split_behavior(const nlohmann::json& value, const std::strin
     if (name == "Contiguous") return SplitBehavior::contiguous;
   }
   fields::fail(json_path, "unknown split behavior " + value.dump() +
-                                 " (expected Removed, Isolated, MergedWithPrevious, "
-                                 "MergedWithNext or Contiguous)");
+                              " (expected Removed, Isolated, MergedWithPrevious, "
+                              "MergedWithNext or Contiguous)");
 }
 
 void split_at_matches(std::string_view text, const std::vector<MatchSpan>& matches,

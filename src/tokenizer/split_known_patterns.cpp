@@ -23,22 +23,7 @@ struct Char {
   std::size_t len;
 };
 
-// ASCII classes, so the common case needs neither decoding nor a call into unicode.cpp.
-constexpr std::array<CharClass, 128> kAsciiClasses = [] {
-  std::array<CharClass, 128> classes{};
-  for (std::size_t c = 0; c < 128; ++c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      classes[c] = CharClass::letter;
-    } else if (c >= '0' && c <= '9') {
-      classes[c] = CharClass::number;
-    } else if (c == ' ' || (c >= 0x09 && c <= 0x0D)) {
-      classes[c] = CharClass::white_space;
-    } else {
-      classes[c] = CharClass::other;
-    }
-  }
-  return classes;
-}();
+using unicode::kAsciiClasses;
 
 inline Char char_at(std::string_view text, std::size_t pos) {
   const auto byte = static_cast<unsigned char>(text[pos]);

@@ -60,7 +60,7 @@ int category_of(char32_t cp) {
 }
 
 // ASCII classes computed once, so the splitters' hot loops avoid utf8proc's two-level lookup.
-std::array<CharClass, 128> make_ascii_classes() {
+constexpr std::array<CharClass, 128> make_ascii_classes() {
   std::array<CharClass, 128> classes{};
   for (char32_t c = 0; c < 128; ++c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
@@ -75,8 +75,6 @@ std::array<CharClass, 128> make_ascii_classes() {
   }
   return classes;
 }
-
-const std::array<CharClass, 128> kAsciiClasses = make_ascii_classes();
 
 // "Inert" code points for NFC: canonical combining class 0, unchanged by NFC on their own, and
 // never the second part of a canonical composition. A boundary before an inert code point splits
@@ -131,6 +129,8 @@ bool is_ascii(std::string_view text) {
 }
 
 }  // namespace
+
+const std::array<CharClass, 128> kAsciiClasses = make_ascii_classes();
 
 int general_category(char32_t cp) {
   return category_of(cp);

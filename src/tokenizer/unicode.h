@@ -3,6 +3,7 @@
 // `\p{N}`, `\s` for Split regexes and Rust's `char` methods for the other components.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -48,6 +49,8 @@ bool is_other(char32_t cp);
 enum class CharClass : std::uint8_t { letter, number, white_space, other };
 /// Class of `cp`: letter / number / white space as above, everything else `other`.
 CharClass classify(char32_t cp);
+/// classify() of the ASCII code points, for hot loops that skip decoding ASCII.
+extern const std::array<CharClass, 128> kAsciiClasses;
 
 enum class NormalForm { nfc, nfd, nfkc, nfkd };
 /// Decodes the code point at text[pos] of valid UTF-8 (the caller validated the text) and
