@@ -43,7 +43,8 @@ void BM_Encode(benchmark::State& state) {
   const std::string& text = bench_text();
   const r1::Tokenizer& tok = tokenizer();
   for (auto _ : state) {
-    std::vector<r1::TokenId> ids = tok.encode(text);
+    // Like the HF reference (tools/bench_hf_tokenizers.py): no special tokens.
+    std::vector<r1::TokenId> ids = tok.encode(text, {.special_tokens = r1::SpecialTokens::skip});
     benchmark::DoNotOptimize(ids.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
