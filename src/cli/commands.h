@@ -22,6 +22,10 @@ int run_main(int argc, char** argv);
 int run_tokenize(int argc, char** argv, int first);
 int run_detokenize(int argc, char** argv, int first);
 int run_template(int argc, char** argv, int first);
+int run_run(int argc, char** argv, int first);
+int run_chat(int argc, char** argv, int first);
+int run_logits(int argc, char** argv, int first);
+int run_make_random_model(int argc, char** argv, int first);
 int run_serve(int argc, char** argv, int first);
 
 }  // namespace r1::cli

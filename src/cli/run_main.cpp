@@ -13,6 +13,11 @@ const std::vector<Command>& commands() {
       {"tokenize", "Text to token ids, like Hugging Face tokenizer(text).input_ids", run_tokenize},
       {"detokenize", "Token ids to text, like Hugging Face tokenizer.decode(ids)", run_detokenize},
       {"template", "Render a conversation with the model's chat template", run_template},
+      {"run", "Answer one prompt, streaming the text (thinking dimmed)", run_run},
+      {"chat", "Interactive chat in the terminal (history kept, KV cache reused)", run_chat},
+      {"logits", "Next-token logits of the last position of a token sequence, as JSON", run_logits},
+      {"make-random-model", "Write a Hugging Face checkpoint with seeded random weights",
+       run_make_random_model},
       {"serve", "OpenAI-compatible API server and web chat (not built yet)", run_serve},
   };
   return table;
@@ -26,7 +31,7 @@ void print_usage(std::FILE* out) {
                "Usage: r1 COMMAND [options]\n\nCommands:\n",
                R1_VERSION);
   for (const auto& command : commands()) {
-    std::fprintf(out, "  %-12s %s\n", command.name, command.summary);
+    std::fprintf(out, "  %-18s %s\n", command.name, command.summary);
   }
   std::fprintf(out, "\nRun 'r1 COMMAND --help' for the options of a command.\n");
 }

@@ -30,13 +30,14 @@ void rmsnorm_reference(const float* x, const float* weight, std::int64_t n_token
   }
 }
 
-void swiglu_reference(const float* gate_up, std::int64_t n_tokens, std::int64_t ff, float* out) {
+void swiglu_reference(const float* gate, const float* up, std::int64_t stride,
+                      std::int64_t n_tokens, std::int64_t ff, float* out) {
   for (std::int64_t t = 0; t < n_tokens; ++t) {
-    const float* gate = gate_up + t * 2 * ff;
-    const float* up = gate + ff;
+    const float* g = gate + t * stride;
+    const float* u = up + t * stride;
     for (std::int64_t j = 0; j < ff; ++j) {
-      const float silu = gate[j] / (1.0f + std::exp(-gate[j]));  // x * sigmoid(x)
-      out[t * ff + j] = silu * up[j];
+      const float silu = g[j] / (1.0f + std::exp(-g[j]));  // x * sigmoid(x)
+      out[t * ff + j] = silu * u[j];
     }
   }
 }

@@ -18,9 +18,11 @@ void matmul_reference(const float* x, std::int64_t n_tokens, const WeightMatrix&
 void rmsnorm_reference(const float* x, const float* weight, std::int64_t n_tokens, std::int64_t dim,
                        float eps, float* out);
 
-/// out[t, j] = silu(gate_up[t, j]) * gate_up[t, ff + j]; gate_up [n_tokens, 2 ff] holds the fused
-/// gate and up projections, out [n_tokens, ff].
-void swiglu_reference(const float* gate_up, std::int64_t n_tokens, std::int64_t ff, float* out);
+/// out[t, j] = silu(gate[t * stride + j]) * up[t * stride + j], out [n_tokens, ff]. With separate
+/// projections gate and up are [n_tokens, ff] (stride ff); with the fused gate_up projection they
+/// point into one [n_tokens, 2 ff] buffer (up = gate + ff, stride 2 ff).
+void swiglu_reference(const float* gate, const float* up, std::int64_t stride,
+                      std::int64_t n_tokens, std::int64_t ff, float* out);
 
 /// x[i] += y[i] (residual connections).
 void add_reference(float* x, const float* y, std::int64_t n);

@@ -169,3 +169,126 @@ TEST(CliHelp, EveryCommandDocumentsItsOptions) {
 
 }  // namespace
 }  // namespace r1::test
+
+namespace r1::test {
+namespace {
+
+TEST(CliMakeRandomModel, WritesACheckpointAndRejectsBadOptions) {
+  const auto dir = std::filesystem::temp_directory_path() / "r1_cli_random_model";
+  std::filesystem::remove_all(dir);
+  ProcessResult result = r1({"make-random-model", "--preset", "llama-tiny", "--dtype", "f16",
+                             "--seed", "5", "--out", dir.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* file : {"config.json", "model.safetensors", "generation_config.json",
+                           "tokenizer.json", "tokenizer_config.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / file)) << file;
+  }
+  // The embedded tokenizer files are the published ones, byte for byte.
+  EXPECT_EQ(read_file(dir / "tokenizer.json"), read_file(deepseek_model_dir() / "tokenizer.json"));
+  std::filesystem::remove_all(dir);
+
+  result = r1({"make-random-model", "--preset", "gpt-5", "--out", dir.string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("qwen2-tiny"), std::string::npos) << result.err;
+  result =
+      r1({"make-random-model", "--preset", "qwen2-tiny", "--dtype", "int3", "--out", dir.string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("int3"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace r1::test
+
+namespace r1::test {
+namespace {
+
+// A checkpoint made through the CLI, as a user would, for the fixture's preset/dtype/seed.
+std::filesystem::path make_fixture_model(const json& fixture) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("r1_cli_model_" + fixture["preset"].get<std::string>() + "-" +
+                    fixture["dtype"].get<std::string>());
+  std::filesystem::remove_all(dir);
+  const ProcessResult made =
+      r1({"make-random-model", "--preset", fixture["preset"], "--dtype", fixture["dtype"], "--seed",
+          std::to_string(fixture["seed"].get<int>()), "--out", dir.string()});
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  return dir;
+}
+
+TEST(CliLogits, TopLogitsMatchTransformers) {
+  const json fixture = load_json(data_path("model/qwen2-tiny-f32.json"));
+  const auto dir = make_fixture_model(fixture);
+  const ProcessResult result =
+      r1({"logits", "--model", dir.string(), "--ids", ids_to_csv(fixture["ids"]), "--top", "5"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json top = json::parse(result.out)["top"];
+  const json& expected = fixture["positions"].back();
+  const double range = expected["max"].get<double>() - expected["min"].get<double>();
+  ASSERT_EQ(top.size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(top[i][0].get<int>(), expected["top_ids"][i].get<int>()) << i;
+    EXPECT_NEAR(top[i][1].get<double>(), expected["top_logits"][i].get<double>(), 1e-3 * range);
+  }
+  const ProcessResult full = r1({"logits", "--model", dir.string(), "--ids", "151646,9707"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  const json all = json::parse(full.out);
+  EXPECT_EQ(all["n_vocab"].get<int>(), 151936);
+  EXPECT_EQ(all["logits"].size(), 151936u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliRun, GreedyRawPromptContinuesLikeTransformers) {
+  for (const char* name : {"qwen2-tiny-f32", "llama-tiny-f32"}) {
+    const json fixture = load_json(data_path(std::string("model/") + name + ".json"));
+    const auto dir = make_fixture_model(fixture);
+    const ProcessResult result =
+        r1({"run", "--model", dir.string(), "--raw", "--prompt", fixture["prompt"], "--temperature",
+            "0", "--max-tokens", "32", "--ctx-size", "256"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, fixture["greedy_text"].get<std::string>() + "\n") << name;
+    EXPECT_NE(result.err.find("generated 32 (length)"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("decode"), std::string::npos) << result.err;
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(CliRun, SameSeedSameTextAndContextIsChecked) {
+  const json fixture = load_json(data_path("model/qwen2-tiny-f32.json"));
+  const auto dir = make_fixture_model(fixture);
+  const std::vector<std::string> args = {"run",  "--model",      dir.string(), "--prompt",
+                                         "你好", "--max-tokens", "12",         "--seed",
+                                         "7",    "--ctx-size",   "128"};
+  const ProcessResult first = r1(args), second = r1(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, second.out);
+  const ProcessResult too_long = r1({"run", "--model", dir.string(), "--prompt", "hi",
+                                     "--max-tokens", "500", "--ctx-size", "128"});
+  EXPECT_EQ(too_long.exit_code, 1);
+  EXPECT_NE(too_long.err.find("500"), std::string::npos) << too_long.err;
+  EXPECT_NE(too_long.err.find("128"), std::string::npos) << too_long.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliChat, KeepsTheConversationAndSavesIt) {
+  const json fixture = load_json(data_path("model/qwen2-tiny-f32.json"));
+  const auto dir = make_fixture_model(fixture);
+  const auto saved = std::filesystem::temp_directory_path() / "r1_cli_chat.json";
+  const ProcessResult result =
+      r1({"chat", "--model", dir.string(), "--max-tokens", "4", "--seed", "1", "--ctx-size", "256"},
+         "hello\nsecond question\n/save " + saved.string() + "\n");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json messages = load_json(saved);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[0]["content"], "hello");
+  EXPECT_EQ(messages[2]["content"], "second question");
+  EXPECT_EQ(messages[3]["role"], "assistant");
+  // The second turn reused the cached prefix of the first.
+  EXPECT_NE(result.err.find("cached)"), std::string::npos);
+  EXPECT_EQ(result.err.find("(0 cached)", result.err.find("(0 cached)") + 1), std::string::npos)
+      << result.err;
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(saved);
+}
+
+}  // namespace
+}  // namespace r1::test

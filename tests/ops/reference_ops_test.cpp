@@ -64,7 +64,7 @@ TEST(SwigluReference, SiluOfGateTimesUp) {
   // = 1.4621172.
   const std::vector<float> gate_up = {0, 1, 5, 2};
   std::vector<float> out(2);
-  swiglu_reference(gate_up.data(), 1, 2, out.data());
+  swiglu_reference(gate_up.data(), gate_up.data() + 2, 4, 1, 2, out.data());
   EXPECT_EQ(out[0], 0.0f);
   EXPECT_NEAR(out[1], 1.4621172f, 1e-6);
 }

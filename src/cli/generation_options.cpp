@@ -1,0 +1,180 @@
+#include "cli/generation_options.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/file.h"
+#include "io/model_locator.h"
+#include "r1/error.h"
+
+namespace r1::cli {
+namespace {
+
+constexpr const char* kDefaultModel = "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B";
+constexpr std::int32_t kDefaultContext = 8192;
+
+float float_option(const Args& args, const std::string& name, float fallback) {
+  if (!args.has(name)) return fallback;
+  const std::string text = args.get(name);
+  try {
+    std::size_t used = 0;
+    const float value = std::stof(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError{"option '--" + name + "' expects a number, got '" + text + "'"};
+}
+
+std::vector<TokenId> to_token_ids(const std::vector<std::int64_t>& ids) {
+  return std::vector<TokenId>(ids.begin(), ids.end());
+}
+
+}  // namespace
+
+void append_generation_options(std::vector<OptionSpec>& specs) {
+  const std::vector<OptionSpec> common = {
+      value_option("model", "M", "Model folder or Hugging Face repo id (in the HF cache)",
+                   kDefaultModel),
+      value_option("max-tokens", "N", "Most tokens to generate", "2048"),
+      value_option("temperature", "T", "0 = greedy (default: generation_config.json, else 1)"),
+      value_option("top-p", "P", "Nucleus sampling (default: generation_config.json, else 1)"),
+      value_option("top-k", "K", "Keep the K most likely tokens; 0 = off"),
+      value_option("min-p", "P", "Drop tokens below P times the top probability; 0 = off"),
+      value_option("repeat-penalty", "R", "transformers' repetition_penalty; 1 = off"),
+      value_option("seed", "N", "Seed of the sampler (same seed, same text)"),
+      value_option("threads", "N", "CPU threads (this build computes on one)"),
+      value_option("ctx-size", "N", "KV cache size in tokens (at most max_position_embeddings)",
+                   std::to_string(kDefaultContext)),
+  };
+  specs.insert(specs.end(), common.begin(), common.end());
+}
+
+std::string LoadedSession::render(ChatTemplateInputs inputs) const {
+  if (!chat_template) {
+    throw Error(ErrorCode::not_found,
+                (folder / "tokenizer_config.json").string() + " has no chat template; use --raw");
+  }
+  inputs.bos_token = tokenizer.bos_token();
+  inputs.eos_token = tokenizer.eos_token();
+  inputs.pad_token = tokenizer.pad_token();
+  inputs.unk_token = tokenizer.unk_token();
+  inputs.add_generation_prompt = true;
+  return chat_template->render(inputs);
+}
+
+LoadedSession load_session(const Args& args) {
+  const std::filesystem::path folder =
+      io::resolve_model(args.get("model"), io::process_environment());
+  LoadedSession session{
+      folder, model::load_model(folder), Tokenizer::load(folder), std::nullopt, {}, {}, nullptr, 0};
+  if (const std::string source = session.tokenizer.chat_template(); !source.empty()) {
+    session.chat_template = ChatTemplate::parse(source);
+  }
+  const auto generation_path = folder / "generation_config.json";
+  if (std::filesystem::exists(generation_path)) {
+    session.generation_config =
+        io::parse_generation_config(read_text_file(generation_path), generation_path.string());
+  }
+  // transformers: generation_config's eos_token_id when it has one, else config.json's.
+  session.stop_ids = StopTokenIds(to_token_ids(!session.generation_config.eos_token_ids.empty()
+                                                   ? session.generation_config.eos_token_ids
+                                                   : session.model->config.eos_token_ids));
+  const std::int64_t max_context = session.model->config.max_position_embeddings;
+  const int ctx = args.get_int("ctx-size");
+  if (ctx <= 0 || ctx > max_context) {
+    throw UsageError{"--ctx-size must be between 1 and the model's max_position_embeddings " +
+                     std::to_string(max_context) + ", got " + std::to_string(ctx)};
+  }
+  session.cache = std::make_unique<model::KvCache>(session.model->config, 1, ctx);
+  for (const io::TensorView* view : session.model->files.tensors())
+    session.weight_bytes += view->nbytes;
+  return session;
+}
+
+engine::GenerationRequest make_request(const Args& args, const LoadedSession& session) {
+  const io::GenerationConfig& defaults = session.generation_config;
+  engine::GenerationRequest request;
+  SamplingParams& p = request.sampling;
+  const bool sampling = defaults.do_sample.value_or(true);
+  p.temperature =
+      float_option(args, "temperature",
+                   sampling ? static_cast<float>(defaults.temperature.value_or(1.0)) : 0.0f);
+  p.top_p = float_option(args, "top-p", static_cast<float>(defaults.top_p.value_or(1.0)));
+  p.top_k = args.has("top-k") ? args.get_int("top-k")
+                              : static_cast<std::int32_t>(defaults.top_k.value_or(0));
+  p.min_p = float_option(args, "min-p", 0.0f);
+  p.repetition_penalty = float_option(
+      args, "repeat-penalty", static_cast<float>(defaults.repetition_penalty.value_or(1.0)));
+  if (args.has("seed")) p.seed = static_cast<std::uint64_t>(std::stoull(args.get("seed")));
+  // Padding rows of the embedding (ids the tokenizer never produces) are never sampled.
+  p.n_vocab_valid = static_cast<std::size_t>(
+      std::min<std::int64_t>(session.tokenizer.vocab_size(), session.model->config.vocab_size));
+  request.max_tokens = args.get_int("max-tokens");
+  if (request.max_tokens <= 0) throw UsageError{"--max-tokens must be positive"};
+  validate_sampling_params(p);
+  return request;
+}
+
+ThinkingFilter::ThinkingFilter(const Tokenizer& tokenizer, const std::string& prompt, bool terminal,
+                               bool hide)
+    : open_id_(tokenizer.token_to_id("<think>")),
+      close_id_(tokenizer.token_to_id("</think>")),
+      terminal_(terminal),
+      hide_(hide) {
+  // Generation starts inside the thinking block when the prompt ends by opening it.
+  std::string_view tail = prompt;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.remove_suffix(1);
+  inside_ = open_id_.has_value() && tail.ends_with("<think>");
+}
+
+std::string ThinkingFilter::filter(std::string_view text, TokenId id) {
+  std::string out;
+  if (open_id_ && id == *open_id_) inside_ = true;
+  if (inside_) {
+    if (!hide_) {
+      if (terminal_ && !dimmed_) {
+        out += "\x1b[2m";
+        dimmed_ = true;
+      }
+      out += text;
+    }
+  } else {
+    out += text;
+  }
+  if (close_id_ && id == *close_id_) {
+    inside_ = false;
+    if (dimmed_) {
+      out += "\x1b[0m";
+      dimmed_ = false;
+    }
+  }
+  return out;
+}
+
+std::string ThinkingFilter::finish() {
+  return dimmed_ ? "\x1b[0m" : "";
+}
+
+void print_stats(const engine::GenerationStats& stats, const LoadedSession& session) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  const double prefill_tps =
+      stats.prefill_seconds > 0
+          ? static_cast<double>(stats.n_prompt - stats.n_reused) / stats.prefill_seconds
+          : 0.0;
+  const double decode_steps =
+      stats.n_generated > 1 ? static_cast<double>(stats.n_generated - 1) : 0.0;
+  const double decode_tps = stats.decode_seconds > 0 ? decode_steps / stats.decode_seconds : 0.0;
+  const double gbps = decode_tps * static_cast<double>(session.weight_bytes) / 1e9;
+  std::fprintf(stderr,
+               "\n[r1] prompt %zu tokens (%zu cached), generated %zu (%s) | TTFT %.2f s | prefill "
+               "%.1f tok/s | decode %.2f tok/s, %.1f GB/s of weights | peak RSS %.0f MB\n",
+               stats.n_prompt, stats.n_reused, stats.n_generated,
+               engine::finish_reason_name(stats.finish_reason), stats.first_token_seconds,
+               prefill_tps, decode_tps, gbps, peak_rss_mb);
+}
+
+}  // namespace r1::cli
