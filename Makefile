@@ -47,8 +47,11 @@ unit-test: build
 $(FUZZ_DIR)/build.ninja: CMakeLists.txt | deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DR1_FUZZ=ON
 
+# Only the fuzz targets (one per fuzz/fuzz_*.cpp), not the whole program, get the sanitizer build.
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.cpp)))
+
 fuzz: deps $(FUZZ_DIR)/build.ninja
-	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz
 	@set -e; count=0; for target in $(FUZZ_DIR)/fuzz/fuzz_*; do \

@@ -8,18 +8,21 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/generation_options.h"
 #include "cli/token_ids.h"
+#include "io/model_locator.h"
 #include "model/loaded_model.h"
 
 namespace r1::cli {
 
 int run_logits(int argc, char** argv, int first) {
-  Args args("logits",
-            {
-                value_option("model", "M", "Model folder", "", Required::yes),
-                value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
-                value_option("top", "K", "Print only the K largest logits as [id, logit]"),
-            });
+  Args args(
+      "logits",
+      {
+          value_option("model", "M", "Model folder or Hugging Face repo id", "", Required::yes),
+          value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
+          value_option("top", "K", "Print only the K largest logits as [id, logit]"),
+      });
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(
         "Prints {\"n_vocab\": N, \"logits\": [...]} for the last position, or with --top K "
@@ -28,7 +31,9 @@ int run_logits(int argc, char** argv, int first) {
   }
   const std::vector<TokenId> ids = parse_token_ids(args.get("ids"));
   if (ids.empty()) throw UsageError{"--ids needs at least one token id"};
-  const auto model = model::load_model(args.get("model"));
+  const auto model =
+      model::load_model(io::resolve_model(args.get("model"), io::process_environment()));
+  report_unexpected_tensors(*model);
   const auto ctx = static_cast<std::int32_t>(std::min<std::int64_t>(
       static_cast<std::int64_t>(ids.size()), model->config.max_position_embeddings));
   model::KvCache cache(model->config, 1, ctx);

@@ -88,9 +88,20 @@ LoadedSession load_session(const Args& args) {
                      std::to_string(max_context) + ", got " + std::to_string(ctx)};
   }
   session.cache = std::make_unique<model::KvCache>(session.model->config, 1, ctx);
+  report_unexpected_tensors(*session.model);
   for (const io::TensorView* view : session.model->files.tensors())
     session.weight_bytes += view->nbytes;
   return session;
+}
+
+void report_unexpected_tensors(const model::LoadedModel& model) {
+  const auto& unused = model.transformer->weights().unexpected_tensors;
+  if (unused.empty()) return;
+  std::fprintf(stderr, "[r1] note: %zu tensor(s) in the checkpoint are not used by this %s model:",
+               unused.size(), io::architecture_name(model.config.architecture));
+  for (std::size_t i = 0; i < unused.size() && i < 8; ++i)
+    std::fprintf(stderr, " %s", unused[i].c_str());
+  std::fprintf(stderr, unused.size() > 8 ? " ...\n" : "\n");
 }
 
 engine::GenerationRequest make_request(const Args& args, const LoadedSession& session) {

@@ -1,5 +1,5 @@
-// Where a --model argument points. Today: a folder with tokenizer.json; the model issue adds
-// Hugging Face repo ids resolved in the HF cache.
+// Where a --model argument points: a folder, or a Hugging Face repo id resolved in the local
+// Hugging Face cache (io/model_locator.h).
 #pragma once
 
 #include <filesystem>
@@ -7,8 +7,8 @@
 
 namespace r1::cli {
 
-/// Checks that `model` is a folder holding tokenizer.json and returns it. Throws Error(not_found)
-/// naming what is missing.
+/// Resolves `model` and checks that the folder holds tokenizer.json. Throws Error(not_found)
+/// naming the places searched or the missing file.
 std::filesystem::path resolve_model_dir(const std::string& model);
 
 }  // namespace r1::cli
