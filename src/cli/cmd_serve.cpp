@@ -19,9 +19,9 @@ int run_serve(int argc, char** argv, int first) {
     return 0;
   }
   std::fprintf(stderr,
-               "r1 serve is not available yet: this build has the tokenizer and chat templates "
-               "(r1 tokenize, r1 detokenize, r1 template) but no inference engine or HTTP server. "
-               "They are the next milestones (see README, 'Status').\n");
+               "r1 serve is not available yet: this build generates from the command line (r1 run, "
+               "r1 chat) but has no HTTP server. The OpenAI-compatible server and the web chat are "
+               "the next milestones (see README, 'Status').\n");
   return 1;
 }
 
