@@ -1,5 +1,7 @@
 #include "test_paths.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,6 +19,14 @@ std::filesystem::path deepseek_model_dir() {
 }
 std::filesystem::path r1_binary() {
   return R1_BINARY;
+}
+
+std::filesystem::path scratch_dir(const std::string& name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("r1-test-" + std::to_string(::getpid())) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 std::string read_file(const std::filesystem::path& path) {

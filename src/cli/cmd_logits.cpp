@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/generation_options.h"
 #include "cli/token_ids.h"
+#include "core/file.h"
 #include "io/model_locator.h"
 #include "model/loaded_model.h"
 
@@ -22,6 +23,10 @@ int run_logits(int argc, char** argv, int first) {
           value_option("model", "M", "Model folder or Hugging Face repo id", "", Required::yes),
           value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
           value_option("top", "K", "Print only the K largest logits as [id, logit]"),
+          value_option("threads", "N", "CPU threads (default: the physical cores)"),
+          value_option("dump", "FILE",
+                       "Also write every named intermediate (layer.N.attn_out, layer.N.out, "
+                       "norm.out) of every position to FILE as JSON {name: [[...], ...]}"),
       });
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(
@@ -31,9 +36,17 @@ int run_logits(int argc, char** argv, int first) {
   }
   const std::vector<TokenId> ids = parse_token_ids(args.get("ids"));
   if (ids.empty()) throw UsageError{"--ids needs at least one token id"};
-  const auto model =
-      model::load_model(io::resolve_model(args.get("model"), io::process_environment()));
+  const auto model = model::load_model(
+      io::resolve_model(args.get("model"), io::process_environment()), load_options(args));
   report_unexpected_tensors(*model);
+  nlohmann::json dump = nlohmann::json::object();
+  if (args.has("dump")) {
+    model->transformer->set_trace([&](const model::TraceTensor& t) {
+      nlohmann::json& rows = dump[std::string(t.name)];
+      for (std::int64_t i = 0; i < t.n_tokens; ++i)
+        rows.push_back(std::vector<float>(t.data + i * t.dim, t.data + (i + 1) * t.dim));
+    });
+  }
   const auto ctx = static_cast<std::int32_t>(std::min<std::int64_t>(
       static_cast<std::int64_t>(ids.size()), model->config.max_position_embeddings));
   model::KvCache cache(model->config, 1, ctx);
@@ -43,6 +56,7 @@ int run_logits(int argc, char** argv, int first) {
   }
   std::vector<float> logits;
   model->transformer->forward(batch, cache, logits);
+  if (args.has("dump")) write_text_file(args.get("dump"), dump.dump() + "\n");
 
   nlohmann::json out;
   if (args.has("top")) {

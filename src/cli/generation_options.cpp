@@ -44,9 +44,12 @@ void append_generation_options(std::vector<OptionSpec>& specs) {
       value_option("min-p", "P", "Drop tokens below P times the top probability; 0 = off"),
       value_option("repeat-penalty", "R", "transformers' repetition_penalty; 1 = off"),
       value_option("seed", "N", "Seed of the sampler (same seed, same text)"),
-      value_option("threads", "N", "CPU threads (this build computes on one)"),
+      value_option("threads", "N", "CPU threads (default: the physical cores)"),
       value_option("ctx-size", "N", "KV cache size in tokens (at most max_position_embeddings)",
                    std::to_string(kDefaultContext)),
+      flag_option("truncate",
+                  "Drop the oldest prompt tokens (keeping the BOS) when prompt + max tokens do "
+                  "not fit the context, instead of refusing"),
   };
   specs.insert(specs.end(), common.begin(), common.end());
 }
@@ -67,8 +70,14 @@ std::string LoadedSession::render(ChatTemplateInputs inputs) const {
 LoadedSession load_session(const Args& args) {
   const std::filesystem::path folder =
       io::resolve_model(args.get("model"), io::process_environment());
-  LoadedSession session{
-      folder, model::load_model(folder), Tokenizer::load(folder), std::nullopt, {}, {}, nullptr, 0};
+  LoadedSession session{folder,
+                        model::load_model(folder, load_options(args)),
+                        Tokenizer::load(folder),
+                        std::nullopt,
+                        {},
+                        {},
+                        nullptr,
+                        0};
   if (const std::string source = session.tokenizer.chat_template(); !source.empty()) {
     session.chat_template = ChatTemplate::parse(source);
   }
@@ -89,9 +98,19 @@ LoadedSession load_session(const Args& args) {
   }
   session.cache = std::make_unique<model::KvCache>(session.model->config, 1, ctx);
   report_unexpected_tensors(*session.model);
-  for (const io::TensorView* view : session.model->files.tensors())
-    session.weight_bytes += view->nbytes;
+  session.weight_bytes = session.model->transformer->weights().bytes_per_token();
   return session;
+}
+
+model::LoadOptions load_options(const Args& args) {
+  model::LoadOptions options;
+  if (args.has("threads")) {
+    options.cpu.n_threads = args.get_int("threads");
+    if (options.cpu.n_threads <= 0 || options.cpu.n_threads > 1024) {
+      throw UsageError{"--threads must be between 1 and 1024, got " + args.get("threads")};
+    }
+  }
+  return options;
 }
 
 void report_unexpected_tensors(const model::LoadedModel& model) {
@@ -123,6 +142,7 @@ engine::GenerationRequest make_request(const Args& args, const LoadedSession& se
   p.n_vocab_valid = static_cast<std::size_t>(
       std::min<std::int64_t>(session.tokenizer.vocab_size(), session.model->config.vocab_size));
   request.max_tokens = args.get_int("max-tokens");
+  if (args.flag("truncate")) request.overflow = engine::PromptOverflow::truncate_start;
   if (request.max_tokens <= 0) throw UsageError{"--max-tokens must be positive"};
   validate_sampling_params(p);
   return request;
@@ -181,11 +201,14 @@ void print_stats(const engine::GenerationStats& stats, const LoadedSession& sess
   const double decode_tps = stats.decode_seconds > 0 ? decode_steps / stats.decode_seconds : 0.0;
   const double gbps = decode_tps * static_cast<double>(session.weight_bytes) / 1e9;
   std::fprintf(stderr,
-               "\n[r1] prompt %zu tokens (%zu cached), generated %zu (%s) | TTFT %.2f s | prefill "
-               "%.1f tok/s | decode %.2f tok/s, %.1f GB/s of weights | peak RSS %.0f MB\n",
-               stats.n_prompt, stats.n_reused, stats.n_generated,
-               engine::finish_reason_name(stats.finish_reason), stats.first_token_seconds,
-               prefill_tps, decode_tps, gbps, peak_rss_mb);
+               "\n[r1] prompt %zu tokens (%zu cached%s), generated %zu (%s) | TTFT %.2f s | "
+               "prefill %.1f tok/s | decode %.2f tok/s, %.1f GB/s of weights | peak RSS %.0f MB\n",
+               stats.n_prompt, stats.n_reused,
+               stats.n_truncated > 0
+                   ? (", " + std::to_string(stats.n_truncated) + " truncated").c_str()
+                   : "",
+               stats.n_generated, engine::finish_reason_name(stats.finish_reason),
+               stats.first_token_seconds, prefill_tps, decode_tps, gbps, peak_rss_mb);
 }
 
 }  // namespace r1::cli

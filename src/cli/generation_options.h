@@ -38,6 +38,9 @@ struct LoadedSession {
 /// Resolves --model (folder or Hugging Face repo id in the HF cache) and loads everything.
 LoadedSession load_session(const Args& args);
 
+/// The backend settings of --threads (unset: the physical cores).
+model::LoadOptions load_options(const Args& args);
+
 /// Tells on stderr which tensors of the checkpoint the model does not use (not an error).
 void report_unexpected_tensors(const model::LoadedModel& model);
 

@@ -36,4 +36,16 @@ std::string read_text_file(const std::filesystem::path& path, std::size_t max_by
   return data;
 }
 
+void write_text_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw Error(ErrorCode::io_error, "cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) {
+    throw Error(ErrorCode::io_error, "cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+}
+
 }  // namespace r1

@@ -34,19 +34,40 @@ Generator::Generator(model::Transformer& transformer, const Tokenizer& tokenizer
       stop_ids_(std::move(stop_ids)),
       cache_(cache) {}
 
-GenerationStats Generator::generate(const GenerationRequest& request, const TextCallback& on_text) {
+GenerationStats Generator::generate(const GenerationRequest& original,
+                                    const TextCallback& on_text) {
   const auto start = Clock::now();
   GenerationStats stats;
-  stats.n_prompt = request.prompt.size();
-  if (request.prompt.empty()) throw Error(ErrorCode::invalid_argument, "the prompt has no tokens");
-  const std::size_t needed = request.prompt.size() + static_cast<std::size_t>(request.max_tokens);
-  if (needed > static_cast<std::size_t>(cache_.ctx_size())) {
-    throw Error(ErrorCode::invalid_argument,
-                "the prompt has " + std::to_string(request.prompt.size()) +
-                    " tokens and max_tokens is " + std::to_string(request.max_tokens) + ": " +
-                    std::to_string(needed) + " tokens do not fit the context of " +
-                    std::to_string(cache_.ctx_size()) + "; raise --ctx-size or lower --max-tokens");
+  if (original.prompt.empty()) throw Error(ErrorCode::invalid_argument, "the prompt has no tokens");
+  const auto ctx = static_cast<std::size_t>(cache_.ctx_size());
+  const auto max_tokens = static_cast<std::size_t>(original.max_tokens);
+  const std::size_t needed = original.prompt.size() + max_tokens;
+  GenerationRequest truncated;
+  if (needed > ctx) {
+    const std::string sizes = "the prompt has " + std::to_string(original.prompt.size()) +
+                              " tokens and max_tokens is " + std::to_string(max_tokens) + ": " +
+                              std::to_string(needed) + " tokens do not fit the context of " +
+                              std::to_string(ctx);
+    if (original.overflow == PromptOverflow::refuse) {
+      throw Error(ErrorCode::invalid_argument,
+                  sizes + "; raise --ctx-size, lower --max-tokens or ask to truncate the prompt");
+    }
+    const bool keep_bos = tokenizer_.bos_id() && original.prompt.front() == *tokenizer_.bos_id();
+    if (max_tokens + (keep_bos ? 2 : 1) > ctx) {
+      throw Error(ErrorCode::invalid_argument,
+                  sizes +
+                      ", and truncating the prompt cannot help: max_tokens leaves no room for "
+                      "it; lower max_tokens below the context size");
+    }
+    truncated = original;
+    const std::size_t keep_tail = ctx - max_tokens - (keep_bos ? 1 : 0);
+    truncated.prompt.assign(original.prompt.end() - static_cast<std::ptrdiff_t>(keep_tail),
+                            original.prompt.end());
+    if (keep_bos) truncated.prompt.insert(truncated.prompt.begin(), original.prompt.front());
+    stats.n_truncated = original.prompt.size() - truncated.prompt.size();
   }
+  const GenerationRequest& request = stats.n_truncated > 0 ? truncated : original;
+  stats.n_prompt = request.prompt.size();
 
   // Reuse the cached keys/values of the common prefix; at least the last prompt token is
   // recomputed so that its logits exist.

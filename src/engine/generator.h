@@ -16,18 +16,26 @@
 
 namespace r1::engine {
 
+/// What to do with a prompt that leaves no room for max_tokens in the context.
+enum class PromptOverflow {
+  refuse,          // Error(invalid_argument) naming both numbers (the default)
+  truncate_start,  // drop the oldest tokens (after a leading BOS) until prompt + max_tokens fit
+};
+
 struct GenerationRequest {
   std::vector<TokenId> prompt;
   SamplingParams sampling;
   std::vector<std::string> stop_strings;
   std::int32_t max_tokens = 2048;
+  PromptOverflow overflow = PromptOverflow::refuse;
 };
 
 enum class FinishReason { stop, length, cancelled };
 
 struct GenerationStats {
-  std::size_t n_prompt = 0;
-  std::size_t n_reused = 0;  // prompt tokens whose keys/values were already cached
+  std::size_t n_prompt = 0;     // prompt tokens computed with (after truncation)
+  std::size_t n_truncated = 0;  // prompt tokens dropped by PromptOverflow::truncate_start
+  std::size_t n_reused = 0;     // prompt tokens whose keys/values were already cached
   std::size_t n_generated = 0;
   double prefill_seconds = 0;      // prompt forward
   double first_token_seconds = 0;  // request start to the first sampled token (TTFT)
@@ -44,9 +52,11 @@ class Generator {
   Generator(model::Transformer& transformer, const Tokenizer& tokenizer, StopTokenIds stop_ids,
             model::KvCache& cache);
 
-  /// Runs one request. Throws Error(invalid_argument) when prompt + max_tokens does not fit the
-  /// context (naming both numbers) or the prompt is empty. Keys/values of the longest prefix the
-  /// previous call left in the cache are reused (a chat's earlier turns are not recomputed).
+  /// Runs one request. Throws Error(invalid_argument) when the prompt is empty, or when prompt +
+  /// max_tokens does not fit the context (naming both numbers) and the request does not ask to
+  /// truncate, or max_tokens alone leaves no room for a prompt token. Keys/values of the longest
+  /// prefix the previous call left in the cache are reused (a chat's earlier turns are not
+  /// recomputed).
   GenerationStats generate(const GenerationRequest& request, const TextCallback& on_text);
 
   /// Forgets the cached prefix.

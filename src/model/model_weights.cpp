@@ -105,28 +105,39 @@ ModelWeights bind_weights(const io::CheckpointFiles& files, const io::ModelConfi
     const std::string p = "model.layers." + std::to_string(i) + ".";
     LayerWeights layer;
     layer.input_norm = binder.vector(p + "input_layernorm.weight");
-    layer.q_proj = binder.matrix(p + "self_attn.q_proj.weight");
-    layer.k_proj = binder.matrix(p + "self_attn.k_proj.weight");
-    layer.v_proj = binder.matrix(p + "self_attn.v_proj.weight");
-    layer.q_bias = binder.optional_vector(p + "self_attn.q_proj.bias");
-    layer.k_bias = binder.optional_vector(p + "self_attn.k_proj.bias");
-    layer.v_bias = binder.optional_vector(p + "self_attn.v_proj.bias");
-    layer.o_proj = binder.matrix(p + "self_attn.o_proj.weight");
-    layer.o_bias = binder.optional_vector(p + "self_attn.o_proj.bias");
+    // q/k/v and gate/up are fused: one product over the same input each (modeling_qwen2 computes
+    // them separately; the rows are simply stacked).
+    layer.qkv_proj = ops::Linear::stacked(
+        {binder.matrix(p + "self_attn.q_proj.weight"), binder.matrix(p + "self_attn.k_proj.weight"),
+         binder.matrix(p + "self_attn.v_proj.weight")},
+        {binder.optional_vector(p + "self_attn.q_proj.bias"),
+         binder.optional_vector(p + "self_attn.k_proj.bias"),
+         binder.optional_vector(p + "self_attn.v_proj.bias")});
+    layer.o_proj = ops::Linear::single(binder.matrix(p + "self_attn.o_proj.weight"),
+                                       binder.optional_vector(p + "self_attn.o_proj.bias"));
     layer.post_attention_norm = binder.vector(p + "post_attention_layernorm.weight");
-    layer.gate_proj = binder.matrix(p + "mlp.gate_proj.weight");
-    layer.up_proj = binder.matrix(p + "mlp.up_proj.weight");
-    layer.down_proj = binder.matrix(p + "mlp.down_proj.weight");
-    layer.gate_bias = binder.optional_vector(p + "mlp.gate_proj.bias");
-    layer.up_bias = binder.optional_vector(p + "mlp.up_proj.bias");
-    layer.down_bias = binder.optional_vector(p + "mlp.down_proj.bias");
+    layer.gate_up_proj = ops::Linear::stacked(
+        {binder.matrix(p + "mlp.gate_proj.weight"), binder.matrix(p + "mlp.up_proj.weight")},
+        {binder.optional_vector(p + "mlp.gate_proj.bias"),
+         binder.optional_vector(p + "mlp.up_proj.bias")});
+    layer.down_proj = ops::Linear::single(binder.matrix(p + "mlp.down_proj.weight"),
+                                          binder.optional_vector(p + "mlp.down_proj.bias"));
     weights.layers.push_back(std::move(layer));
   }
   weights.final_norm = binder.vector("model.norm.weight");
-  weights.lm_head =
-      config.tie_word_embeddings ? weights.embed_tokens : binder.matrix("lm_head.weight");
+  weights.lm_head = ops::Linear::single(
+      config.tie_word_embeddings ? weights.embed_tokens : binder.matrix("lm_head.weight"));
   weights.unexpected_tensors = binder.unused();
   return weights;
+}
+
+std::size_t ModelWeights::bytes_per_token() const {
+  std::size_t bytes = lm_head.weight_bytes();
+  for (const LayerWeights& layer : layers) {
+    bytes += layer.qkv_proj.weight_bytes() + layer.o_proj.weight_bytes() +
+             layer.gate_up_proj.weight_bytes() + layer.down_proj.weight_bytes();
+  }
+  return bytes;
 }
 
 }  // namespace r1::model

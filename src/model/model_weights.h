@@ -1,6 +1,7 @@
 // The weights of a Qwen2 / Llama checkpoint bound by name to the places the forward pass reads
 // them, with every tensor's name, dtype and shape checked. Matrices stay views into the mapped
-// files; small vectors (norm weights, biases) are converted to fp32 once.
+// files; q/k/v and gate/up are fused into one linear layer each (stacked views, no copy); small
+// vectors (norm weights, biases) are converted to fp32 once.
 #pragma once
 
 #include <string>
@@ -13,26 +14,24 @@
 namespace r1::model {
 
 struct LayerWeights {
-  std::vector<float> input_norm;              // [hidden]
-  ops::WeightMatrix q_proj;                   // [n_heads * head_dim, hidden]
-  ops::WeightMatrix k_proj;                   // [n_kv_heads * head_dim, hidden]
-  ops::WeightMatrix v_proj;                   // [n_kv_heads * head_dim, hidden]
-  std::vector<float> q_bias, k_bias, v_bias;  // empty when the model has none
-  ops::WeightMatrix o_proj;                   // [hidden, n_heads * head_dim]
-  std::vector<float> o_bias;
+  std::vector<float> input_norm;  // [hidden]
+  ops::Linear qkv_proj;           // [q_dim + 2 kv_dim, hidden]: q_proj | k_proj | v_proj (+ biases)
+  ops::Linear o_proj;             // [hidden, q_dim]
   std::vector<float> post_attention_norm;  // [hidden]
-  ops::WeightMatrix gate_proj;             // [intermediate, hidden]
-  ops::WeightMatrix up_proj;               // [intermediate, hidden]
-  ops::WeightMatrix down_proj;             // [hidden, intermediate]
-  std::vector<float> gate_bias, up_bias, down_bias;
+  ops::Linear gate_up_proj;                // [2 intermediate, hidden]: gate_proj | up_proj
+  ops::Linear down_proj;                   // [hidden, intermediate]
 };
 
 struct ModelWeights {
   ops::WeightMatrix embed_tokens;  // [vocab, hidden]
   std::vector<LayerWeights> layers;
   std::vector<float> final_norm;                // [hidden]
-  ops::WeightMatrix lm_head;                    // [vocab, hidden]; the embedding when tied
+  ops::Linear lm_head;                          // [vocab, hidden]; the embedding when tied
   std::vector<std::string> unexpected_tensors;  // in the files but not used (reported, not fatal)
+
+  /// Bytes of weights one decode step reads (every layer matrix and the lm_head; one embedding row
+  /// is negligible).
+  std::size_t bytes_per_token() const;
 };
 
 /// Binds and checks every tensor the config implies. Throws Error(invalid_file) naming the tensor

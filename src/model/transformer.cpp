@@ -1,8 +1,8 @@
 #include "model/transformer.h"
 
 #include <algorithm>
+#include <string>
 
-#include "ops/reference_ops.h"
 #include "ops/rope.h"
 #include "r1/error.h"
 
@@ -30,19 +30,32 @@ ops::RopeScaling rope_scaling_of(const io::ModelConfig& config) {
   return scaling;
 }
 
-// y = x @ W.T + b for n tokens.
-void linear(const std::vector<float>& x, std::int64_t n, const ops::WeightMatrix& w,
-            const std::vector<float>& bias, std::vector<float>& y) {
-  y.resize(static_cast<std::size_t>(n * w.rows));
-  ops::matmul_reference(x.data(), n, w, bias.empty() ? nullptr : bias.data(), y.data());
+std::size_t buffer(std::int64_t width) {
+  return static_cast<std::size_t>(Transformer::kMaxChunkTokens * width);
 }
 
 }  // namespace
 
-Transformer::Transformer(const io::ModelConfig& config, ModelWeights weights)
+Transformer::Transformer(const io::ModelConfig& config, ModelWeights weights,
+                         std::unique_ptr<ops::Backend> backend)
     : config_(config),
       weights_(std::move(weights)),
-      inv_freq_(ops::rope_inv_freq(config.head_dim, config.rope_theta, rope_scaling_of(config))) {}
+      backend_(std::move(backend)),
+      inv_freq_(ops::rope_inv_freq(config.head_dim, config.rope_theta, rope_scaling_of(config))) {
+  const std::int64_t q_dim = config.num_attention_heads * config.head_dim;
+  const std::int64_t kv_dim = config.num_key_value_heads * config.head_dim;
+  ws_.x.resize(buffer(config.hidden_size));
+  ws_.normed.resize(buffer(config.hidden_size));
+  ws_.qkv.resize(buffer(q_dim + 2 * kv_dim));
+  ws_.attn.resize(buffer(q_dim));
+  ws_.out.resize(buffer(config.hidden_size));
+  ws_.gate_up.resize(buffer(2 * config.intermediate_size));
+  ws_.act.resize(buffer(config.intermediate_size));
+  ws_.wanted.resize(buffer(config.hidden_size));
+  ws_.ids.resize(kMaxChunkTokens);
+  ws_.positions.resize(kMaxChunkTokens);
+  ws_.calls.reserve(kMaxChunkTokens);
+}
 
 void Transformer::check(const Batch& batch, const KvCache& cache) const {
   const std::size_t n = batch.tokens.size();
@@ -70,83 +83,110 @@ void Transformer::check(const Batch& batch, const KvCache& cache) const {
 
 void Transformer::forward(const Batch& batch, KvCache& cache, std::vector<float>& logits) {
   check(batch, cache);
-  const std::int64_t n = static_cast<std::int64_t>(batch.tokens.size());
+  const auto n_wanted = static_cast<std::size_t>(
+      std::count(batch.want_logits.begin(), batch.want_logits.end(), true));
+  logits.resize(n_wanted * static_cast<std::size_t>(config_.vocab_size));
+  const auto n = static_cast<std::int64_t>(batch.size());
+  for (std::int64_t first = 0; first < n; first += kMaxChunkTokens) {
+    forward_chunk(batch, first, std::min(kMaxChunkTokens, n - first), cache, logits);
+  }
+}
+
+void Transformer::emit(std::string_view name, std::int64_t first, std::int64_t n, std::int64_t dim,
+                       const float* data) const {
+  if (trace_) trace_(TraceTensor{name, first, n, dim, data});
+}
+
+// Logits of the chunk's wanted tokens go to `logits` after those of earlier chunks.
+void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int64_t n,
+                                KvCache& cache, std::vector<float>& logits) {
+  ops::Backend& be = *backend_;
   const std::int64_t hidden = config_.hidden_size;
   const std::int64_t n_heads = config_.num_attention_heads;
   const std::int64_t n_kv_heads = config_.num_key_value_heads;
   const std::int64_t head_dim = config_.head_dim;
   const std::int64_t q_dim = n_heads * head_dim;
   const std::int64_t kv_dim = n_kv_heads * head_dim;
+  const std::int64_t qkv_dim = q_dim + 2 * kv_dim;
+  const std::int64_t ff = config_.intermediate_size;
   const float eps = static_cast<float>(config_.rms_norm_eps);
+  const std::int32_t* positions = batch.positions.data() + first;
+  const std::int32_t* slots = batch.slots.data() + first;
+  float* x = ws_.x.data();              // [n, hidden] residual stream
+  float* normed = ws_.normed.data();    // [n, hidden]
+  float* qkv = ws_.qkv.data();          // [n, q_dim + 2 kv_dim] = q | k | v per token
+  float* attn = ws_.attn.data();        // [n, q_dim]
+  float* out = ws_.out.data();          // [n, hidden]
+  float* gate_up = ws_.gate_up.data();  // [n, 2 ff] = gate | up per token
+  float* act = ws_.act.data();          // [n, ff]
 
   // inputs_embeds = self.embed_tokens(input_ids)
-  std::vector<float> x(static_cast<std::size_t>(n * hidden));
-  for (std::int64_t t = 0; t < n; ++t) {
-    for (std::int64_t i = 0; i < hidden; ++i) {
-      x[t * hidden + i] = ops::weight_at(weights_.embed_tokens, batch.tokens[t], i);
-    }
-  }
+  be.embed(weights_.embed_tokens, batch.tokens.data() + first, n, x);
 
-  std::vector<float> normed(x.size()), q, k, v, attn(static_cast<std::size_t>(n * q_dim)), out,
-      gate, up, act(static_cast<std::size_t>(n * config_.intermediate_size));
   for (std::int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& layer = weights_.layers[static_cast<std::size_t>(l)];
+    const std::string prefix = trace_ ? "layer." + std::to_string(l) + "." : std::string();
     // hidden_states = self.input_layernorm(hidden_states)
-    ops::rmsnorm_reference(x.data(), layer.input_norm.data(), n, hidden, eps, normed.data());
-    // query/key/value_states = self.{q,k,v}_proj(hidden_states)
-    linear(normed, n, layer.q_proj, layer.q_bias, q);
-    linear(normed, n, layer.k_proj, layer.k_bias, k);
-    linear(normed, n, layer.v_proj, layer.v_bias, v);
+    be.rmsnorm(x, layer.input_norm.data(), n, hidden, eps, normed);
+    // query/key/value_states = self.{q,k,v}_proj(hidden_states)   (one fused product)
+    be.linear(normed, n, layer.qkv_proj, qkv);
     // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
-    for (std::int64_t t = 0; t < n; ++t) {
-      ops::rope_reference(q.data() + t * q_dim, &batch.positions[t], 1, n_heads, head_dim,
-                          inv_freq_.data());
-      ops::rope_reference(k.data() + t * kv_dim, &batch.positions[t], 1, n_kv_heads, head_dim,
-                          inv_freq_.data());
-    }
+    be.rope(qkv, qkv_dim, positions, n, n_heads, head_dim, inv_freq_.data());
+    be.rope(qkv + q_dim, qkv_dim, positions, n, n_kv_heads, head_dim, inv_freq_.data());
     // key_states, value_states = past_key_values.update(key_states, value_states, layer_idx)
     for (std::int64_t t = 0; t < n; ++t) {
-      float* keys = cache.keys(batch.slots[t], l) + batch.positions[t] * kv_dim;
-      float* values = cache.values(batch.slots[t], l) + batch.positions[t] * kv_dim;
-      std::copy_n(k.data() + t * kv_dim, kv_dim, keys);
-      std::copy_n(v.data() + t * kv_dim, kv_dim, values);
+      const float* k = qkv + t * qkv_dim + q_dim;
+      std::copy_n(k, kv_dim, cache.keys(slots[t], l) + positions[t] * kv_dim);
+      std::copy_n(k + kv_dim, kv_dim, cache.values(slots[t], l) + positions[t] * kv_dim);
     }
-    // attn_output = softmax(q k^T / sqrt(d) + causal_mask) v, grouped-query
-    for (std::int64_t t = 0; t < n; ++t) {
-      const ops::AttentionShape shape{1, batch.positions[t] + 1, n_heads, n_kv_heads, head_dim};
-      ops::attention_reference(q.data() + t * q_dim, cache.keys(batch.slots[t], l),
-                               cache.values(batch.slots[t], l), &batch.positions[t], shape,
-                               attn.data() + t * q_dim);
+    // attn_output = softmax(q k^T / sqrt(d) + causal_mask) v, grouped-query; one call per run of
+    // tokens of the same sequence
+    ws_.calls.clear();
+    for (std::int64_t t = 0; t < n;) {
+      std::int64_t end = t + 1;
+      while (end < n && slots[end] == slots[t] && positions[end] == positions[end - 1] + 1) ++end;
+      ops::AttentionCall call;
+      call.q = qkv + t * qkv_dim;
+      call.k = cache.keys(slots[t], l);
+      call.v = cache.values(slots[t], l);
+      call.q_positions = positions + t;
+      call.out = attn + t * q_dim;
+      call.shape = {end - t, positions[end - 1] + 1, n_heads, n_kv_heads, head_dim, qkv_dim, q_dim};
+      ws_.calls.push_back(call);
+      t = end;
     }
-    // attn_output = self.o_proj(attn_output); hidden_states = residual + hidden_states
-    linear(attn, n, layer.o_proj, layer.o_bias, out);
-    ops::add_reference(x.data(), out.data(), n * hidden);
+    be.attention(ws_.calls);
+    // attn_output = self.o_proj(attn_output)
+    be.linear(attn, n, layer.o_proj, out);
+    emit(prefix + "attn_out", first, n, hidden, out);
+    // hidden_states = residual + hidden_states
+    be.add(x, out, n * hidden);
     // hidden_states = self.post_attention_layernorm(hidden_states)
-    ops::rmsnorm_reference(x.data(), layer.post_attention_norm.data(), n, hidden, eps,
-                           normed.data());
-    // down_proj(act_fn(gate_proj(x)) * up_proj(x)); hidden_states = residual + hidden_states
-    linear(normed, n, layer.gate_proj, layer.gate_bias, gate);
-    linear(normed, n, layer.up_proj, layer.up_bias, up);
-    ops::swiglu_reference(gate.data(), up.data(), config_.intermediate_size, n,
-                          config_.intermediate_size, act.data());
-    linear(act, n, layer.down_proj, layer.down_bias, out);
-    ops::add_reference(x.data(), out.data(), n * hidden);
+    be.rmsnorm(x, layer.post_attention_norm.data(), n, hidden, eps, normed);
+    // down_proj(act_fn(gate_proj(x)) * up_proj(x))   (gate and up in one fused product)
+    be.linear(normed, n, layer.gate_up_proj, gate_up);
+    be.swiglu(gate_up, n, ff, act);
+    be.linear(act, n, layer.down_proj, out);
+    // hidden_states = residual + hidden_states
+    be.add(x, out, n * hidden);
+    emit(prefix + "out", first, n, hidden, x);
   }
 
   // hidden_states = self.norm(hidden_states); logits = self.lm_head(hidden_states[wanted])
-  std::vector<float> wanted;
   std::int64_t n_wanted = 0;
   for (std::int64_t t = 0; t < n; ++t) {
-    if (!batch.want_logits[t]) continue;
-    wanted.resize(static_cast<std::size_t>((n_wanted + 1) * hidden));
-    ops::rmsnorm_reference(x.data() + t * hidden, weights_.final_norm.data(), 1, hidden, eps,
-                           wanted.data() + n_wanted * hidden);
+    if (!batch.want_logits[static_cast<std::size_t>(first + t)]) continue;
+    std::copy_n(x + t * hidden, hidden, normed + n_wanted * hidden);
     ++n_wanted;
   }
-  logits.resize(static_cast<std::size_t>(n_wanted * config_.vocab_size));
-  if (n_wanted > 0) {
-    ops::matmul_reference(wanted.data(), n_wanted, weights_.lm_head, nullptr, logits.data());
-  }
+  if (n_wanted == 0) return;
+  be.rmsnorm(normed, weights_.final_norm.data(), n_wanted, hidden, eps, ws_.wanted.data());
+  emit("norm.out", first, n_wanted, hidden, ws_.wanted.data());
+  std::int64_t earlier = 0;
+  for (std::int64_t t = 0; t < first; ++t)
+    earlier += batch.want_logits[static_cast<std::size_t>(t)];
+  be.linear(ws_.wanted.data(), n_wanted, weights_.lm_head,
+            logits.data() + earlier * config_.vocab_size);
 }
 
 }  // namespace r1::model

@@ -1,5 +1,6 @@
 #include "ops/reference_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -15,6 +16,22 @@ void matmul_reference(const float* x, std::int64_t n_tokens, const WeightMatrix&
       for (std::int64_t i = 0; i < w.cols; ++i) sum += row_x[i] * weight_at(w, o, i);
       y[t * w.rows + o] = sum + (bias != nullptr ? bias[o] : 0.0f);
     }
+  }
+}
+
+void linear_reference(const float* x, std::int64_t n_tokens, const Linear& w, float* y) {
+  std::int64_t first_row = 0;
+  for (const WeightMatrix& part : w.parts) {
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+      const float* row_x = x + t * w.cols;
+      for (std::int64_t o = 0; o < part.rows; ++o) {
+        float sum = 0.0f;
+        for (std::int64_t i = 0; i < w.cols; ++i) sum += row_x[i] * weight_at(part, o, i);
+        const std::int64_t out_row = first_row + o;
+        y[t * w.rows + out_row] = sum + (w.bias.empty() ? 0.0f : w.bias[out_row]);
+      }
+    }
+    first_row += part.rows;
   }
 }
 
@@ -51,11 +68,13 @@ void attention_reference(const float* q, const float* k, const float* v,
   const std::int64_t group = shape.n_heads / shape.n_kv_heads;
   const std::int64_t d = shape.head_dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const std::int64_t q_stride = shape.q_stride != 0 ? shape.q_stride : shape.n_heads * d;
+  const std::int64_t out_stride = shape.out_stride != 0 ? shape.out_stride : shape.n_heads * d;
   std::vector<float> scores(static_cast<std::size_t>(shape.n_kv));
   for (std::int64_t i = 0; i < shape.n_q; ++i) {
     const std::int64_t visible = std::min<std::int64_t>(q_positions[i] + 1, shape.n_kv);
     for (std::int64_t h = 0; h < shape.n_heads; ++h) {
-      const float* qh = q + (i * shape.n_heads + h) * d;
+      const float* qh = q + i * q_stride + h * d;
       const std::int64_t kv_head = h / group;
       float max_score = -std::numeric_limits<float>::infinity();
       for (std::int64_t j = 0; j < visible; ++j) {
@@ -70,7 +89,7 @@ void attention_reference(const float* q, const float* k, const float* v,
         scores[j] = std::exp(scores[j] - max_score);
         total += scores[j];
       }
-      float* oh = out + (i * shape.n_heads + h) * d;
+      float* oh = out + i * out_stride + h * d;
       for (std::int64_t c = 0; c < d; ++c) oh[c] = 0.0f;
       for (std::int64_t j = 0; j < visible; ++j) {
         const float weight = scores[j] / total;

@@ -14,6 +14,9 @@ namespace r1::ops {
 void matmul_reference(const float* x, std::int64_t n_tokens, const WeightMatrix& w,
                       const float* bias, float* y);
 
+/// y [n_tokens, w.rows] = x [n_tokens, w.cols] W^T + b over the stacked parts of `w`.
+void linear_reference(const float* x, std::int64_t n_tokens, const Linear& w, float* y);
+
 /// out[t] = x[t] * rsqrt(mean(x[t]^2) + eps) * weight, x and out [n_tokens, dim] (Qwen2RMSNorm).
 void rmsnorm_reference(const float* x, const float* weight, std::int64_t n_tokens, std::int64_t dim,
                        float eps, float* out);
@@ -28,16 +31,19 @@ void swiglu_reference(const float* gate, const float* up, std::int64_t stride,
 void add_reference(float* x, const float* y, std::int64_t n);
 
 /// Causal grouped-query attention of one sequence.
-/// q [n_q, n_heads, head_dim]; k, v [n_kv, n_kv_heads, head_dim] hold the sequence's cache from
-/// position 0; query i sits at position q_positions[i] and attends to cache rows 0..q_positions[i].
-/// Query head h reads kv head h / (n_heads / n_kv_heads). Softmax in fp32 with scale
-/// 1/sqrt(head_dim). out [n_q, n_heads, head_dim].
+/// q [n_q, n_heads, head_dim] (rows q_stride floats apart); k, v [n_kv, n_kv_heads, head_dim]
+/// hold the sequence's cache from position 0; query i sits at position q_positions[i] and attends
+/// to cache rows 0..q_positions[i]. Query head h reads kv head h / (n_heads / n_kv_heads).
+/// Softmax in fp32 with scale 1/sqrt(head_dim). out [n_q, n_heads, head_dim] (rows out_stride
+/// floats apart). A stride of 0 means n_heads * head_dim (contiguous rows).
 struct AttentionShape {
   std::int64_t n_q = 0;
   std::int64_t n_kv = 0;
   std::int64_t n_heads = 0;
   std::int64_t n_kv_heads = 0;
   std::int64_t head_dim = 0;
+  std::int64_t q_stride = 0;
+  std::int64_t out_stride = 0;
 };
 void attention_reference(const float* q, const float* k, const float* v,
                          const std::int32_t* q_positions, const AttentionShape& shape, float* out);

@@ -1,8 +1,9 @@
 #include "ops/weights.h"
 
-#include <cstring>
+#include <string>
 
 #include "core/half.h"
+#include "r1/error.h"
 
 namespace r1::ops {
 
@@ -17,6 +18,49 @@ float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col) {
       return bf16_to_f32(static_cast<const std::uint16_t*>(w.data)[index]);
   }
   return 0.0f;
+}
+
+Linear Linear::single(const WeightMatrix& w, std::vector<float> bias) {
+  return stacked({w}, {std::move(bias)});
+}
+
+Linear Linear::stacked(std::vector<WeightMatrix> parts,
+                       const std::vector<std::vector<float>>& biases) {
+  Linear linear;
+  if (parts.empty()) throw Error(ErrorCode::invalid_argument, "a linear layer needs a weight");
+  linear.cols = parts.front().cols;
+  linear.type = parts.front().type;
+  bool any_bias = false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].cols != linear.cols || parts[i].type != linear.type) {
+      throw Error(ErrorCode::invalid_file,
+                  "cannot fuse weights of " + std::to_string(parts[i].cols) + " and " +
+                      std::to_string(linear.cols) + " input features or different dtypes");
+    }
+    linear.rows += parts[i].rows;
+    if (i < biases.size() && !biases[i].empty()) any_bias = true;
+  }
+  if (any_bias) {
+    linear.bias.assign(static_cast<std::size_t>(linear.rows), 0.0f);
+    std::int64_t row = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (i < biases.size() && !biases[i].empty()) {
+        if (static_cast<std::int64_t>(biases[i].size()) != parts[i].rows) {
+          throw Error(ErrorCode::invalid_file, "a bias has " + std::to_string(biases[i].size()) +
+                                                   " values for " + std::to_string(parts[i].rows) +
+                                                   " output rows");
+        }
+        std::copy(biases[i].begin(), biases[i].end(), linear.bias.begin() + row);
+      }
+      row += parts[i].rows;
+    }
+  }
+  linear.parts = std::move(parts);
+  return linear;
+}
+
+std::size_t Linear::weight_bytes() const {
+  return static_cast<std::size_t>(rows * cols) * dtype_size(type);
 }
 
 }  // namespace r1::ops

@@ -1,7 +1,8 @@
-// A weight matrix as the ops see it: a view into the mapped checkpoint, never a copy.
+// Weights as the ops see them: views into the mapped checkpoint, never copies.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/dtype.h"
 
@@ -17,5 +18,27 @@ struct WeightMatrix {
 
 /// Element (row, col) of `w` as float.
 float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col);
+
+/// A linear layer y = x W^T + b whose W is one matrix or several stacked along the output rows:
+/// q/k/v and gate/up are fused at load this way, so one product reads the activations once and
+/// fills one [n_tokens, rows] output (q | k | v, gate | up). The parts stay views into the
+/// mapping; all share cols and dtype.
+struct Linear {
+  std::vector<WeightMatrix> parts;  // [rows_i, cols] each, in output order
+  std::vector<float> bias;          // [rows], empty when no part has a bias
+  std::int64_t rows = 0;            // sum of the parts' rows
+  std::int64_t cols = 0;
+  DType type = DType::f32;
+
+  /// One matrix, optional bias ([w.rows] or empty).
+  static Linear single(const WeightMatrix& w, std::vector<float> bias = {});
+  /// Stacks `parts` (same cols and dtype, else Error(invalid_file) naming the mismatch). `biases`
+  /// is empty or has one entry per part, each [part rows] or empty (zeros then).
+  static Linear stacked(std::vector<WeightMatrix> parts,
+                        const std::vector<std::vector<float>>& biases);
+
+  /// Bytes of weights one product reads.
+  std::size_t weight_bytes() const;
+};
 
 }  // namespace r1::ops

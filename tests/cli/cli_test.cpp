@@ -102,7 +102,7 @@ TEST(CliTemplate, MatchesTransformersForTheModelsTemplate) {
   const auto cases_path = data_path("templates/deepseek-r1-distill-qwen-1.5b/cases.json");
   const json cases = load_json(cases_path)["cases"];
   ASSERT_GE(cases.size(), 10u);
-  const auto dir = std::filesystem::temp_directory_path() / "r1_cli_template_test";
+  const auto dir = scratch_dir("cli_template");
   std::filesystem::create_directories(dir);
   for (const json& c : cases) {
     // The CLI always passes add_generation_prompt and no extra variables.
@@ -174,7 +174,7 @@ namespace r1::test {
 namespace {
 
 TEST(CliMakeRandomModel, WritesACheckpointAndRejectsBadOptions) {
-  const auto dir = std::filesystem::temp_directory_path() / "r1_cli_random_model";
+  const auto dir = scratch_dir("cli_random_model");
   std::filesystem::remove_all(dir);
   ProcessResult result = r1({"make-random-model", "--preset", "llama-tiny", "--dtype", "f16",
                              "--seed", "5", "--out", dir.string()});
@@ -204,9 +204,8 @@ namespace {
 
 // A checkpoint made through the CLI, as a user would, for the fixture's preset/dtype/seed.
 std::filesystem::path make_fixture_model(const json& fixture) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("r1_cli_model_" + fixture["preset"].get<std::string>() + "-" +
-                    fixture["dtype"].get<std::string>());
+  const auto dir = scratch_dir("cli_model_" + fixture["preset"].get<std::string>() + "-" +
+                               fixture["dtype"].get<std::string>());
   std::filesystem::remove_all(dir);
   const ProcessResult made =
       r1({"make-random-model", "--preset", fixture["preset"], "--dtype", fixture["dtype"], "--seed",
@@ -272,7 +271,7 @@ TEST(CliRun, SameSeedSameTextAndContextIsChecked) {
 TEST(CliChat, KeepsTheConversationAndSavesIt) {
   const json fixture = load_json(data_path("model/qwen2-tiny-f32.json"));
   const auto dir = make_fixture_model(fixture);
-  const auto saved = std::filesystem::temp_directory_path() / "r1_cli_chat.json";
+  const auto saved = scratch_dir("cli_chat") / "chat.json";
   const ProcessResult result =
       r1({"chat", "--model", dir.string(), "--max-tokens", "4", "--seed", "1", "--ctx-size", "256"},
          "hello\nsecond question\n/save " + saved.string() + "\n");

@@ -13,12 +13,13 @@
 #include "io/hf_config.h"
 #include "model/hf_tensor_names.h"
 #include "model/random_checkpoint.h"
+#include "test_paths.h"
 
 namespace r1::model {
 namespace {
 
 std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("r1_random_checkpoint_" + name);
+  const auto dir = test::scratch_dir("random_checkpoint_" + name);
   std::filesystem::remove_all(dir);
   return dir;
 }

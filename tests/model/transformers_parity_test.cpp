@@ -1,11 +1,14 @@
 // The forward pass against transformers on the random-weight checkpoints `r1 make-random-model`
 // writes (fixtures: tools/reference/gen_model_cases.py -> tests/data/model/*.json). The test
-// rebuilds the same checkpoint from the same preset, dtype and seed, then compares.
+// rebuilds the same checkpoint from the same preset, dtype and seed, then compares. Every check
+// runs on the CPU backend (threads, SIMD) and on the scalar reference backend.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -25,16 +28,19 @@ struct Fixture {
   std::unique_ptr<LoadedModel> model;
 };
 
-Fixture load_fixture(const std::string& name) {
+Fixture load_fixture(const std::string& name, BackendKind backend = BackendKind::cpu) {
   Fixture f;
   f.data = json::parse(test::read_file(test::data_path("model/" + name + ".json")));
   const std::string dtype = f.data["dtype"];
-  f.folder = std::filesystem::temp_directory_path() / ("r1_parity_" + name);
+  f.folder = test::scratch_dir("parity_" + name);
   std::filesystem::remove_all(f.folder);
   write_random_checkpoint({*parse_random_preset(f.data["preset"].get<std::string>()),
                            dtype == "f32" ? io::DType::f32 : io::DType::bf16,
                            f.data["seed"].get<std::uint64_t>(), f.folder});
-  f.model = load_model(f.folder);
+  LoadOptions options;
+  options.backend = backend;
+  options.cpu.n_threads = 2;
+  f.model = load_model(f.folder, options);
   return f;
 }
 
@@ -58,17 +64,19 @@ std::int32_t argmax(const float* row, std::int64_t n) {
   return static_cast<std::int32_t>(std::max_element(row, row + n) - row);
 }
 
+using FixtureAndBackend = std::tuple<std::string, BackendKind>;
+
 // gtest names may not contain '-'.
-std::string fixture_test_name(const testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
+std::string fixture_test_name(const testing::TestParamInfo<FixtureAndBackend>& info) {
+  std::string name = std::get<0>(info.param);
   std::replace(name.begin(), name.end(), '-', '_');
-  return name;
+  return name + (std::get<1>(info.param) == BackendKind::cpu ? "_cpu" : "_reference");
 }
 
-class TransformersParity : public testing::TestWithParam<std::string> {};
+class TransformersParity : public testing::TestWithParam<FixtureAndBackend> {};
 
 TEST_P(TransformersParity, LogitsAtEveryPosition) {
-  Fixture f = load_fixture(GetParam());
+  Fixture f = load_fixture(std::get<0>(GetParam()), std::get<1>(GetParam()));
   const bool f32 = f.data["dtype"] == "f32";
   const std::int64_t vocab = f.model->config.vocab_size;
   const std::vector<float> logits = prompt_logits(f);
@@ -110,10 +118,10 @@ TEST_P(TransformersParity, LogitsAtEveryPosition) {
 
 // f32 only: with bf16 weights transformers computes in bf16 and r1 in fp32, so a continuation may
 // part ways after a near tie; bf16 is held to the same argmax at every prompt position above.
-class GreedyParity : public testing::TestWithParam<std::string> {};
+class GreedyParity : public testing::TestWithParam<FixtureAndBackend> {};
 
 TEST_P(GreedyParity, SameContinuation) {
-  Fixture f = load_fixture(GetParam());
+  Fixture f = load_fixture(std::get<0>(GetParam()), std::get<1>(GetParam()));
   const std::int64_t vocab = f.model->config.vocab_size;
   auto ids = prompt_ids(f);
   KvCache cache(f.model->config, 1, 256);
@@ -134,12 +142,57 @@ TEST_P(GreedyParity, SameContinuation) {
   EXPECT_EQ(generated, expected);
 }
 
+// transformers' output_hidden_states after layers 0 and 1, against the forward's trace of
+// "layer.N.out": locates a mismatch at a layer rather than at the logits.
+class HiddenStateParity : public testing::TestWithParam<FixtureAndBackend> {};
+
+TEST_P(HiddenStateParity, AfterEachRecordedLayer) {
+  Fixture f = load_fixture(std::get<0>(GetParam()), std::get<1>(GetParam()));
+  const bool f32 = f.data["dtype"] == "f32";
+  const std::int64_t hidden = f.model->config.hidden_size;
+  std::map<std::string, std::vector<float>> traced;
+  f.model->transformer->set_trace([&](const TraceTensor& t) {
+    auto& rows = traced[std::string(t.name)];
+    rows.insert(rows.end(), t.data, t.data + t.n_tokens * t.dim);
+  });
+  prompt_logits(f);
+  const json& expected = f.data["hidden_after_layer"];
+  ASSERT_FALSE(expected.empty());
+  for (const auto& [layer, rows] : expected.items()) {
+    const std::vector<float>& ours = traced["layer." + layer + ".out"];
+    ASSERT_EQ(ours.size(), rows.size() * static_cast<std::size_t>(hidden)) << "layer " << layer;
+    for (std::size_t p = 0; p < rows.size(); ++p) {
+      const auto theirs = rows[p].get<std::vector<double>>();
+      double max_error = 0, max_abs = 0, dot = 0, norm_ours = 0, norm_theirs = 0;
+      for (std::int64_t i = 0; i < hidden; ++i) {
+        const double a = ours[p * hidden + i], b = theirs[static_cast<std::size_t>(i)];
+        max_error = std::max(max_error, std::abs(a - b));
+        max_abs = std::max(max_abs, std::abs(b));
+        dot += a * b;
+        norm_ours += a * a;
+        norm_theirs += b * b;
+      }
+      if (f32) {
+        EXPECT_LE(max_error, 1e-4 * max_abs) << "layer " << layer << " position " << p;
+      } else {
+        EXPECT_GE(dot / std::sqrt(norm_ours * norm_theirs), 0.9999)
+            << "layer " << layer << " position " << p;
+      }
+    }
+  }
+}
+
+const auto kAllFixtures =
+    testing::Values("qwen2-tiny-f32", "qwen2-tiny-bf16", "llama-tiny-f32", "llama-tiny-bf16");
+const auto kBothBackends = testing::Values(BackendKind::cpu, BackendKind::reference);
 INSTANTIATE_TEST_SUITE_P(Fixtures, TransformersParity,
-                         testing::Values("qwen2-tiny-f32", "qwen2-tiny-bf16", "llama-tiny-f32",
-                                         "llama-tiny-bf16"),
+                         testing::Combine(kAllFixtures, kBothBackends), fixture_test_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, HiddenStateParity, testing::Combine(kAllFixtures, kBothBackends),
                          fixture_test_name);
 INSTANTIATE_TEST_SUITE_P(F32Fixtures, GreedyParity,
-                         testing::Values("qwen2-tiny-f32", "llama-tiny-f32"), fixture_test_name);
+                         testing::Combine(testing::Values("qwen2-tiny-f32", "llama-tiny-f32"),
+                                          kBothBackends),
+                         fixture_test_name);
 
 TEST(KvCacheConsistency, PrefillThenDecodeEqualsOneForward) {
   Fixture f = load_fixture("qwen2-tiny-f32");
@@ -161,6 +214,33 @@ TEST(KvCacheConsistency, PrefillThenDecodeEqualsOneForward) {
     for (std::int64_t v = 0; v < vocab; v += 97) {
       ASSERT_NEAR(logits[v], full[i * vocab + v], 1e-4) << "position " << i << " id " << v;
     }
+  }
+}
+
+TEST(BatchConsistency, BatchesLongerThanAChunkEqualShorterCalls) {
+  // 700 tokens run as chunks of Transformer::kMaxChunkTokens inside one call; the logits asked
+  // for (every 50th position) must equal those of two calls of 350 tokens.
+  Fixture f = load_fixture("qwen2-tiny-f32");
+  const std::int64_t vocab = f.model->config.vocab_size;
+  const std::int32_t n = 700;
+  static_assert(Transformer::kMaxChunkTokens < 700);
+  auto want = [](std::int32_t i) { return i % 50 == 49; };
+  KvCache one_cache(f.model->config, 1, 1024), two_cache(f.model->config, 1, 1024);
+  Batch all, first, second;
+  for (std::int32_t i = 0; i < n; ++i) {
+    const std::int32_t id = (i * 7919) % 150000;
+    all.add(id, i, 0, want(i));
+    (i < 350 ? first : second).add(id, i, 0, want(i));
+  }
+  std::vector<float> logits_all, logits_first, logits_second;
+  f.model->transformer->forward(all, one_cache, logits_all);
+  f.model->transformer->forward(first, two_cache, logits_first);
+  f.model->transformer->forward(second, two_cache, logits_second);
+  logits_first.insert(logits_first.end(), logits_second.begin(), logits_second.end());
+  ASSERT_EQ(logits_all.size(), 14u * vocab);
+  ASSERT_EQ(logits_first.size(), logits_all.size());
+  for (std::size_t i = 0; i < logits_all.size(); i += 13) {
+    ASSERT_NEAR(logits_all[i], logits_first[i], 1e-4) << "row " << i / vocab;
   }
 }
 

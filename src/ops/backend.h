@@ -1,0 +1,63 @@
+// The backend boundary: the few ops the model is written against. The reference backend runs the
+// scalar oracle (ops/reference_ops.h); the CPU backend runs threaded SIMD kernels; a CUDA backend
+// slots in the same way. The model never calls a kernel directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "ops/reference_ops.h"
+#include "ops/weights.h"
+
+namespace r1::ops {
+
+/// One sequence's share of an attention op: its queries (rows of a larger activation buffer) and
+/// its cache. See AttentionShape for the layout and semantics.
+struct AttentionCall {
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  const std::int32_t* q_positions = nullptr;
+  float* out = nullptr;
+  AttentionShape shape;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  /// "reference", "cpu avx512 x2 threads", ... for logs and benchmarks.
+  virtual std::string describe() const = 0;
+
+  /// y [n_tokens, w.rows] = x [n_tokens, w.cols] W^T + b.
+  virtual void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) = 0;
+
+  /// out [n, table.cols] = rows ids[0..n) of the embedding table, as fp32.
+  virtual void embed(const WeightMatrix& table, const std::int32_t* ids, std::int64_t n,
+                     float* out) = 0;
+
+  /// out[t] = x[t] * rsqrt(mean(x[t]^2) + eps) * weight, x and out [n, dim].
+  virtual void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim,
+                       float eps, float* out) = 0;
+
+  /// Rotates n rows of n_heads heads in place (rows row_stride floats apart), rotate-half layout.
+  virtual void rope(float* x, std::int64_t row_stride, const std::int32_t* positions,
+                    std::int64_t n, std::int64_t n_heads, std::int64_t head_dim,
+                    const float* inv_freq) = 0;
+
+  /// Causal grouped-query attention of every call (one per sequence in the batch).
+  virtual void attention(std::span<const AttentionCall> calls) = 0;
+
+  /// out [n, ff] = silu(gate) * up, with gate_up [n, 2 ff] = gate | up (the fused projection).
+  virtual void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out) = 0;
+
+  /// x[i] += y[i].
+  virtual void add(float* x, const float* y, std::int64_t n) = 0;
+};
+
+/// The scalar reference ops, one thread: the test oracle.
+std::unique_ptr<Backend> make_reference_backend();
+
+}  // namespace r1::ops

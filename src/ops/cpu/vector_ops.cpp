@@ -1,0 +1,85 @@
+#include "ops/cpu/vector_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+// Each function is compiled for AVX-512, AVX2 and the baseline; the loader picks the best clone
+// for this processor. `omp simd` (with -fopenmp-simd, no OpenMP runtime) lets the compiler
+// vectorize the float reductions.
+#if defined(__x86_64__) && !defined(__clang__)
+#define R1_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define R1_CLONES
+#endif
+
+namespace r1::ops::cpu {
+
+R1_CLONES void rmsnorm_row(const float* x, const float* weight, std::int64_t dim, float eps,
+                           float* out) {
+  float sum_squares = 0.0f;
+#pragma omp simd reduction(+ : sum_squares)
+  for (std::int64_t i = 0; i < dim; ++i) sum_squares += x[i] * x[i];
+  const float scale = 1.0f / std::sqrt(sum_squares / static_cast<float>(dim) + eps);
+#pragma omp simd
+  for (std::int64_t i = 0; i < dim; ++i) out[i] = weight[i] * (x[i] * scale);
+}
+
+R1_CLONES void rope_row(float* x, std::int64_t n_heads, std::int64_t head_dim, const float* cos_a,
+                        const float* sin_a) {
+  const std::int64_t half = head_dim / 2;
+  for (std::int64_t h = 0; h < n_heads; ++h) {
+    float* lo = x + h * head_dim;
+    float* hi = lo + half;
+#pragma omp simd
+    for (std::int64_t i = 0; i < half; ++i) {
+      const float x1 = lo[i];
+      const float x2 = hi[i];
+      lo[i] = x1 * cos_a[i] - x2 * sin_a[i];
+      hi[i] = x2 * cos_a[i] + x1 * sin_a[i];
+    }
+  }
+}
+
+R1_CLONES void swiglu_row(const float* gate, const float* up, std::int64_t ff, float* out) {
+  for (std::int64_t j = 0; j < ff; ++j) out[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
+}
+
+R1_CLONES void attention_query(const float* q, const float* k, const float* v, std::int64_t visible,
+                               std::int64_t kv_head, const AttentionShape& shape, float* scores,
+                               float* out) {
+  const std::int64_t d = shape.head_dim;
+  const std::int64_t group = shape.n_heads / shape.n_kv_heads;
+  const std::int64_t kv_stride = shape.n_kv_heads * d;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (std::int64_t g = 0; g < group; ++g) {
+    const std::int64_t h = kv_head * group + g;
+    const float* qh = q + h * d;
+    float max_score = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < visible; ++j) {
+      const float* kj = k + j * kv_stride + kv_head * d;
+      float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+      for (std::int64_t c = 0; c < d; ++c) dot += qh[c] * kj[c];
+      scores[j] = dot * scale;
+      max_score = std::max(max_score, scores[j]);
+    }
+    float total = 0.0f;
+    for (std::int64_t j = 0; j < visible; ++j) {
+      scores[j] = std::exp(scores[j] - max_score);
+      total += scores[j];
+    }
+    const float inv_total = 1.0f / total;
+    float* oh = out + h * d;
+#pragma omp simd
+    for (std::int64_t c = 0; c < d; ++c) oh[c] = 0.0f;
+    for (std::int64_t j = 0; j < visible; ++j) {
+      const float weight = scores[j] * inv_total;
+      const float* vj = v + j * kv_stride + kv_head * d;
+#pragma omp simd
+      for (std::int64_t c = 0; c < d; ++c) oh[c] += weight * vj[c];
+    }
+  }
+}
+
+}  // namespace r1::ops::cpu

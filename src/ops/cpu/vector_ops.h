@@ -1,0 +1,26 @@
+// Row-wise CPU ops (norm, rotary embedding, SwiGLU, attention of one query) written as plain
+// loops that the compiler vectorizes, cloned per instruction set and picked at run time.
+#pragma once
+
+#include <cstdint>
+
+#include "ops/reference_ops.h"
+
+namespace r1::ops::cpu {
+
+/// One row of rmsnorm_reference.
+void rmsnorm_row(const float* x, const float* weight, std::int64_t dim, float eps, float* out);
+
+/// One token of rope_reference: x [n_heads, head_dim], with cos/sin of its angles [head_dim / 2].
+void rope_row(float* x, std::int64_t n_heads, std::int64_t head_dim, const float* cos_a,
+              const float* sin_a);
+
+/// out[j] = silu(gate[j]) * up[j] for j < ff.
+void swiglu_row(const float* gate, const float* up, std::int64_t ff, float* out);
+
+/// Attention of query `i` of `shape` for the query heads of kv head `kv_head`: reads the
+/// sequence's keys/values rows 0..visible-1; `scores` holds at least visible floats.
+void attention_query(const float* q, const float* k, const float* v, std::int64_t visible,
+                     std::int64_t kv_head, const AttentionShape& shape, float* scores, float* out);
+
+}  // namespace r1::ops::cpu

@@ -1,0 +1,156 @@
+#include "ops/cpu_backend.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <vector>
+
+#include "core/cpu_info.h"
+#include "core/thread_pool.h"
+#include "ops/cpu/vector_ops.h"
+
+namespace r1::ops {
+namespace {
+
+// Output rows handed out in multiples of this so that kernel tiles are never split.
+constexpr std::int64_t kRowGrain = 16;
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(int n_threads, cpu::CpuIsa isa)
+      : pool_(n_threads),
+        isa_(isa),
+        kernels_{cpu::dot_rows_kernel(isa, DType::f32), cpu::dot_rows_kernel(isa, DType::f16),
+                 cpu::dot_rows_kernel(isa, DType::bf16)},
+        scratch_(static_cast<std::size_t>(pool_.size())) {}
+
+  std::string describe() const override {
+    return std::string("cpu ") + cpu::isa_name(isa_) + ", " + std::to_string(pool_.size()) +
+           (pool_.size() == 1 ? " thread" : " threads");
+  }
+
+  void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) override {
+    const cpu::DotRowsFn kernel = kernels_[static_cast<int>(w.type)];
+    const std::size_t element = dtype_size(w.type);
+    pool_.run([&](int thread, int n_threads) {
+      const ItemRange mine = split_items(w.rows, kRowGrain, thread, n_threads);
+      std::int64_t part_first = 0;
+      for (const WeightMatrix& part : w.parts) {
+        const std::int64_t begin = std::max(mine.begin, part_first);
+        const std::int64_t end = std::min(mine.end, part_first + part.rows);
+        if (begin < end) {
+          const auto* rows = static_cast<const std::uint8_t*>(part.data) +
+                             static_cast<std::size_t>((begin - part_first) * w.cols) * element;
+          kernel(rows, end - begin, w.cols, x, w.cols, n_tokens, y + begin, w.rows);
+        }
+        part_first += part.rows;
+      }
+      if (!w.bias.empty()) {
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+          float* row = y + t * w.rows;
+          for (std::int64_t r = mine.begin; r < mine.end; ++r) row[r] += w.bias[r];
+        }
+      }
+    });
+  }
+
+  void embed(const WeightMatrix& table, const std::int32_t* ids, std::int64_t n,
+             float* out) override {
+    for (std::int64_t t = 0; t < n; ++t) {
+      for (std::int64_t i = 0; i < table.cols; ++i)
+        out[t * table.cols + i] = weight_at(table, ids[t], i);
+    }
+  }
+
+  void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim, float eps,
+               float* out) override {
+    for_each_row(
+        n, [&](std::int64_t t) { cpu::rmsnorm_row(x + t * dim, weight, dim, eps, out + t * dim); });
+  }
+
+  void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,
+            std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq) override {
+    const std::int64_t half = head_dim / 2;
+    pool_.run([&](int thread, int n_threads) {
+      std::vector<float>& angles = scratch_[static_cast<std::size_t>(thread)];
+      if (angles.size() < static_cast<std::size_t>(2 * half))
+        angles.resize(static_cast<std::size_t>(2 * half));
+      const ItemRange mine = split_items(n, 1, thread, n_threads);
+      for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+        // freqs = position (fp32) * inv_freq (fp32); cos/sin in fp32, as transformers.
+        for (std::int64_t i = 0; i < half; ++i) {
+          const float angle = static_cast<float>(positions[t]) * inv_freq[i];
+          angles[static_cast<std::size_t>(i)] = std::cos(angle);
+          angles[static_cast<std::size_t>(half + i)] = std::sin(angle);
+        }
+        cpu::rope_row(x + t * row_stride, n_heads, head_dim, angles.data(), angles.data() + half);
+      }
+    });
+  }
+
+  void attention(std::span<const AttentionCall> calls) override {
+    // Work items: (call, query, kv head); handed out dynamically because causal rows differ in
+    // length.
+    std::vector<std::int64_t>& first_item = call_offsets_;
+    first_item.assign(calls.size() + 1, 0);
+    for (std::size_t c = 0; c < calls.size(); ++c)
+      first_item[c + 1] = first_item[c] + calls[c].shape.n_q * calls[c].shape.n_kv_heads;
+    const std::int64_t n_items = first_item.back();
+    std::atomic<std::int64_t> next{0};
+    pool_.run([&](int thread, int) {
+      std::vector<float>& scores = scratch_[static_cast<std::size_t>(thread)];
+      std::size_t call = 0;
+      for (std::int64_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) {
+        while (item >= first_item[call + 1]) ++call;
+        const AttentionCall& a = calls[call];
+        const AttentionShape& s = a.shape;
+        const std::int64_t local = item - first_item[call];
+        const std::int64_t i = local / s.n_kv_heads, kv_head = local % s.n_kv_heads;
+        const std::int64_t visible = std::min<std::int64_t>(a.q_positions[i] + 1, s.n_kv);
+        if (scores.size() < static_cast<std::size_t>(visible))
+          scores.resize(static_cast<std::size_t>(visible));
+        const std::int64_t q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
+        const std::int64_t out_stride = s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim;
+        cpu::attention_query(a.q + i * q_stride, a.k, a.v, visible, kv_head, s, scores.data(),
+                             a.out + i * out_stride);
+      }
+    });
+  }
+
+  void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out) override {
+    for_each_row(n, [&](std::int64_t t) {
+      cpu::swiglu_row(gate_up + t * 2 * ff, gate_up + t * 2 * ff + ff, ff, out + t * ff);
+    });
+  }
+
+  void add(float* x, const float* y, std::int64_t n) override { add_reference(x, y, n); }
+
+ private:
+  template <typename RowFn>
+  void for_each_row(std::int64_t n, const RowFn& row) {
+    if (n == 1) {
+      row(0);
+      return;
+    }
+    pool_.run([&](int thread, int n_threads) {
+      const ItemRange mine = split_items(n, 1, thread, n_threads);
+      for (std::int64_t t = mine.begin; t < mine.end; ++t) row(t);
+    });
+  }
+
+  ThreadPool pool_;
+  cpu::CpuIsa isa_;
+  cpu::DotRowsFn kernels_[3];                // by DType: f32, f16, bf16
+  std::vector<std::vector<float>> scratch_;  // per thread
+  std::vector<std::int64_t> call_offsets_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(const CpuBackendOptions& options) {
+  const int n_threads = options.n_threads > 0 ? options.n_threads : physical_core_count();
+  const cpu::CpuIsa isa = options.isa.value_or(cpu::best_isa());
+  return std::make_unique<CpuBackend>(n_threads, isa);
+}
+
+}  // namespace r1::ops

@@ -1,0 +1,227 @@
+// The CPU backend's kernels against the scalar reference ops, for every instruction set this
+// processor runs, every weight dtype, odd shapes (tails shorter than a vector, rows not a multiple
+// of a tile, more tokens than a cache chunk), stacked parts with biases, strided attention calls
+// and 1 to 3 threads. The reference ops are themselves checked by hand in reference_ops_test.cpp.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "core/half.h"
+#include "ops/backend.h"
+#include "ops/cpu_backend.h"
+#include "ops/rope.h"
+#include "r1/error.h"
+
+namespace r1::ops {
+namespace {
+
+using cpu::CpuIsa;
+
+std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+// A weight matrix's bytes in `type`, from float values.
+struct OwnedMatrix {
+  std::vector<float> f32;
+  std::vector<std::uint16_t> half;
+  WeightMatrix view;
+};
+
+OwnedMatrix make_matrix(DType type, std::int64_t rows, std::int64_t cols, std::uint32_t seed) {
+  OwnedMatrix m;
+  m.f32 = random_floats(static_cast<std::size_t>(rows * cols), seed, 0.1f);
+  if (type != DType::f32) {
+    for (float v : m.f32) m.half.push_back(type == DType::f16 ? f32_to_f16(v) : f32_to_bf16(v));
+  }
+  m.view = {type, type == DType::f32 ? static_cast<const void*>(m.f32.data()) : m.half.data(), rows,
+            cols};
+  return m;
+}
+
+std::vector<CpuIsa> supported_isas() {
+  std::vector<CpuIsa> isas;
+  for (CpuIsa isa : {CpuIsa::scalar, CpuIsa::avx2, CpuIsa::avx512})
+    if (cpu::isa_supported(isa)) isas.push_back(isa);
+  return isas;
+}
+
+void expect_close(const std::vector<float>& ours, const std::vector<float>& reference, double tol,
+                  const std::string& what) {
+  ASSERT_EQ(ours.size(), reference.size()) << what;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    ASSERT_NEAR(ours[i], reference[i], tol * (1.0 + std::abs(reference[i]))) << what << " at " << i;
+  }
+}
+
+struct LinearCase {
+  std::int64_t tokens, rows, cols;
+};
+
+TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
+  const LinearCase cases[] = {{1, 1, 1},      {1, 7, 5},      {3, 17, 33},
+                              {4, 64, 64},    {5, 33, 100},   {9, 40, 256},
+                              {1, 300, 1536}, {70, 48, 1536}, {13, 24, 8960}};
+  std::uint32_t seed = 1;
+  for (CpuIsa isa : supported_isas()) {
+    for (int threads : {1, 2, 3}) {
+      auto backend = make_cpu_backend({threads, isa});
+      for (DType type : {DType::f32, DType::f16, DType::bf16}) {
+        for (const LinearCase& c : cases) {
+          const OwnedMatrix w = make_matrix(type, c.rows, c.cols, ++seed);
+          const std::vector<float> x =
+              random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
+          const Linear linear =
+              Linear::single(w.view, random_floats(static_cast<std::size_t>(c.rows), ++seed));
+          std::vector<float> ours(static_cast<std::size_t>(c.tokens * c.rows));
+          backend->linear(x.data(), c.tokens, linear, ours.data());
+          // Against the dot product in double: fp32 summation in any order stays within a small
+          // multiple of eps * sum |x_i w_i| (the reference's own sequential sum is no closer).
+          for (std::int64_t t = 0; t < c.tokens; ++t) {
+            for (std::int64_t r = 0; r < c.rows; ++r) {
+              double exact = linear.bias[static_cast<std::size_t>(r)], magnitude = 1.0;
+              for (std::int64_t i = 0; i < c.cols; ++i) {
+                const double p = static_cast<double>(x[t * c.cols + i]) * weight_at(w.view, r, i);
+                exact += p;
+                magnitude += std::abs(p);
+              }
+              ASSERT_NEAR(ours[t * c.rows + r], exact, 2e-6 * magnitude)
+                  << cpu::isa_name(isa) << " " << dtype_cli_name(type) << " " << c.tokens << "x"
+                  << c.rows << "x" << c.cols << " threads " << threads << " token " << t << " row "
+                  << r;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuBackend, StackedPartsAreOneProductWithTheirBiases) {
+  for (CpuIsa isa : supported_isas()) {
+    auto backend = make_cpu_backend({2, isa});
+    const OwnedMatrix q = make_matrix(DType::bf16, 40, 96, 11),
+                      k = make_matrix(DType::bf16, 8, 96, 12),
+                      v = make_matrix(DType::bf16, 8, 96, 13);
+    // k has no bias: its rows get zeros.
+    const Linear qkv = Linear::stacked({q.view, k.view, v.view},
+                                       {random_floats(40, 14), {}, random_floats(8, 15)});
+    ASSERT_EQ(qkv.rows, 56);
+    const std::vector<float> x = random_floats(6 * 96, 16);
+    std::vector<float> ours(6 * 56), alone(6 * 40);
+    backend->linear(x.data(), 6, qkv, ours.data());
+    std::vector<float> reference(ours.size());
+    linear_reference(x.data(), 6, qkv, reference.data());
+    expect_close(ours, reference, 1e-5, cpu::isa_name(isa));
+    // The k rows equal k alone without bias.
+    std::vector<float> k_alone(6 * 8);
+    backend->linear(x.data(), 6, Linear::single(k.view), k_alone.data());
+    for (int t = 0; t < 6; ++t)
+      for (int r = 0; r < 8; ++r) EXPECT_EQ(ours[t * 56 + 40 + r], k_alone[t * 8 + r]);
+  }
+}
+
+TEST(CpuBackend, OneTokenAndManyTokensGiveIdenticalRows) {
+  // Decode (one token) and prefill (a tile of tokens) must not differ in the last bit, or a
+  // prefix reused from the cache would not equal a recomputed one.
+  for (CpuIsa isa : supported_isas()) {
+    auto backend = make_cpu_backend({2, isa});
+    const OwnedMatrix w = make_matrix(DType::bf16, 37, 1536, 21);
+    const Linear linear = Linear::single(w.view);
+    const std::vector<float> x = random_floats(11 * 1536, 22);
+    std::vector<float> all(11 * 37), one(37);
+    backend->linear(x.data(), 11, linear, all.data());
+    for (int t = 0; t < 11; ++t) {
+      backend->linear(x.data() + t * 1536, 1, linear, one.data());
+      for (int r = 0; r < 37; ++r) ASSERT_EQ(one[r], all[t * 37 + r]) << cpu::isa_name(isa);
+    }
+  }
+}
+
+TEST(CpuBackend, MismatchedPartsCannotBeStacked) {
+  const OwnedMatrix a = make_matrix(DType::bf16, 4, 8, 1), b = make_matrix(DType::bf16, 4, 16, 2),
+                    c = make_matrix(DType::f16, 4, 8, 3);
+  EXPECT_THROW(Linear::stacked({a.view, b.view}, {}), Error);
+  EXPECT_THROW(Linear::stacked({a.view, c.view}, {}), Error);
+  EXPECT_THROW(Linear::stacked({a.view}, {std::vector<float>(3)}), Error);
+}
+
+TEST(CpuBackend, ElementwiseOpsMatchReference) {
+  const std::int64_t n = 7, dim = 100, ff = 37, heads = 3, head_dim = 16;
+  const std::vector<float> inv_freq = rope_inv_freq(head_dim, 10000.0, {});
+  for (CpuIsa isa : supported_isas()) {
+    auto backend = make_cpu_backend({2, isa});
+    auto reference = make_reference_backend();
+    const std::vector<float> x = random_floats(n * dim, 31), weight = random_floats(dim, 32);
+    std::vector<float> a(n * dim), b(n * dim);
+    backend->rmsnorm(x.data(), weight.data(), n, dim, 1e-6f, a.data());
+    reference->rmsnorm(x.data(), weight.data(), n, dim, 1e-6f, b.data());
+    expect_close(a, b, 1e-5, "rmsnorm");
+
+    const std::vector<float> gate_up = random_floats(n * 2 * ff, 33, 3.0f);
+    std::vector<float> sa(n * ff), sb(n * ff);
+    backend->swiglu(gate_up.data(), n, ff, sa.data());
+    reference->swiglu(gate_up.data(), n, ff, sb.data());
+    expect_close(sa, sb, 1e-6, "swiglu");
+
+    // Rows of 3 heads inside wider rows (stride 64), positions far apart.
+    const std::int64_t stride = 64;
+    std::vector<float> ra = random_floats(n * stride, 34), rb = ra;
+    const std::vector<std::int32_t> positions = {0, 1, 5, 100, 4095, 70000, 3};
+    backend->rope(ra.data(), stride, positions.data(), n, heads, head_dim, inv_freq.data());
+    reference->rope(rb.data(), stride, positions.data(), n, heads, head_dim, inv_freq.data());
+    expect_close(ra, rb, 1e-6, "rope");
+  }
+}
+
+TEST(CpuBackend, AttentionCallsMatchReference) {
+  // Two sequences in one op: a prefill of 9 queries at positions 4..12 over 13 cached rows, and a
+  // single decode query at position 30; q rows inside a fused qkv buffer (stride), GQA 4:2.
+  const std::int64_t heads = 4, kv_heads = 2, d = 16, q_dim = heads * d, kv_dim = kv_heads * d;
+  const std::int64_t qkv_stride = q_dim + 2 * kv_dim;
+  const std::vector<float> qkv = random_floats(10 * qkv_stride, 41);
+  const std::vector<float> k0 = random_floats(13 * kv_dim, 42), v0 = random_floats(13 * kv_dim, 43);
+  const std::vector<float> k1 = random_floats(31 * kv_dim, 44), v1 = random_floats(31 * kv_dim, 45);
+  std::vector<std::int32_t> positions;
+  for (int p = 4; p <= 12; ++p) positions.push_back(p);
+  positions.push_back(30);
+  for (CpuIsa isa : supported_isas()) {
+    for (int threads : {1, 3}) {
+      std::vector<float> ours(10 * q_dim), theirs(10 * q_dim);
+      auto calls_into = [&](std::vector<float>& out) {
+        std::vector<AttentionCall> calls(2);
+        calls[0] = {qkv.data(),       k0.data(),  v0.data(),
+                    positions.data(), out.data(), {9, 13, heads, kv_heads, d, qkv_stride, q_dim}};
+        calls[1] = {qkv.data() + 9 * qkv_stride,
+                    k1.data(),
+                    v1.data(),
+                    positions.data() + 9,
+                    out.data() + 9 * q_dim,
+                    {1, 31, heads, kv_heads, d, qkv_stride, q_dim}};
+        return calls;
+      };
+      make_cpu_backend({threads, isa})->attention(calls_into(ours));
+      make_reference_backend()->attention(calls_into(theirs));
+      expect_close(ours, theirs, 1e-5, std::string("attention ") + cpu::isa_name(isa));
+    }
+  }
+}
+
+TEST(CpuBackend, ForcingAnIsaTheProcessorLacksIsAnError) {
+  for (CpuIsa isa : {CpuIsa::avx2, CpuIsa::avx512}) {
+    if (!cpu::isa_supported(isa)) {
+      EXPECT_THROW(make_cpu_backend({1, isa}), Error);
+    }
+  }
+  EXPECT_NE(make_cpu_backend({2, CpuIsa::scalar})->describe().find("2 threads"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace r1::ops
