@@ -8,8 +8,8 @@
 
 namespace r1::quant {
 
-inline constexpr int kBlock32 = 32;  // QK4_0 = QK4_1 = QK5_0 = QK5_1 = QK8_0 = QK8_1
-inline constexpr int kBlockK = 256;  // QK_K, the K-quant super-block
+inline constexpr int kBlock32 = 32;      // QK4_0 = QK4_1 = QK5_0 = QK5_1 = QK8_0 = QK8_1
+inline constexpr int kBlockK = 256;      // QK_K, the K-quant super-block
 inline constexpr int kScaleBytesK = 12;  // 8 6-bit scales + 8 6-bit mins of Q4_K/Q5_K
 
 /// Q8_0: x[j] = qs[j] * d.

@@ -133,8 +133,8 @@ float search_scale_symmetric(int n, int nmax, const float* x, std::int8_t* L) {
   return scale;
 }
 
-void pack_scales_mins_k4(const float* scales, const float* mins, std::uint8_t* packed,
-                         float* d, float* dmin) {
+void pack_scales_mins_k4(const float* scales, const float* mins, std::uint8_t* packed, float* d,
+                         float* dmin) {
   float max_scale = 0;
   float max_min = 0;
   for (int j = 0; j < 8; ++j) {

@@ -24,7 +24,7 @@ float search_scale_symmetric(int n, int nmax, const float* x, std::int8_t* L);
 /// Quantizes 8 sub-block scales and mins (all >= 0 in practice) to 6 bits relative to their
 /// maxima and packs them into Q4_K/Q5_K's 12 bytes; returns d = max_scale / 63 and
 /// dmin = max_min / 63 through the pointers (as f32, before f16 rounding).
-void pack_scales_mins_k4(const float* scales, const float* mins, std::uint8_t* packed,
-                         float* d, float* dmin);
+void pack_scales_mins_k4(const float* scales, const float* mins, std::uint8_t* packed, float* d,
+                         float* dmin);
 
 }  // namespace r1::quant::ref

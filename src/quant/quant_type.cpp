@@ -41,10 +41,18 @@ const TypeTraits& traits(QuantType type) {
 
 }  // namespace
 
-std::int64_t block_elements(QuantType type) { return traits(type).elements; }
-std::int64_t block_bytes(QuantType type) { return traits(type).bytes; }
-int ggml_type_id(QuantType type) { return traits(type).ggml_id; }
-const char* quant_type_name(QuantType type) { return traits(type).name; }
+std::int64_t block_elements(QuantType type) {
+  return traits(type).elements;
+}
+std::int64_t block_bytes(QuantType type) {
+  return traits(type).bytes;
+}
+int ggml_type_id(QuantType type) {
+  return traits(type).ggml_id;
+}
+const char* quant_type_name(QuantType type) {
+  return traits(type).name;
+}
 
 std::optional<QuantType> quant_type_from_ggml_id(int id) {
   for (const TypeTraits& t : kTraits) {
@@ -62,8 +70,8 @@ QuantType parse_quant_type(std::string_view name) {
     known += known.empty() ? "" : ", ";
     known += t.name;
   }
-  throw Error(ErrorCode::invalid_argument, "unknown quantization type '" + std::string(name) +
-                                               "'; known types: " + known);
+  throw Error(ErrorCode::invalid_argument,
+              "unknown quantization type '" + std::string(name) + "'; known types: " + known);
 }
 
 std::int64_t row_blocks(QuantType type, std::int64_t n) {

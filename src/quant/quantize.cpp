@@ -24,32 +24,52 @@ Block* blocks_of(void* p) {
 void quantize_row(QuantType type, const float* in, void* out, std::int64_t n) {
   const std::int64_t nb = row_blocks(type, n);
   switch (type) {
-    case QuantType::q8_0: return ref::quantize_q8_0(in, blocks_of<BlockQ8_0>(out), nb);
-    case QuantType::q8_1: return ref::quantize_q8_1(in, blocks_of<BlockQ8_1>(out), nb);
-    case QuantType::q4_0: return ref::quantize_q4_0(in, blocks_of<BlockQ4_0>(out), nb);
-    case QuantType::q4_1: return ref::quantize_q4_1(in, blocks_of<BlockQ4_1>(out), nb);
-    case QuantType::q5_0: return ref::quantize_q5_0(in, blocks_of<BlockQ5_0>(out), nb);
-    case QuantType::q5_1: return ref::quantize_q5_1(in, blocks_of<BlockQ5_1>(out), nb);
-    case QuantType::q4_k: return ref::quantize_q4_k(in, blocks_of<BlockQ4K>(out), nb);
-    case QuantType::q5_k: return ref::quantize_q5_k(in, blocks_of<BlockQ5K>(out), nb);
-    case QuantType::q6_k: return ref::quantize_q6_k(in, blocks_of<BlockQ6K>(out), nb);
-    case QuantType::q8_k: return ref::quantize_q8_k(in, blocks_of<BlockQ8K>(out), nb);
+    case QuantType::q8_0:
+      return ref::quantize_q8_0(in, blocks_of<BlockQ8_0>(out), nb);
+    case QuantType::q8_1:
+      return ref::quantize_q8_1(in, blocks_of<BlockQ8_1>(out), nb);
+    case QuantType::q4_0:
+      return ref::quantize_q4_0(in, blocks_of<BlockQ4_0>(out), nb);
+    case QuantType::q4_1:
+      return ref::quantize_q4_1(in, blocks_of<BlockQ4_1>(out), nb);
+    case QuantType::q5_0:
+      return ref::quantize_q5_0(in, blocks_of<BlockQ5_0>(out), nb);
+    case QuantType::q5_1:
+      return ref::quantize_q5_1(in, blocks_of<BlockQ5_1>(out), nb);
+    case QuantType::q4_k:
+      return ref::quantize_q4_k(in, blocks_of<BlockQ4K>(out), nb);
+    case QuantType::q5_k:
+      return ref::quantize_q5_k(in, blocks_of<BlockQ5K>(out), nb);
+    case QuantType::q6_k:
+      return ref::quantize_q6_k(in, blocks_of<BlockQ6K>(out), nb);
+    case QuantType::q8_k:
+      return ref::quantize_q8_k(in, blocks_of<BlockQ8K>(out), nb);
   }
 }
 
 void dequantize_row(QuantType type, const void* in, float* out, std::int64_t n) {
   const std::int64_t nb = row_blocks(type, n);
   switch (type) {
-    case QuantType::q8_0: return ref::dequantize_q8_0(blocks_of<BlockQ8_0>(in), out, nb);
-    case QuantType::q8_1: return ref::dequantize_q8_1(blocks_of<BlockQ8_1>(in), out, nb);
-    case QuantType::q4_0: return ref::dequantize_q4_0(blocks_of<BlockQ4_0>(in), out, nb);
-    case QuantType::q4_1: return ref::dequantize_q4_1(blocks_of<BlockQ4_1>(in), out, nb);
-    case QuantType::q5_0: return ref::dequantize_q5_0(blocks_of<BlockQ5_0>(in), out, nb);
-    case QuantType::q5_1: return ref::dequantize_q5_1(blocks_of<BlockQ5_1>(in), out, nb);
-    case QuantType::q4_k: return ref::dequantize_q4_k(blocks_of<BlockQ4K>(in), out, nb);
-    case QuantType::q5_k: return ref::dequantize_q5_k(blocks_of<BlockQ5K>(in), out, nb);
-    case QuantType::q6_k: return ref::dequantize_q6_k(blocks_of<BlockQ6K>(in), out, nb);
-    case QuantType::q8_k: return ref::dequantize_q8_k(blocks_of<BlockQ8K>(in), out, nb);
+    case QuantType::q8_0:
+      return ref::dequantize_q8_0(blocks_of<BlockQ8_0>(in), out, nb);
+    case QuantType::q8_1:
+      return ref::dequantize_q8_1(blocks_of<BlockQ8_1>(in), out, nb);
+    case QuantType::q4_0:
+      return ref::dequantize_q4_0(blocks_of<BlockQ4_0>(in), out, nb);
+    case QuantType::q4_1:
+      return ref::dequantize_q4_1(blocks_of<BlockQ4_1>(in), out, nb);
+    case QuantType::q5_0:
+      return ref::dequantize_q5_0(blocks_of<BlockQ5_0>(in), out, nb);
+    case QuantType::q5_1:
+      return ref::dequantize_q5_1(blocks_of<BlockQ5_1>(in), out, nb);
+    case QuantType::q4_k:
+      return ref::dequantize_q4_k(blocks_of<BlockQ4K>(in), out, nb);
+    case QuantType::q5_k:
+      return ref::dequantize_q5_k(blocks_of<BlockQ5K>(in), out, nb);
+    case QuantType::q6_k:
+      return ref::dequantize_q6_k(blocks_of<BlockQ6K>(in), out, nb);
+    case QuantType::q8_k:
+      return ref::dequantize_q8_k(blocks_of<BlockQ8K>(in), out, nb);
   }
 }
 

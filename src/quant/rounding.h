@@ -18,6 +18,8 @@ inline int nearest_int(float x) {
 }
 
 /// C's roundf: round half away from zero (ggml's Q8_0/Q8_1 quantizers).
-inline float round_away(float x) { return std::round(x); }
+inline float round_away(float x) {
+  return std::round(x);
+}
 
 }  // namespace r1::quant

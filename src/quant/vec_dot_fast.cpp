@@ -18,11 +18,11 @@ bool cpu_has(SimdLevel level) {
     case SimdLevel::scalar:
       return true;
     case SimdLevel::avx2:
-      return __builtin_cpu_supports("avx2");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
     case SimdLevel::avx512_vnni:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
-             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512vnni");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") &&
+             __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
   }
   return false;
 #else
@@ -44,7 +44,9 @@ const char* simd_level_name(SimdLevel level) {
   return "unknown";
 }
 
-bool simd_level_available(SimdLevel level) { return cpu_has(level); }
+bool simd_level_available(SimdLevel level) {
+  return cpu_has(level);
+}
 
 SimdLevel best_simd_level() {
   static const SimdLevel best = [] {

@@ -10,8 +10,8 @@
 
 namespace r1::quant {
 
-/// Instruction sets the kernels are written for. The build machine's features are never
-/// assumed: the SIMD code is compiled for its target and chosen by CPUID at run time.
+/// Instruction sets the kernels are written for (avx2 includes F16C). The build machine's features
+/// are never assumed: the SIMD code is compiled for its target and chosen by CPUID at run time.
 enum class SimdLevel { scalar, avx2, avx512_vnni };
 
 /// "scalar", "avx2", "avx512_vnni".
@@ -33,7 +33,7 @@ float vec_dot_at(SimdLevel level, QuantType weight_type, const void* weight_bloc
                  const void* activation_blocks, std::int64_t n);
 
 /// vec_dot_at(best_simd_level(), ...).
-float vec_dot_fast(QuantType weight_type, const void* weight_blocks,
-                   const void* activation_blocks, std::int64_t n);
+float vec_dot_fast(QuantType weight_type, const void* weight_blocks, const void* activation_blocks,
+                   std::int64_t n);
 
 }  // namespace r1::quant

@@ -82,8 +82,7 @@ TEST(QuantAccuracy, RowFunctionsRejectPartialBlocksNamingTypeAndLength) {
       } catch (const Error& e) {
         const std::string message = e.what();
         EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
-        EXPECT_NE(message.find(std::string(quant_type_name(type)) + " row of " +
-                               std::to_string(n)),
+        EXPECT_NE(message.find(std::string(quant_type_name(type)) + " row of " + std::to_string(n)),
                   std::string::npos)
             << message;
       }

@@ -10,7 +10,8 @@ namespace r1::quant::test {
 namespace {
 
 QuantFixture load() {
-  const auto doc = nlohmann::json::parse(r1::test::read_file(r1::test::data_path("quant/cases.json")));
+  const auto doc =
+      nlohmann::json::parse(r1::test::read_file(r1::test::data_path("quant/cases.json")));
   QuantFixture fixture;
   for (const auto& [name, value] : doc.at("accuracy_normal").items()) {
     fixture.accuracy_normal[parse_quant_type(name)] = value.get<double>();

@@ -28,7 +28,7 @@ struct RowCase {
 };
 
 struct DotCase {
-  std::string weights;      // RowCase names
+  std::string weights;  // RowCase names
   std::string activations;
   QuantType weight_type{};
   QuantType activation_type{};

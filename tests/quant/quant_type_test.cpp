@@ -18,9 +18,9 @@ TEST(QuantType, TableMatchesGgml) {
     std::int64_t bytes;
   };
   const Expected expected[] = {
-      {QuantType::q8_0, "q8_0", 8, 32, 34},   {QuantType::q4_0, "q4_0", 2, 32, 18},
-      {QuantType::q4_1, "q4_1", 3, 32, 20},   {QuantType::q5_0, "q5_0", 6, 32, 22},
-      {QuantType::q5_1, "q5_1", 7, 32, 24},   {QuantType::q8_1, "q8_1", 9, 32, 36},
+      {QuantType::q8_0, "q8_0", 8, 32, 34},    {QuantType::q4_0, "q4_0", 2, 32, 18},
+      {QuantType::q4_1, "q4_1", 3, 32, 20},    {QuantType::q5_0, "q5_0", 6, 32, 22},
+      {QuantType::q5_1, "q5_1", 7, 32, 24},    {QuantType::q8_1, "q8_1", 9, 32, 36},
       {QuantType::q4_k, "q4_k", 12, 256, 144}, {QuantType::q5_k, "q5_k", 13, 256, 176},
       {QuantType::q6_k, "q6_k", 14, 256, 210}, {QuantType::q8_k, "q8_k", 15, 256, 292},
   };

@@ -49,8 +49,8 @@ TEST(QuantReferenceCases, QuantizeGivesGgmlBytes) {
       // Blocks must be 4-byte aligned for q8_k: vector<uint8_t> storage from new is.
       quantize_row(type, row.input.data(), ours.data(), row.n);
       const std::int64_t at = first_difference(ours, ref.blocks);
-      EXPECT_EQ(at, -1) << "first differing byte " << at << " of block "
-                        << at / block_bytes(type) << " (byte " << at % block_bytes(type) << ")";
+      EXPECT_EQ(at, -1) << "first differing byte " << at << " of block " << at / block_bytes(type)
+                        << " (byte " << at % block_bytes(type) << ")";
       ++checked;
     }
   }

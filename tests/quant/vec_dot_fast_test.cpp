@@ -87,8 +87,7 @@ TEST(QuantVecDotFast, EqualsScalarOnFixtureRows) {
       const auto& w = fixture.row(dot.weights).types.at(dot.weight_type).blocks;
       const auto& a = fixture.row(dot.activations).types.at(dot.activation_type).blocks;
       const std::int64_t n = fixture.row(dot.weights).n;
-      EXPECT_EQ(bits(vec_dot_at(level, dot.weight_type, w.data(), a.data(), n)),
-                bits(dot.scalar))
+      EXPECT_EQ(bits(vec_dot_at(level, dot.weight_type, w.data(), a.data(), n)), bits(dot.scalar))
           << simd_level_name(level) << " " << quant_type_name(dot.weight_type) << " "
           << dot.weights;
     }
@@ -108,8 +107,8 @@ TEST(QuantVecDotFast, EqualsScalarOnRandomBlocks) {
         for (SimdLevel level : kLevels) {
           if (!simd_level_available(level)) continue;
           ASSERT_EQ(bits(vec_dot_at(level, type, w.data(), a.data(), n)), bits(ref))
-              << simd_level_name(level) << " " << quant_type_name(type) << " n " << n
-              << " trial " << trial;
+              << simd_level_name(level) << " " << quant_type_name(type) << " n " << n << " trial "
+              << trial;
           ++compared;
         }
       }
@@ -131,8 +130,7 @@ TEST(QuantVecDotFast, ExtremeBytesAreExact) {
     }
     for (SimdLevel level : kLevels) {
       if (!simd_level_available(level)) continue;
-      EXPECT_EQ(vec_dot_at(level, QuantType::q8_0, x.data(), y.data(), 128),
-                128.0f * v * v)
+      EXPECT_EQ(vec_dot_at(level, QuantType::q8_0, x.data(), y.data(), 128), 128.0f * v * v)
           << simd_level_name(level);
     }
   }

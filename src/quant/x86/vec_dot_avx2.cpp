@@ -3,11 +3,15 @@
 // and in the reference's order, so results equal the scalar reference bit for bit.
 #include <immintrin.h>
 
-#include "core/half.h"
 #include "quant/x86/simd_kernels.h"
 
 namespace r1::quant::x86 {
 namespace {
+
+// F16C conversion: exact, like r1::f16_to_f32, without the call and branches per block.
+inline float f16(std::uint16_t h) {
+  return _cvtsh_ss(h);
+}
 
 int hsum_epi32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -40,7 +44,7 @@ float vec_dot_q8_0_q8_0_avx2(const BlockQ8_0* x, const BlockQ8_0* y, std::int64_
     const __m256i yh = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(yv, 1));
     const int sumi =
         hsum_epi32(_mm256_add_epi32(_mm256_madd_epi16(xl, yl), _mm256_madd_epi16(xh, yh)));
-    sum += static_cast<float>(sumi) * (f16_to_f32(x[i].d) * f16_to_f32(y[i].d));
+    sum += static_cast<float>(sumi) * (f16(x[i].d) * f16(y[i].d));
   }
   return sum;
 }
@@ -56,7 +60,7 @@ float vec_dot_q4_0_q8_0_avx2(const BlockQ4_0* x, const BlockQ8_0* y, std::int64_
     const __m256i qy = _mm256_madd_epi16(_mm256_maddubs_epi16(q, yv), ones16);
     const __m256i ys = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, yv), ones16);
     const int sumi = hsum_epi32(_mm256_sub_epi32(qy, _mm256_slli_epi32(ys, 3)));
-    sum += static_cast<float>(sumi) * f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    sum += static_cast<float>(sumi) * f16(x[i].d) * f16(y[i].d);
   }
   return sum;
 }
@@ -79,10 +83,9 @@ float vec_dot_q4_k_q8_k_avx2(const BlockQ4K* x, const BlockQ8K* y, std::int64_t 
       const __m128i packed1 =
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 32 * g + 16));
       // Sub-block 2g: low nibbles of the 32 bytes; sub-block 2g + 1: high nibbles.
-      const __m128i nib[2][2] = {
-          {_mm_and_si128(packed0, mask), _mm_and_si128(packed1, mask)},
-          {_mm_and_si128(_mm_srli_epi16(packed0, 4), mask),
-           _mm_and_si128(_mm_srli_epi16(packed1, 4), mask)}};
+      const __m128i nib[2][2] = {{_mm_and_si128(packed0, mask), _mm_and_si128(packed1, mask)},
+                                 {_mm_and_si128(_mm_srli_epi16(packed0, 4), mask),
+                                  _mm_and_si128(_mm_srli_epi16(packed1, 4), mask)}};
       for (int h = 0; h < 2; ++h) {
         const int sub = 2 * g + h;
         const std::int8_t* q8 = y[i].qs + 32 * sub;
@@ -92,8 +95,9 @@ float vec_dot_q4_k_q8_k_avx2(const BlockQ4K* x, const BlockQ8K* y, std::int64_t 
             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q8 + 16)));
         // int16 lane k of each product vector is element 16 v + k: residue k mod 8. Products
         // are <= 15 * 128 and the two vectors' sum <= 3840, exact in int16.
-        const __m256i prod = _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(nib[h][0]), q8a),
-                                              _mm256_mullo_epi16(_mm256_cvtepu8_epi16(nib[h][1]), q8b));
+        const __m256i prod =
+            _mm256_add_epi16(_mm256_mullo_epi16(_mm256_cvtepu8_epi16(nib[h][0]), q8a),
+                             _mm256_mullo_epi16(_mm256_cvtepu8_epi16(nib[h][1]), q8b));
         // Lanes 0..7 and 8..15 hold residues 0..7 twice: widen both halves and add.
         const __m256i per_residue =
             _mm256_add_epi32(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(prod)),
@@ -102,9 +106,9 @@ float vec_dot_q4_k_q8_k_avx2(const BlockQ4K* x, const BlockQ8K* y, std::int64_t 
                                  _mm256_mullo_epi32(per_residue, _mm256_set1_epi32(scales[sub])));
       }
     }
-    const float d = f16_to_f32(x[i].d) * y[i].d;
+    const float d = f16(x[i].d) * y[i].d;
     sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes)));
-    const float dmin = f16_to_f32(x[i].dmin) * y[i].d;
+    const float dmin = f16(x[i].dmin) * y[i].d;
     sumf -= dmin * static_cast<float>(sumi);
   }
   alignas(32) float lane_sums[8];

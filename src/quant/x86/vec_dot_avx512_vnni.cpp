@@ -4,11 +4,15 @@
 // Float steps as in the scalar reference: results equal it bit for bit.
 #include <immintrin.h>
 
-#include "core/half.h"
 #include "quant/x86/simd_kernels.h"
 
 namespace r1::quant::x86 {
 namespace {
+
+// F16C conversion: exact, like r1::f16_to_f32, without the call and branches per block.
+inline float f16(std::uint16_t h) {
+  return _cvtsh_ss(h);
+}
 
 int hsum_epi32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -27,10 +31,11 @@ float vec_dot_q8_0_q8_0_avx512_vnni(const BlockQ8_0* x, const BlockQ8_0* y, std:
     const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs));
     const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs));
     // sum(x * y) = sum((x + 128) * y) - 128 sum(y); x ^ 0x80 is x + 128 as an unsigned byte.
-    const __m256i shifted = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_xor_si256(xv, bias), yv);
+    const __m256i shifted =
+        _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_xor_si256(xv, bias), yv);
     const __m256i ysum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones8, yv);
     const int sumi = hsum_epi32(_mm256_sub_epi32(shifted, _mm256_slli_epi32(ysum, 7)));
-    sum += static_cast<float>(sumi) * (f16_to_f32(x[i].d) * f16_to_f32(y[i].d));
+    sum += static_cast<float>(sumi) * (f16(x[i].d) * f16(y[i].d));
   }
   return sum;
 }
@@ -48,7 +53,7 @@ float vec_dot_q4_0_q8_0_avx512_vnni(const BlockQ4_0* x, const BlockQ8_0* y, std:
     const __m256i qy = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, yv);
     const __m256i ysum = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones8, yv);
     const int sumi = hsum_epi32(_mm256_sub_epi32(qy, _mm256_slli_epi32(ysum, 3)));
-    sum += static_cast<float>(sumi) * f16_to_f32(x[i].d) * f16_to_f32(y[i].d);
+    sum += static_cast<float>(sumi) * f16(x[i].d) * f16(y[i].d);
   }
   return sum;
 }
