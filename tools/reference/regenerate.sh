@@ -16,6 +16,8 @@ venv=build/refvenv
 if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
+# llama-cpp-python (for gen_quant_cases.py) compiles llama.cpp; keep it machine-independent.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
 "$venv/bin/pip" install --quiet -r tools/reference/requirements.txt
 py="$venv/bin/python"
 
