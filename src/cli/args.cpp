@@ -19,6 +19,11 @@ bool Args::parse(int argc, char** argv, int first) {
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return false;
+    if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
+      for (const auto& spec : specs_) {
+        if (spec.short_name == arg[1]) arg = "--" + spec.name;
+      }
+    }
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
       throw UsageError{"unexpected argument '" + arg + "' for 'r1 " + command_ + "'"};
     }
@@ -83,7 +88,9 @@ int Args::get_int(const std::string& name) const {
 std::string Args::help_text(const std::string& summary) const {
   std::string out = "Usage: r1 " + command_ + " [options]\n\n" + summary + "\n\nOptions:\n";
   for (const auto& spec : specs_) {
-    std::string left = "  --" + spec.name;
+    std::string left = spec.short_name != 0
+                           ? std::string("  -") + spec.short_name + ", --" + spec.name
+                           : "  --" + spec.name;
     if (spec.kind == OptionKind::value) left += " " + spec.value_name;
     if (left.size() < 30)
       left.resize(30, ' ');

@@ -18,7 +18,14 @@ struct OptionSpec {
   std::string help;
   std::string default_value;  // shown in help when not empty
   bool required = false;
+  char short_name = 0;  // 'p' for -p, or 0
 };
+
+/// The same option with a one-letter alias: with_short('p', value_option("n-prompt", ...)).
+inline OptionSpec with_short(char letter, OptionSpec spec) {
+  spec.short_name = letter;
+  return spec;
+}
 
 enum class Required { no, yes };
 
