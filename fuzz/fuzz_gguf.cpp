@@ -2,7 +2,8 @@
 // point open() uses), then exercises every metadata getter on every key, every value accessor
 // (recursively through nested arrays) and every tensor view, touching every byte a view points
 // at so ASan sees any view that escapes the input. Any r1::Error is an expected outcome; crashes,
-// sanitizer reports, timeouts and leaks are bugs. Seed corpus: fuzz/corpus/gguf/.
+// sanitizer reports, timeouts and leaks are bugs. Seed corpus: fuzz/corpus/gguf/; dictionary:
+// fuzz/gguf.dict (pass -dict=fuzz/gguf.dict for longer runs).
 #include <cstddef>
 #include <cstdint>
 #include <span>
