@@ -80,7 +80,7 @@ class GgufValue {
   /// The little-endian bytes of an array of scalars (size() × gguf_scalar_size(element_type())).
   std::span<const std::byte> raw_elements() const;
 
-  // Built by the parser (gguf_value_reader.cpp) only.
+  // Built by the parser (GgufCursor in gguf_cursor.cpp) only.
   static GgufValue make_scalar(GgufValueType type, std::uint64_t bits, std::uint64_t offset);
   static GgufValue make_string(std::string_view text, std::uint64_t offset);
   static GgufValue make_scalar_array(GgufValueType element_type, const std::byte* elements,
