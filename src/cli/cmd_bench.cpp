@@ -142,20 +142,16 @@ int run_bench(int argc, char** argv, int first) {
               "---------:", "---------:", std::string(24, '-').c_str(),
               "------:", "-----------:", "-------------------:", "-------:", "--------:");
   for (const int n_threads : threads) {
-    model::LoadOptions options;
+    model::LoadOptions options = load_options(args);
     options.cpu.n_threads = n_threads;
     const auto loaded = model::load_model(folder, options);
     model::Transformer& transformer = *loaded->transformer;
     const io::ModelConfig& config = loaded->config;
-    std::size_t file_bytes = 0;
-    double params = 0;
-    for (const io::TensorView* view : loaded->files.tensors()) {
-      file_bytes += view->nbytes;
-      params += static_cast<double>(view->element_count());
-    }
+    const std::size_t file_bytes = loaded->file_tensor_bytes();
+    const double params = loaded->parameter_count();
     const std::string name = std::string(io::architecture_name(config.architecture)) + " " +
                              format("%.1fB ", params / 1e9) +
-                             dtype_cli_name(transformer.weights().embed_tokens.type);
+                             dtype_cli_name(transformer.weights().lm_head.type);
     const std::size_t bytes_per_token = transformer.weights().bytes_per_token();
     int max_len = depth;
     for (int p : prompts) max_len = std::max(max_len, depth + p);

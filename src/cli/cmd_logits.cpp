@@ -24,6 +24,7 @@ int run_logits(int argc, char** argv, int first) {
           value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
           value_option("top", "K", "Print only the K largest logits as [id, logit]"),
           value_option("threads", "N", "CPU threads (default: the physical cores)"),
+          quant_option(),
           value_option("dump", "FILE",
                        "Also write every named intermediate (layer.N.attn_out, layer.N.out, "
                        "norm.out) of every position to FILE as JSON {name: [[...], ...]}"),

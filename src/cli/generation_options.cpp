@@ -35,7 +35,8 @@ std::vector<TokenId> to_token_ids(const std::vector<std::int64_t>& ids) {
 
 void append_generation_options(std::vector<OptionSpec>& specs) {
   const std::vector<OptionSpec> common = {
-      value_option("model", "M", "Model folder or Hugging Face repo id (in the HF cache)",
+      value_option("model", "M",
+                   "Model folder, .gguf file or Hugging Face repo id (in the HF cache)",
                    kDefaultModel),
       value_option("max-tokens", "N", "Most tokens to generate", "2048"),
       value_option("temperature", "T", "0 = greedy (default: generation_config.json, else 1)"),
@@ -45,6 +46,7 @@ void append_generation_options(std::vector<OptionSpec>& specs) {
       value_option("repeat-penalty", "R", "transformers' repetition_penalty; 1 = off"),
       value_option("seed", "N", "Seed of the sampler (same seed, same text)"),
       value_option("threads", "N", "CPU threads (default: the physical cores)"),
+      quant_option(),
       value_option("ctx-size", "N", "KV cache size in tokens (at most max_position_embeddings)",
                    std::to_string(kDefaultContext)),
       flag_option("truncate",
@@ -67,17 +69,25 @@ std::string LoadedSession::render(ChatTemplateInputs inputs) const {
   return chat_template->render(inputs);
 }
 
+Tokenizer load_tokenizer(const model::LoadedModel& model) {
+  if (!model.gguf) return Tokenizer::load(model.path);
+  const std::filesystem::path folder = model.path.parent_path();
+  if (std::filesystem::exists(folder / "tokenizer.json")) return Tokenizer::load(folder);
+  throw Error(ErrorCode::unsupported,
+              model.path.string() +
+                  ": reading the tokenizer from GGUF metadata is not in this build; put the "
+                  "model's tokenizer.json and tokenizer_config.json beside the file");
+}
+
 LoadedSession load_session(const Args& args) {
-  const std::filesystem::path folder =
+  const std::filesystem::path path =
       io::resolve_model(args.get("model"), io::process_environment());
-  LoadedSession session{folder,
-                        model::load_model(folder, load_options(args)),
-                        Tokenizer::load(folder),
-                        std::nullopt,
-                        {},
-                        {},
-                        nullptr,
-                        0};
+  auto loaded = model::load_model(path, load_options(args));
+  // Files that sit beside a GGUF file (generation_config.json) are read from its folder.
+  const std::filesystem::path folder = loaded->gguf ? path.parent_path() : path;
+  Tokenizer tokenizer = load_tokenizer(*loaded);
+  LoadedSession session{
+      folder, std::move(loaded), std::move(tokenizer), std::nullopt, {}, {}, nullptr, 0};
   if (const std::string source = session.tokenizer.chat_template(); !source.empty()) {
     session.chat_template = ChatTemplate::parse(source);
   }
@@ -102,9 +112,25 @@ LoadedSession load_session(const Args& args) {
   return session;
 }
 
+OptionSpec quant_option() {
+  return value_option("quant", "TYPE",
+                      "Quantize the matrices while loading: q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, "
+                      "q5_k, q6_k (default: compute with the weights as stored)");
+}
+
 model::LoadOptions load_options(const Args& args) {
   model::LoadOptions options;
-  if (args.has("threads")) {
+  if (args.has("quant")) {
+    const std::string name = args.get("quant");
+    for (DType type : all_dtypes) {
+      if (name == dtype_cli_name(type) && is_quantized(type)) options.quantize = type;
+    }
+    if (!options.quantize) {
+      throw UsageError{"--quant expects q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k or q6_k, got '" +
+                       name + "'"};
+    }
+  }
+  if (args.has("threads") && args.get("threads").find(',') == std::string::npos) {
     options.cpu.n_threads = args.get_int("threads");
     if (options.cpu.n_threads <= 0 || options.cpu.n_threads > 1024) {
       throw UsageError{"--threads must be between 1 and 1024, got " + args.get("threads")};

@@ -35,10 +35,17 @@ struct LoadedSession {
   std::string render(ChatTemplateInputs inputs) const;
 };
 
+/// The tokenizer of a loaded model: its folder's tokenizer.json, or for a GGUF file its own
+/// tokenizer metadata (a tokenizer.json beside the file wins).
+Tokenizer load_tokenizer(const model::LoadedModel& model);
+
 /// Resolves --model (folder or Hugging Face repo id in the HF cache) and loads everything.
 LoadedSession load_session(const Args& args);
 
-/// The backend settings of --threads (unset: the physical cores).
+/// --quant TYPE: quantize the matrices while loading.
+OptionSpec quant_option();
+
+/// The backend settings of --threads (unset: the physical cores) and --quant.
 model::LoadOptions load_options(const Args& args);
 
 /// Tells on stderr which tensors of the checkpoint the model does not use (not an error).

@@ -13,8 +13,17 @@ const char* dtype_name(DType dtype) {
       return "F16";
     case DType::bf16:
       return "BF16";
+    default:  // quantized types have no safetensors spelling; ggml's upper-case name
+      break;
   }
-  return "?";
+  return dtype == DType::q8_0   ? "Q8_0"
+         : dtype == DType::q4_0 ? "Q4_0"
+         : dtype == DType::q4_1 ? "Q4_1"
+         : dtype == DType::q5_0 ? "Q5_0"
+         : dtype == DType::q5_1 ? "Q5_1"
+         : dtype == DType::q4_k ? "Q4_K"
+         : dtype == DType::q5_k ? "Q5_K"
+                                : "Q6_K";
 }
 
 std::optional<DType> parse_dtype(std::string_view safetensors_name) {

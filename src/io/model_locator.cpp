@@ -92,9 +92,11 @@ fs::path resolve_model(const std::string& spec, const EnvironmentLookup& environ
   std::error_code ec;
   if (!spec.empty() && fs::is_directory(spec, ec)) return fs::path(spec);
   if (!spec.empty() && fs::exists(spec, ec)) {
-    throw Error(
-        ErrorCode::invalid_argument,
-        "--model " + spec + " is a file; give the model's folder or a Hugging Face repo id");
+    if (spec.ends_with(".gguf") && fs::is_regular_file(spec, ec)) return fs::path(spec);
+    throw Error(ErrorCode::invalid_argument,
+                "--model " + spec +
+                    " is a file but not a .gguf file; give a GGUF file, the model's folder or a "
+                    "Hugging Face repo id");
   }
   std::string searched =
       "  - " + (spec.empty() ? std::string("(empty)") : spec) + " as a folder: does not exist\n";

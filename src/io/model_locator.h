@@ -24,7 +24,8 @@ std::optional<std::filesystem::path> hf_hub_cache_dir(const EnvironmentLookup& e
 /// Resolves `spec`: an existing folder is returned as is; otherwise "org/name" is looked up as
 /// <cache>/models--org--name/snapshots/<refs/main>/ (or the only snapshot if refs/main is missing).
 /// Throws Error(not_found) listing every place searched and the commands that download the model,
-/// or Error(invalid_argument) when spec names a file or is neither a folder nor a repo id.
+/// or Error(invalid_argument) when spec names a file that is not *.gguf, or is neither a folder,
+/// a GGUF file nor a repo id. A folder or an existing .gguf file is returned as is.
 std::filesystem::path resolve_model(const std::string& spec, const EnvironmentLookup& environment);
 
 }  // namespace r1::io

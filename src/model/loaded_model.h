@@ -1,4 +1,5 @@
-// A model folder opened for inference: config.json parsed, weight files mapped and bound.
+// A model opened for inference: a Hugging Face folder (config.json + safetensors) or a GGUF file,
+// its tensors mapped and bound, and the transformer on a backend.
 #pragma once
 
 #include <filesystem>
@@ -6,6 +7,7 @@
 #include <optional>
 
 #include "io/checkpoint_files.h"
+#include "io/gguf.h"
 #include "io/hf_config.h"
 #include "model/transformer.h"
 #include "ops/cpu_backend.h"
@@ -13,9 +15,15 @@
 namespace r1::model {
 
 struct LoadedModel {
+  std::filesystem::path path;  // the folder or the .gguf file
   io::ModelConfig config;
-  io::CheckpointFiles files;  // owns the mappings the transformer's weights point into
+  std::optional<io::CheckpointFiles> safetensors;  // owns the mappings of a Hugging Face folder
+  std::optional<io::GgufFile> gguf;                // or of a GGUF file
   std::unique_ptr<Transformer> transformer;
+
+  /// Bytes of all tensors in the files and their element count (for reports).
+  std::size_t file_tensor_bytes() const;
+  double parameter_count() const;
 };
 
 enum class BackendKind {
@@ -26,10 +34,17 @@ enum class BackendKind {
 struct LoadOptions {
   BackendKind backend = BackendKind::cpu;
   ops::CpuBackendOptions cpu;  // threads and instruction set of the cpu backend
+  /// Quantize the layer matrices and the output matrix to this type while loading (from f32,
+  /// f16 or bf16 files); unset: compute with the weights as stored.
+  std::optional<DType> quantize;
 };
 
-/// Opens `folder` (config.json + model.safetensors or its shards). Errors name the file.
-std::unique_ptr<LoadedModel> load_model(const std::filesystem::path& folder,
+/// Whether `path` is a GGUF file (by its magic bytes).
+bool is_gguf_file(const std::filesystem::path& path);
+
+/// Opens a Hugging Face folder (config.json + model.safetensors or its shards) or a GGUF file.
+/// Errors name the file.
+std::unique_ptr<LoadedModel> load_model(const std::filesystem::path& path,
                                         const LoadOptions& options = {});
 
 }  // namespace r1::model

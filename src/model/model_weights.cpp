@@ -1,10 +1,8 @@
 #include "model/model_weights.h"
 
-#include <cstring>
 #include <map>
 #include <set>
 
-#include "core/half.h"
 #include "model/hf_tensor_names.h"
 #include "r1/error.h"
 
@@ -17,63 +15,71 @@ std::string dims_text(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
+std::string shown_name(const std::string& hf_name, const SourceTensor& tensor) {
+  return tensor.file_name == hf_name ? hf_name : tensor.file_name + " (" + hf_name + ")";
+}
+
 class Binder {
  public:
-  Binder(const io::CheckpointFiles& files, const io::ModelConfig& config) : files_(files) {
-    // The checkpoint's dtype is that of its embedding; every tensor is checked against the table.
-    const io::TensorView* embed = files.find("model.embed_tokens.weight");
-    const io::DType dtype = embed != nullptr ? embed->dtype : io::DType::bf16;
-    for (const auto& tensor : hf_checkpoint_tensors(config, dtype)) {
+  Binder(const WeightSource& source, const io::ModelConfig& config) : source_(source) {
+    // A safetensors checkpoint has one dtype, that of its embedding; GGUF files mix types.
+    const SourceTensor* embed = source.find("model.embed_tokens.weight");
+    embed_dtype_ = embed != nullptr ? embed->dtype : DType::bf16;
+    for (const auto& tensor : hf_checkpoint_tensors(config, embed_dtype_)) {
       expected_.emplace(tensor.spec.name, tensor.spec);
     }
     std::string missing;
     for (const auto& [name, spec] : expected_) {
-      if (files.find(name) == nullptr) missing += "\n  " + name + " " + dims_text(spec.shape);
+      if (source.find(name) == nullptr) missing += "\n  " + name + " " + dims_text(spec.shape);
     }
     if (!missing.empty()) {
       throw Error(ErrorCode::invalid_file,
-                  "the checkpoint lacks tensors this " +
+                  source.origin() + " lacks tensors this " +
                       std::string(io::architecture_name(config.architecture)) +
                       " config needs:" + missing);
     }
   }
 
-  const io::TensorView& checked(const std::string& name) {
-    const io::TensorView& view = files_.at(name);
+  const SourceTensor& checked(const std::string& name) {
+    const SourceTensor& tensor = *source_.find(name);
     const io::TensorSpec& spec = expected_.at(name);
-    if (view.shape != spec.shape) {
-      throw Error(ErrorCode::invalid_file, "tensor " + name + " has shape " +
-                                               dims_text(view.shape) + ", expected " +
-                                               dims_text(spec.shape) + " from config.json");
+    if (tensor.shape != spec.shape) {
+      throw Error(ErrorCode::invalid_file,
+                  source_.origin() + ": tensor " + shown_name(name, tensor) + " has shape " +
+                      dims_text(tensor.shape) + ", expected " + dims_text(spec.shape) +
+                      " from the model's configuration");
     }
     used_.insert(name);
-    return view;
+    return tensor;
   }
 
   ops::WeightMatrix matrix(const std::string& name) {
-    const io::TensorView& view = checked(name);
-    const io::TensorSpec& spec = expected_.at(name);
-    if (view.dtype != spec.dtype) {
+    const SourceTensor& tensor = checked(name);
+    if (source_.uniform_dtype() && tensor.dtype != embed_dtype_) {
       throw Error(ErrorCode::invalid_file,
-                  "tensor " + name + " is " + io::dtype_name(view.dtype) + " " +
-                      dims_text(view.shape) + ", expected " + io::dtype_name(spec.dtype) + " " +
-                      dims_text(spec.shape) + " like model.embed_tokens.weight");
+                  source_.origin() + ": tensor " + name + " is " + dtype_cli_name(tensor.dtype) +
+                      " " + dims_text(tensor.shape) + ", expected " + dtype_cli_name(embed_dtype_) +
+                      " like model.embed_tokens.weight");
     }
-    return ops::WeightMatrix{view.dtype, view.data, view.shape[0], view.shape[1]};
+    const std::int64_t cols = tensor.shape[1];
+    if (cols % dtype_block_elements(tensor.dtype) != 0) {
+      throw Error(ErrorCode::invalid_file,
+                  source_.origin() + ": tensor " + shown_name(name, tensor) + " has rows of " +
+                      std::to_string(cols) + " elements, not a multiple of the " +
+                      dtype_cli_name(tensor.dtype) + " block");
+    }
+    return ops::WeightMatrix{tensor.dtype, tensor.data, tensor.shape[0], cols};
   }
 
   std::vector<float> vector(const std::string& name) {
-    const io::TensorView& view = checked(name);
-    std::vector<float> values(view.element_count());
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (view.dtype == io::DType::f32) {
-        std::memcpy(&values[i], view.data + 4 * i, 4);
-      } else {
-        std::uint16_t bits;
-        std::memcpy(&bits, view.data + 2 * i, 2);
-        values[i] = view.dtype == io::DType::bf16 ? bf16_to_f32(bits) : f16_to_f32(bits);
-      }
+    const SourceTensor& tensor = checked(name);
+    const std::int64_t n = tensor.shape[0];
+    if (n % dtype_block_elements(tensor.dtype) != 0) {
+      throw Error(ErrorCode::invalid_file,
+                  source_.origin() + ": tensor " + shown_name(name, tensor) + " cannot be decoded");
     }
+    std::vector<float> values(static_cast<std::size_t>(n));
+    ops::dequantize_row(ops::WeightMatrix{tensor.dtype, tensor.data, 1, n}, 0, values.data());
     return values;
   }
 
@@ -82,23 +88,24 @@ class Binder {
   }
 
   std::vector<std::string> unused() const {
-    std::vector<std::string> names;
-    for (const io::TensorView* view : files_.tensors()) {
-      if (!used_.count(view->name)) names.push_back(view->name);
+    std::vector<std::string> names = source_.untranslated();
+    for (const std::string& name : source_.names()) {
+      if (!used_.count(name)) names.push_back(source_.find(name)->file_name);
     }
     return names;
   }
 
  private:
-  const io::CheckpointFiles& files_;
+  const WeightSource& source_;
+  DType embed_dtype_;
   std::map<std::string, io::TensorSpec> expected_;
   std::set<std::string> used_;
 };
 
 }  // namespace
 
-ModelWeights bind_weights(const io::CheckpointFiles& files, const io::ModelConfig& config) {
-  Binder binder(files, config);
+ModelWeights bind_weights(const WeightSource& source, const io::ModelConfig& config) {
+  Binder binder(source, config);
   ModelWeights weights;
   weights.embed_tokens = binder.matrix("model.embed_tokens.weight");
   for (std::int64_t i = 0; i < config.num_hidden_layers; ++i) {
@@ -127,6 +134,8 @@ ModelWeights bind_weights(const io::CheckpointFiles& files, const io::ModelConfi
   weights.final_norm = binder.vector("model.norm.weight");
   weights.lm_head = ops::Linear::single(
       config.tie_word_embeddings ? weights.embed_tokens : binder.matrix("lm_head.weight"));
+  weights.rope_layout =
+      source.interleaved_qk() ? ops::RopeLayout::interleaved : ops::RopeLayout::rotate_half;
   weights.unexpected_tensors = binder.unused();
   return weights;
 }

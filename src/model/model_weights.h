@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "io/checkpoint_files.h"
 #include "io/hf_config.h"
+#include "model/weight_source.h"
+#include "ops/rope.h"
 #include "ops/weights.h"
 
 namespace r1::model {
@@ -28,6 +29,9 @@ struct ModelWeights {
   std::vector<float> final_norm;                // [hidden]
   ops::Linear lm_head;                          // [vocab, hidden]; the embedding when tied
   std::vector<std::string> unexpected_tensors;  // in the files but not used (reported, not fatal)
+  ops::RopeLayout rope_layout = ops::RopeLayout::rotate_half;  // interleaved for llama GGUF q/k
+  std::vector<std::vector<std::uint8_t>>
+      owned;  // matrices quantized at load (the views point here)
 
   /// Bytes of weights one decode step reads (every layer matrix and the lm_head; one embedding row
   /// is negligible).
@@ -36,6 +40,6 @@ struct ModelWeights {
 
 /// Binds and checks every tensor the config implies. Throws Error(invalid_file) naming the tensor
 /// with expected vs actual dtype and dims, or listing the missing tensors.
-ModelWeights bind_weights(const io::CheckpointFiles& files, const io::ModelConfig& config);
+ModelWeights bind_weights(const WeightSource& source, const io::ModelConfig& config);
 
 }  // namespace r1::model

@@ -26,6 +26,8 @@ const char* torch_dtype_name(io::DType dtype) {
       return "float16";
     case io::DType::bf16:
       return "bfloat16";
+    default:  // random checkpoints are safetensors: element types only
+      break;
   }
   return "float32";
 }
@@ -115,6 +117,10 @@ void write_tensor_values(io::SafetensorsWriter& writer, const ExpectedTensor& te
           std::memcpy(&buffer[i * 2], &bits, 2);
           break;
         }
+        default:
+          throw Error(ErrorCode::invalid_argument,
+                      std::string("random checkpoints are f32, f16 or bf16, not ") +
+                          dtype_cli_name(tensor.spec.dtype));
       }
     }
     writer.append(buffer);

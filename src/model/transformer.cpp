@@ -131,8 +131,9 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
     // query/key/value_states = self.{q,k,v}_proj(hidden_states)   (one fused product)
     be.linear(normed, n, layer.qkv_proj, qkv);
     // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
-    be.rope(qkv, qkv_dim, positions, n, n_heads, head_dim, inv_freq_.data());
-    be.rope(qkv + q_dim, qkv_dim, positions, n, n_kv_heads, head_dim, inv_freq_.data());
+    const ops::RopeLayout layout = weights_.rope_layout;
+    be.rope(qkv, qkv_dim, positions, n, n_heads, head_dim, inv_freq_.data(), layout);
+    be.rope(qkv + q_dim, qkv_dim, positions, n, n_kv_heads, head_dim, inv_freq_.data(), layout);
     // key_states, value_states = past_key_values.update(key_states, value_states, layer_idx)
     for (std::int64_t t = 0; t < n; ++t) {
       const float* k = qkv + t * qkv_dim + q_dim;

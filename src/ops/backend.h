@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ops/reference_ops.h"
+#include "ops/rope.h"
 #include "ops/weights.h"
 
 namespace r1::ops {
@@ -42,10 +43,11 @@ class Backend {
   virtual void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim,
                        float eps, float* out) = 0;
 
-  /// Rotates n rows of n_heads heads in place (rows row_stride floats apart), rotate-half layout.
+  /// Rotates n rows of n_heads heads in place (rows row_stride floats apart); see
+  /// rope_reference for the layouts.
   virtual void rope(float* x, std::int64_t row_stride, const std::int32_t* positions,
                     std::int64_t n, std::int64_t n_heads, std::int64_t head_dim,
-                    const float* inv_freq) = 0;
+                    const float* inv_freq, RopeLayout layout) = 0;
 
   /// Causal grouped-query attention of every call (one per sequence in the batch).
   virtual void attention(std::span<const AttentionCall> calls) = 0;

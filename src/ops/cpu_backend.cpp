@@ -8,6 +8,8 @@
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
 #include "ops/cpu/vector_ops.h"
+#include "quant/quantize.h"
+#include "quant/vec_dot_fast.h"
 
 namespace r1::ops {
 namespace {
@@ -30,6 +32,10 @@ class CpuBackend final : public Backend {
   }
 
   void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) override {
+    if (is_quantized(w.type)) {
+      linear_quantized(x, n_tokens, w, y);
+      return;
+    }
     const cpu::DotRowsFn kernel = kernels_[static_cast<int>(w.type)];
     const std::size_t element = dtype_size(w.type);
     pool_.run([&](int thread, int n_threads) {
@@ -45,21 +51,54 @@ class CpuBackend final : public Backend {
         }
         part_first += part.rows;
       }
-      if (!w.bias.empty()) {
-        for (std::int64_t t = 0; t < n_tokens; ++t) {
-          float* row = y + t * w.rows;
-          for (std::int64_t r = mine.begin; r < mine.end; ++r) row[r] += w.bias[r];
-        }
-      }
+      add_bias(w, n_tokens, mine, y);
     });
+  }
+
+  // Quantized weights: the activations are quantized per token to the format ggml pairs with the
+  // weight type (q8_0, q8_1 or q8_k), then every output is an integer dot product per block.
+  void linear_quantized(const float* x, std::int64_t n_tokens, const Linear& w, float* y) {
+    const quant::QuantType weight_type = *quant::quant_type_of(w.type);
+    const quant::QuantType activation_type = quant::vec_dot_activation_type(weight_type);
+    const auto xq_row = static_cast<std::size_t>(quant::row_bytes(activation_type, w.cols));
+    if (xq_.size() < xq_row * static_cast<std::size_t>(n_tokens))
+      xq_.resize(xq_row * static_cast<std::size_t>(n_tokens));
+    std::uint8_t* xq = xq_.data();
+    pool_.run([&](int thread, int n_threads) {
+      const ItemRange mine = split_items(n_tokens, 1, thread, n_threads);
+      for (std::int64_t t = mine.begin; t < mine.end; ++t)
+        quant::quantize_row(activation_type, x + t * w.cols, xq + xq_row * t, w.cols);
+    });
+    const auto w_row = static_cast<std::size_t>(dtype_row_bytes(w.type, w.cols));
+    pool_.run([&](int thread, int n_threads) {
+      const ItemRange mine = split_items(w.rows, kRowGrain, thread, n_threads);
+      std::int64_t part_first = 0;
+      for (const WeightMatrix& part : w.parts) {
+        const std::int64_t begin = std::max(mine.begin, part_first);
+        const std::int64_t end = std::min(mine.end, part_first + part.rows);
+        for (std::int64_t r = begin; r < end; ++r) {
+          const auto* row = static_cast<const std::uint8_t*>(part.data) + w_row * (r - part_first);
+          for (std::int64_t t = 0; t < n_tokens; ++t) {
+            y[t * w.rows + r] = quant::vec_dot_fast(weight_type, row, xq + xq_row * t, w.cols);
+          }
+        }
+        part_first += part.rows;
+      }
+      add_bias(w, n_tokens, mine, y);
+    });
+  }
+
+  static void add_bias(const Linear& w, std::int64_t n_tokens, const ItemRange& rows, float* y) {
+    if (w.bias.empty()) return;
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+      float* row = y + t * w.rows;
+      for (std::int64_t r = rows.begin; r < rows.end; ++r) row[r] += w.bias[r];
+    }
   }
 
   void embed(const WeightMatrix& table, const std::int32_t* ids, std::int64_t n,
              float* out) override {
-    for (std::int64_t t = 0; t < n; ++t) {
-      for (std::int64_t i = 0; i < table.cols; ++i)
-        out[t * table.cols + i] = weight_at(table, ids[t], i);
-    }
+    for (std::int64_t t = 0; t < n; ++t) dequantize_row(table, ids[t], out + t * table.cols);
   }
 
   void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim, float eps,
@@ -69,7 +108,8 @@ class CpuBackend final : public Backend {
   }
 
   void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,
-            std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq) override {
+            std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq,
+            RopeLayout layout) override {
     const std::int64_t half = head_dim / 2;
     pool_.run([&](int thread, int n_threads) {
       std::vector<float>& angles = scratch_[static_cast<std::size_t>(thread)];
@@ -83,7 +123,8 @@ class CpuBackend final : public Backend {
           angles[static_cast<std::size_t>(i)] = std::cos(angle);
           angles[static_cast<std::size_t>(half + i)] = std::sin(angle);
         }
-        cpu::rope_row(x + t * row_stride, n_heads, head_dim, angles.data(), angles.data() + half);
+        cpu::rope_row(x + t * row_stride, n_heads, head_dim, angles.data(), angles.data() + half,
+                      layout);
       }
     });
   }
@@ -143,6 +184,7 @@ class CpuBackend final : public Backend {
   cpu::DotRowsFn kernels_[3];                // by DType: f32, f16, bf16
   std::vector<std::vector<float>> scratch_;  // per thread
   std::vector<std::int64_t> call_offsets_;
+  std::vector<std::uint8_t> xq_;  // activations quantized for the integer dot products
 };
 
 }  // namespace

@@ -17,10 +17,7 @@ class ReferenceBackend final : public Backend {
 
   void embed(const WeightMatrix& table, const std::int32_t* ids, std::int64_t n,
              float* out) override {
-    for (std::int64_t t = 0; t < n; ++t) {
-      for (std::int64_t i = 0; i < table.cols; ++i)
-        out[t * table.cols + i] = weight_at(table, ids[t], i);
-    }
+    for (std::int64_t t = 0; t < n; ++t) dequantize_row(table, ids[t], out + t * table.cols);
   }
 
   void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim, float eps,
@@ -29,9 +26,10 @@ class ReferenceBackend final : public Backend {
   }
 
   void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,
-            std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq) override {
+            std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq,
+            RopeLayout layout) override {
     for (std::int64_t t = 0; t < n; ++t) {
-      rope_reference(x + t * row_stride, positions + t, 1, n_heads, head_dim, inv_freq);
+      rope_reference(x + t * row_stride, positions + t, 1, n_heads, head_dim, inv_freq, layout);
     }
   }
 

@@ -20,14 +20,19 @@ void matmul_reference(const float* x, std::int64_t n_tokens, const WeightMatrix&
 }
 
 void linear_reference(const float* x, std::int64_t n_tokens, const Linear& w, float* y) {
+  // Each weight row is decoded to floats once (quantized rows as ggml dequantizes them), then
+  // dotted with every token in fp32.
+  std::vector<float> row(static_cast<std::size_t>(w.cols));
   std::int64_t first_row = 0;
   for (const WeightMatrix& part : w.parts) {
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
-      const float* row_x = x + t * w.cols;
-      for (std::int64_t o = 0; o < part.rows; ++o) {
+    for (std::int64_t o = 0; o < part.rows; ++o) {
+      dequantize_row(part, o, row.data());
+      const std::int64_t out_row = first_row + o;
+      for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const float* row_x = x + t * w.cols;
         float sum = 0.0f;
-        for (std::int64_t i = 0; i < w.cols; ++i) sum += row_x[i] * weight_at(part, o, i);
-        const std::int64_t out_row = first_row + o;
+        for (std::int64_t i = 0; i < w.cols; ++i)
+          sum += row_x[i] * row[static_cast<std::size_t>(i)];
         y[t * w.rows + out_row] = sum + (w.bias.empty() ? 0.0f : w.bias[out_row]);
       }
     }

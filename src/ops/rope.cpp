@@ -36,7 +36,8 @@ std::vector<float> rope_inv_freq(std::int64_t head_dim, double theta, const Rope
 }
 
 void rope_reference(float* x, const std::int32_t* positions, std::int64_t n_tokens,
-                    std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq) {
+                    std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq,
+                    RopeLayout layout) {
   const std::int64_t half = head_dim / 2;
   for (std::int64_t t = 0; t < n_tokens; ++t) {
     for (std::int64_t i = 0; i < half; ++i) {
@@ -46,11 +47,13 @@ void rope_reference(float* x, const std::int32_t* positions, std::int64_t n_toke
       const float sin_a = std::sin(angle);
       for (std::int64_t h = 0; h < n_heads; ++h) {
         float* head = x + (t * n_heads + h) * head_dim;
-        const float x1 = head[i];
-        const float x2 = head[i + half];
+        const std::int64_t lo = layout == RopeLayout::rotate_half ? i : 2 * i;
+        const std::int64_t hi = layout == RopeLayout::rotate_half ? i + half : 2 * i + 1;
+        const float x1 = head[lo];
+        const float x2 = head[hi];
         // q * cos + rotate_half(q) * sin, rotate_half(x) = cat(-x2, x1)
-        head[i] = x1 * cos_a - x2 * sin_a;
-        head[i + half] = x2 * cos_a + x1 * sin_a;
+        head[lo] = x1 * cos_a - x2 * sin_a;
+        head[hi] = x2 * cos_a + x1 * sin_a;
       }
     }
   }

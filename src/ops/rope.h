@@ -22,7 +22,12 @@ std::vector<float> rope_inv_freq(std::int64_t head_dim, double theta, const Rope
 /// Rotates x [n_tokens, n_heads, head_dim] in place: for i < d/2 with angle a = pos * inv_freq[i]
 /// (fp32 product, like transformers), x[i] <- x[i] cos a - x[i + d/2] sin a and
 /// x[i + d/2] <- x[i + d/2] cos a + x[i] sin a.
+/// With RopeLayout::interleaved the pair rotated by angle i is (x[2i], x[2i + 1]) instead: the
+/// order of llama.cpp's llama GGUF files, whose converter permutes the q/k rows of every head so
+/// that this equals transformers' rotate-half on the original rows.
+enum class RopeLayout { rotate_half, interleaved };
 void rope_reference(float* x, const std::int32_t* positions, std::int64_t n_tokens,
-                    std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq);
+                    std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq,
+                    RopeLayout layout = RopeLayout::rotate_half);
 
 }  // namespace r1::ops

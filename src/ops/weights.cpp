@@ -2,10 +2,33 @@
 
 #include <string>
 
+#include <cstring>
+#include <vector>
+
 #include "core/half.h"
+#include "quant/quantize.h"
 #include "r1/error.h"
 
 namespace r1::ops {
+
+void dequantize_row(const WeightMatrix& w, std::int64_t row, float* out) {
+  const auto* bytes = static_cast<const std::uint8_t*>(w.data) + row_bytes(w) * row;
+  switch (w.type) {
+    case DType::f32:
+      std::memcpy(out, bytes, static_cast<std::size_t>(w.cols) * 4);
+      return;
+    case DType::f16:
+    case DType::bf16:
+      for (std::int64_t i = 0; i < w.cols; ++i) {
+        std::uint16_t bits;
+        std::memcpy(&bits, bytes + 2 * i, 2);
+        out[i] = w.type == DType::f16 ? f16_to_f32(bits) : bf16_to_f32(bits);
+      }
+      return;
+    default:
+      quant::dequantize_row(*quant::quant_type_of(w.type), bytes, out, w.cols);
+  }
+}
 
 float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col) {
   const std::int64_t index = row * w.cols + col;
@@ -16,8 +39,16 @@ float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col) {
       return f16_to_f32(static_cast<const std::uint16_t*>(w.data)[index]);
     case DType::bf16:
       return bf16_to_f32(static_cast<const std::uint16_t*>(w.data)[index]);
+    default:
+      break;
   }
-  return 0.0f;
+  // Decode the block that holds the element.
+  const std::int64_t block = dtype_block_elements(w.type);
+  std::vector<float> values(static_cast<std::size_t>(block));
+  const auto* blocks = static_cast<const std::uint8_t*>(w.data) + row_bytes(w) * row +
+                       col / block * dtype_block_bytes(w.type);
+  quant::dequantize_row(*quant::quant_type_of(w.type), blocks, values.data(), block);
+  return values[static_cast<std::size_t>(col % block)];
 }
 
 Linear Linear::single(const WeightMatrix& w, std::vector<float> bias) {
@@ -60,7 +91,10 @@ Linear Linear::stacked(std::vector<WeightMatrix> parts,
 }
 
 std::size_t Linear::weight_bytes() const {
-  return static_cast<std::size_t>(rows * cols) * dtype_size(type);
+  std::size_t bytes = 0;
+  for (const WeightMatrix& part : parts)
+    bytes += row_bytes(part) * static_cast<std::size_t>(part.rows);
+  return bytes;
 }
 
 }  // namespace r1::ops

@@ -9,6 +9,7 @@
 namespace r1::ops {
 
 /// Row-major matrix of shape [rows = out features, cols = in features], like nn.Linear.weight.
+/// Quantized rows are ggml blocks along cols (cols a multiple of the block size).
 struct WeightMatrix {
   DType type = DType::f32;  // as stored; compute is always fp32
   const void* data = nullptr;
@@ -16,7 +17,15 @@ struct WeightMatrix {
   std::int64_t cols = 0;  // in
 };
 
-/// Element (row, col) of `w` as float.
+/// Bytes of one row of `w`.
+inline std::size_t row_bytes(const WeightMatrix& w) {
+  return static_cast<std::size_t>(dtype_row_bytes(w.type, w.cols));
+}
+
+/// Row `row` of `w` as floats (out [w.cols]); quantized blocks are dequantized as ggml does.
+void dequantize_row(const WeightMatrix& w, std::int64_t row, float* out);
+
+/// Element (row, col) of `w` as float (slow for quantized types: decodes the block; for tests).
 float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col);
 
 /// A linear layer y = x W^T + b whose W is one matrix or several stacked along the output rows:
@@ -37,7 +46,7 @@ struct Linear {
   static Linear stacked(std::vector<WeightMatrix> parts,
                         const std::vector<std::vector<float>>& biases);
 
-  /// Bytes of weights one product reads.
+  /// Bytes of weights one product reads (the parts' rows).
   std::size_t weight_bytes() const;
 };
 

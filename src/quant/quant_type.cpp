@@ -89,4 +89,30 @@ std::int64_t row_bytes(QuantType type, std::int64_t n) {
   return row_blocks(type, n) * traits(type).bytes;
 }
 
+std::optional<QuantType> quant_type_of(DType dtype) {
+  switch (dtype) {
+    case DType::f32:
+    case DType::f16:
+    case DType::bf16:
+      return std::nullopt;
+    case DType::q8_0:
+      return QuantType::q8_0;
+    case DType::q4_0:
+      return QuantType::q4_0;
+    case DType::q4_1:
+      return QuantType::q4_1;
+    case DType::q5_0:
+      return QuantType::q5_0;
+    case DType::q5_1:
+      return QuantType::q5_1;
+    case DType::q4_k:
+      return QuantType::q4_k;
+    case DType::q5_k:
+      return QuantType::q5_k;
+    case DType::q6_k:
+      return QuantType::q6_k;
+  }
+  return std::nullopt;
+}
+
 }  // namespace r1::quant

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/dtype.h"
+
 namespace r1::quant {
 
 /// A ggml block-quantized type. q8_1 and q8_k are activation formats: the other side of the
@@ -35,6 +37,10 @@ const char* quant_type_name(QuantType type);
 /// Parses a name, case-insensitively ("q4_k", "Q4_K"). Throws r1::Error(invalid_argument)
 /// listing the known names when `name` is none of them.
 QuantType parse_quant_type(std::string_view name);
+
+/// The block format of a quantized weight DType (q8_0 -> QuantType::q8_0, ...); nothing for the
+/// element types f32, f16, bf16.
+std::optional<QuantType> quant_type_of(DType dtype);
 
 /// Bytes of one row of `n` elements. Throws r1::Error(invalid_argument) naming the type and `n`
 /// when `n` is negative or not a multiple of the block size.

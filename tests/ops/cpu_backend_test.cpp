@@ -13,6 +13,7 @@
 #include "ops/backend.h"
 #include "ops/cpu_backend.h"
 #include "ops/rope.h"
+#include "quant/quantize.h"
 #include "r1/error.h"
 
 namespace r1::ops {
@@ -145,6 +146,70 @@ TEST(CpuBackend, OneTokenAndManyTokensGiveIdenticalRows) {
   }
 }
 
+// Quantized weights: each output is ggml's integer dot product of the weight row with the token's
+// activations quantized to the paired format (quant::vec_dot, checked bit for bit against ggml in
+// tests/quant), so the backend must give exactly that; and it stays close to the fp32 product of
+// the dequantized weights (the reference backend), within what 8-bit activations cost.
+TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
+  const DType types[] = {DType::q8_0, DType::q4_0, DType::q4_1, DType::q5_0,
+                         DType::q5_1, DType::q4_k, DType::q5_k, DType::q6_k};
+  const std::int64_t rows = 40, cols = 512, tokens = 5;
+  for (DType type : types) {
+    const quant::QuantType qtype = *quant::quant_type_of(type);
+    const std::vector<float> values = random_floats(rows * cols, 51);
+    std::vector<std::uint8_t> blocks(
+        static_cast<std::size_t>(rows * quant::row_bytes(qtype, cols)));
+    const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(qtype, cols));
+    for (std::int64_t r = 0; r < rows; ++r)
+      quant::quantize_row(qtype, values.data() + r * cols, blocks.data() + row_bytes * r, cols);
+    const Linear linear =
+        Linear::stacked({WeightMatrix{type, blocks.data(), 24, cols},
+                         WeightMatrix{type, blocks.data() + 24 * row_bytes, 16, cols}},
+                        {random_floats(24, 52), {}});
+    const std::vector<float> x = random_floats(tokens * cols, 53);
+    const quant::QuantType act = quant::vec_dot_activation_type(qtype);
+    std::vector<std::uint8_t> xq(static_cast<std::size_t>(quant::row_bytes(act, cols)));
+    std::vector<float> reference(tokens * rows);
+    make_reference_backend()->linear(x.data(), tokens, linear, reference.data());
+    for (CpuIsa isa : supported_isas()) {
+      std::vector<float> ours(tokens * rows);
+      make_cpu_backend({2, isa})->linear(x.data(), tokens, linear, ours.data());
+      double err = 0, norm = 0;
+      for (std::int64_t t = 0; t < tokens; ++t) {
+        quant::quantize_row(act, x.data() + t * cols, xq.data(), cols);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const float bias = r < 24 ? linear.bias[static_cast<std::size_t>(r)] : 0.0f;
+          const float expected =
+              quant::vec_dot(qtype, blocks.data() + row_bytes * r, xq.data(), cols) + bias;
+          ASSERT_NEAR(ours[t * rows + r], expected, 1e-5 * (1 + std::abs(expected)))
+              << dtype_cli_name(type) << " " << cpu::isa_name(isa);
+          const double d = ours[t * rows + r] - reference[t * rows + r];
+          err += d * d;
+          norm += reference[t * rows + r] * reference[t * rows + r];
+        }
+      }
+      EXPECT_LT(std::sqrt(err / norm), 0.02) << dtype_cli_name(type);
+    }
+  }
+}
+
+TEST(CpuBackend, QuantizedEmbeddingRowsAreDequantized) {
+  const std::vector<float> values = random_floats(4 * 256, 61);
+  std::vector<std::uint8_t> blocks(4 * 144);
+  for (int r = 0; r < 4; ++r)
+    quant::quantize_row(quant::QuantType::q4_k, values.data() + r * 256, blocks.data() + 144 * r,
+                        256);
+  const WeightMatrix table{DType::q4_k, blocks.data(), 4, 256};
+  const std::int32_t ids[] = {3, 1};
+  std::vector<float> out(2 * 256), expected(256);
+  make_cpu_backend({1, CpuIsa::scalar})->embed(table, ids, 2, out.data());
+  quant::dequantize_row(quant::QuantType::q4_k, blocks.data() + 144 * 1, expected.data(), 256);
+  for (int i = 0; i < 256; ++i) {
+    ASSERT_EQ(out[256 + i], expected[i]);
+    ASSERT_EQ(weight_at(table, 1, i), expected[i]);
+  }
+}
+
 TEST(CpuBackend, MismatchedPartsCannotBeStacked) {
   const OwnedMatrix a = make_matrix(DType::bf16, 4, 8, 1), b = make_matrix(DType::bf16, 4, 16, 2),
                     c = make_matrix(DType::f16, 4, 8, 3);
@@ -175,9 +240,13 @@ TEST(CpuBackend, ElementwiseOpsMatchReference) {
     const std::int64_t stride = 64;
     std::vector<float> ra = random_floats(n * stride, 34), rb = ra;
     const std::vector<std::int32_t> positions = {0, 1, 5, 100, 4095, 70000, 3};
-    backend->rope(ra.data(), stride, positions.data(), n, heads, head_dim, inv_freq.data());
-    reference->rope(rb.data(), stride, positions.data(), n, heads, head_dim, inv_freq.data());
-    expect_close(ra, rb, 1e-6, "rope");
+    for (RopeLayout layout : {RopeLayout::rotate_half, RopeLayout::interleaved}) {
+      backend->rope(ra.data(), stride, positions.data(), n, heads, head_dim, inv_freq.data(),
+                    layout);
+      reference->rope(rb.data(), stride, positions.data(), n, heads, head_dim, inv_freq.data(),
+                      layout);
+      expect_close(ra, rb, 1e-6, "rope");
+    }
   }
 }
 

@@ -155,5 +155,25 @@ TEST(Rope, RotateHalfLayout) {
   EXPECT_EQ(z[3], 0.0f);
 }
 
+TEST(Rope, InterleavedLayoutEqualsRotateHalfOnPermutedRows) {
+  // llama.cpp's llama GGUF rows of a head are HF rows [0, d/2, 1, d/2 + 1, ...]: rotating adjacent
+  // pairs of the permuted head must give the permuted rotate-half result.
+  const std::vector<float> head = {0.5f, -1.0f, 2.0f, 0.25f, 1.5f, -0.75f, 3.0f, -2.0f};
+  const std::vector<float> inv_freq = rope_inv_freq(8, 10000.0, {});
+  const std::int32_t position = 7;
+  std::vector<float> half = head;
+  rope_reference(half.data(), &position, 1, 1, 8, inv_freq.data(), RopeLayout::rotate_half);
+  std::vector<float> permuted(8);
+  for (int i = 0; i < 4; ++i) {
+    permuted[2 * i] = head[i];
+    permuted[2 * i + 1] = head[i + 4];
+  }
+  rope_reference(permuted.data(), &position, 1, 1, 8, inv_freq.data(), RopeLayout::interleaved);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_FLOAT_EQ(permuted[2 * i], half[i]);
+    EXPECT_FLOAT_EQ(permuted[2 * i + 1], half[i + 4]);
+  }
+}
+
 }  // namespace
 }  // namespace r1::ops

@@ -78,3 +78,24 @@ TEST(QuantType, RowBytesRejectsPartialBlocksNamingTypeAndLength) {
 
 }  // namespace
 }  // namespace r1::quant
+
+namespace r1::quant {
+namespace {
+
+// core's DType table (used by the ops and loaders) and this module's ggml table must agree.
+TEST(QuantType, DTypeBlocksAgreeWithTheGgmlTable) {
+  int quantized = 0;
+  for (DType dtype : all_dtypes) {
+    const auto type = quant_type_of(dtype);
+    EXPECT_EQ(type.has_value(), is_quantized(dtype)) << dtype_cli_name(dtype);
+    if (!type) continue;
+    ++quantized;
+    EXPECT_EQ(block_elements(*type), dtype_block_elements(dtype)) << dtype_cli_name(dtype);
+    EXPECT_EQ(block_bytes(*type), dtype_block_bytes(dtype)) << dtype_cli_name(dtype);
+    EXPECT_STREQ(quant_type_name(*type), dtype_cli_name(dtype));
+  }
+  EXPECT_EQ(quantized, 8);
+}
+
+}  // namespace
+}  // namespace r1::quant

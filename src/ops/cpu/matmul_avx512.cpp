@@ -116,6 +116,8 @@ DotRowsFn dot_rows_avx512(DType type) {
       return dot_rows<DType::f16>;
     case DType::bf16:
       return dot_rows<DType::bf16>;
+    default:  // quantized weights go through the integer dot products (cpu/quantized_linear)
+      break;
   }
   return nullptr;
 }

@@ -26,7 +26,8 @@ using DotRowsFn = void (*)(const void* w, std::int64_t n_rows, std::int64_t cols
                            std::int64_t x_stride, std::int64_t n_tokens, float* y,
                            std::int64_t y_stride);
 
-/// The product for weights of `type` on `isa` (which must be supported).
+/// The product for weights of element type `type` (f32, f16, bf16) on `isa` (which must be
+/// supported); nullptr for quantized types.
 DotRowsFn dot_rows_kernel(CpuIsa isa, DType type);
 
 // Per instruction set (defined in matmul_<isa>.cpp, each compiled for its own target).

@@ -26,8 +26,20 @@ R1_CLONES void rmsnorm_row(const float* x, const float* weight, std::int64_t dim
 }
 
 R1_CLONES void rope_row(float* x, std::int64_t n_heads, std::int64_t head_dim, const float* cos_a,
-                        const float* sin_a) {
+                        const float* sin_a, RopeLayout layout) {
   const std::int64_t half = head_dim / 2;
+  if (layout == RopeLayout::interleaved) {
+    for (std::int64_t h = 0; h < n_heads; ++h) {
+      float* head = x + h * head_dim;
+      for (std::int64_t i = 0; i < half; ++i) {
+        const float x1 = head[2 * i];
+        const float x2 = head[2 * i + 1];
+        head[2 * i] = x1 * cos_a[i] - x2 * sin_a[i];
+        head[2 * i + 1] = x2 * cos_a[i] + x1 * sin_a[i];
+      }
+    }
+    return;
+  }
   for (std::int64_t h = 0; h < n_heads; ++h) {
     float* lo = x + h * head_dim;
     float* hi = lo + half;

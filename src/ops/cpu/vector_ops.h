@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "ops/reference_ops.h"
+#include "ops/rope.h"
 
 namespace r1::ops::cpu {
 
@@ -13,7 +14,7 @@ void rmsnorm_row(const float* x, const float* weight, std::int64_t dim, float ep
 
 /// One token of rope_reference: x [n_heads, head_dim], with cos/sin of its angles [head_dim / 2].
 void rope_row(float* x, std::int64_t n_heads, std::int64_t head_dim, const float* cos_a,
-              const float* sin_a);
+              const float* sin_a, RopeLayout layout);
 
 /// out[j] = silu(gate[j]) * up[j] for j < ff.
 void swiglu_row(const float* gate, const float* up, std::int64_t ff, float* out);
