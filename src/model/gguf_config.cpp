@@ -57,13 +57,6 @@ io::ModelConfig model_config_from_gguf(const io::GgufFile& file) {
                                               " is '" + type + "'; r1 supports none and linear");
     }
   }
-  if (file.find("rope_freqs.weight") != nullptr) {
-    throw Error(ErrorCode::unsupported,
-                file.origin() +
-                    " has rope_freqs.weight (Llama 3.1-style rope scaling as "
-                    "llama.cpp stores it), which r1 does not read from GGUF yet; use "
-                    "the Hugging Face checkpoint of this model");
-  }
   const io::GgufTensorView* embed = file.find("token_embd.weight");
   if (embed == nullptr || embed->shape.size() != 2) {
     throw Error(ErrorCode::invalid_file, file.origin() + " has no 2-D token_embd.weight");

@@ -90,7 +90,8 @@ class Binder {
   std::vector<std::string> unused() const {
     std::vector<std::string> names = source_.untranslated();
     for (const std::string& name : source_.names()) {
-      if (!used_.count(name)) names.push_back(source_.find(name)->file_name);
+      if (!used_.count(name) && name != kRopeFreqFactors)
+        names.push_back(source_.find(name)->file_name);
     }
     return names;
   }
@@ -136,6 +137,16 @@ ModelWeights bind_weights(const WeightSource& source, const io::ModelConfig& con
       config.tie_word_embeddings ? weights.embed_tokens : binder.matrix("lm_head.weight"));
   weights.rope_layout =
       source.interleaved_qk() ? ops::RopeLayout::interleaved : ops::RopeLayout::rotate_half;
+  if (const SourceTensor* factors = source.find(kRopeFreqFactors)) {
+    if (factors->shape != std::vector<std::int64_t>{config.head_dim / 2} ||
+        factors->dtype != DType::f32) {
+      throw Error(ErrorCode::invalid_file, source.origin() + ": " + kRopeFreqFactors +
+                                               " must be f32 [" +
+                                               std::to_string(config.head_dim / 2) + "]");
+    }
+    const auto* values = static_cast<const float*>(factors->data);
+    weights.rope_freq_factors.assign(values, values + config.head_dim / 2);
+  }
   weights.unexpected_tensors = binder.unused();
   return weights;
 }

@@ -30,6 +30,7 @@ struct ModelWeights {
   ops::Linear lm_head;                          // [vocab, hidden]; the embedding when tied
   std::vector<std::string> unexpected_tensors;  // in the files but not used (reported, not fatal)
   ops::RopeLayout rope_layout = ops::RopeLayout::rotate_half;  // interleaved for llama GGUF q/k
+  std::vector<float> rope_freq_factors;  // [head_dim / 2] inv_freq divisors (llama3 GGUF), or empty
   std::vector<std::vector<std::uint8_t>>
       owned;  // matrices quantized at load (the views point here)
 

@@ -7,7 +7,6 @@
 #include "r1/error.h"
 
 namespace r1::model {
-namespace {
 
 ops::RopeScaling rope_scaling_of(const io::ModelConfig& config) {
   ops::RopeScaling scaling;
@@ -30,6 +29,8 @@ ops::RopeScaling rope_scaling_of(const io::ModelConfig& config) {
   return scaling;
 }
 
+namespace {
+
 std::size_t buffer(std::int64_t width) {
   return static_cast<std::size_t>(Transformer::kMaxChunkTokens * width);
 }
@@ -42,6 +43,9 @@ Transformer::Transformer(const io::ModelConfig& config, ModelWeights weights,
       weights_(std::move(weights)),
       backend_(std::move(backend)),
       inv_freq_(ops::rope_inv_freq(config.head_dim, config.rope_theta, rope_scaling_of(config))) {
+  // llama.cpp's rope_freqs divide the frequencies (Llama 3.1 scaling stored in a GGUF file).
+  for (std::size_t i = 0; i < weights_.rope_freq_factors.size() && i < inv_freq_.size(); ++i)
+    inv_freq_[i] /= weights_.rope_freq_factors[i];
   const std::int64_t q_dim = config.num_attention_heads * config.head_dim;
   const std::int64_t kv_dim = config.num_key_value_heads * config.head_dim;
   ws_.x.resize(buffer(config.hidden_size));

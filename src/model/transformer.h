@@ -47,6 +47,9 @@ struct TraceTensor {
 };
 using TraceFn = std::function<void(const TraceTensor&)>;
 
+/// The rope frequency scaling of a config, as the rope op takes it.
+ops::RopeScaling rope_scaling_of(const io::ModelConfig& config);
+
 class Transformer {
  public:
   /// Tokens computed together; longer batches are run in chunks of this many, so the activation

@@ -66,6 +66,7 @@ std::string hf_name_of_gguf_tensor(const std::string& gguf_name) {
   if (gguf_name == "token_embd.weight") return "model.embed_tokens.weight";
   if (gguf_name == "output_norm.weight") return "model.norm.weight";
   if (gguf_name == "output.weight") return "lm_head.weight";
+  if (gguf_name == "rope_freqs.weight") return kRopeFreqFactors;
   if (gguf_name.rfind("blk.", 0) != 0) return "";
   const std::size_t dot = gguf_name.find('.', 4);
   if (dot == std::string::npos || dot == 4) return "";

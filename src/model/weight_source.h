@@ -53,6 +53,10 @@ class WeightSource {
   std::string origin_;
 };
 
+/// llama.cpp stores Llama 3.1's rope scaling as a tensor of per-frequency divisors
+/// (rope_freqs.weight, [head_dim / 2]); it has no Hugging Face name, so it goes by this one.
+inline constexpr const char* kRopeFreqFactors = "rope_freqs.weight";
+
 /// The Hugging Face name of a llama.cpp tensor name ("blk.3.ffn_gate.weight" ->
 /// "model.layers.3.mlp.gate_proj.weight"), or "" when it has none.
 std::string hf_name_of_gguf_tensor(const std::string& gguf_name);
