@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli/tokenizer_export.h"
 #include "core/file.h"
 #include "io/model_locator.h"
 #include "r1/error.h"
@@ -71,12 +72,9 @@ std::string LoadedSession::render(ChatTemplateInputs inputs) const {
 
 Tokenizer load_tokenizer(const model::LoadedModel& model) {
   if (!model.gguf) return Tokenizer::load(model.path);
-  const std::filesystem::path folder = model.path.parent_path();
-  if (std::filesystem::exists(folder / "tokenizer.json")) return Tokenizer::load(folder);
-  throw Error(ErrorCode::unsupported,
-              model.path.string() +
-                  ": reading the tokenizer from GGUF metadata is not in this build; put the "
-                  "model's tokenizer.json and tokenizer_config.json beside the file");
+  const io::HfTokenizerFiles files = tokenizer_files(model);
+  return Tokenizer::from_json(files.tokenizer_json, files.tokenizer_config_json,
+                              model.path.string());
 }
 
 LoadedSession load_session(const Args& args) {

@@ -16,6 +16,8 @@ const std::vector<Command>& commands() {
       {"run", "Answer one prompt, streaming the text (thinking dimmed)", run_run},
       {"chat", "Interactive chat in the terminal (history kept, KV cache reused)", run_chat},
       {"logits", "Next-token logits of the last position of a token sequence, as JSON", run_logits},
+      {"quantize", "Write a model as a GGUF file in f16/bf16/q8_0/q4_k_m/... (llama.cpp loads it)",
+       run_quantize},
       {"bench", "Prefill and decode speed like llama-bench (tok/s, GB/s, peak RSS)", run_bench},
       {"make-random-model", "Write a Hugging Face checkpoint with seeded random weights",
        run_make_random_model},

@@ -7,6 +7,7 @@
 
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
+#include "ops/cpu/dnnl_matmul.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/quantize.h"
 #include "quant/vec_dot_fast.h"
@@ -19,21 +20,28 @@ constexpr std::int64_t kRowGrain = 16;
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(int n_threads, cpu::CpuIsa isa)
+  CpuBackend(int n_threads, cpu::CpuIsa isa, bool matrix_units)
       : pool_(n_threads),
         isa_(isa),
+        dnnl_(matrix_units && cpu::DnnlMatmul::available()
+                  ? std::make_unique<cpu::DnnlMatmul>(n_threads)
+                  : nullptr),
         kernels_{cpu::dot_rows_kernel(isa, DType::f32), cpu::dot_rows_kernel(isa, DType::f16),
                  cpu::dot_rows_kernel(isa, DType::bf16)},
         scratch_(static_cast<std::size_t>(pool_.size())) {}
 
   std::string describe() const override {
-    return std::string("cpu ") + cpu::isa_name(isa_) + ", " + std::to_string(pool_.size()) +
-           (pool_.size() == 1 ? " thread" : " threads");
+    return std::string("cpu ") + cpu::isa_name(isa_) + (dnnl_ ? "+onednn" : "") + ", " +
+           std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread" : " threads");
   }
 
   void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) override {
     if (is_quantized(w.type)) {
       linear_quantized(x, n_tokens, w, y);
+      return;
+    }
+    if (dnnl_ && w.type == DType::bf16 && n_tokens >= kMatrixUnitMinTokens) {
+      linear_matrix_units(x, n_tokens, w, y);
       return;
     }
     const cpu::DotRowsFn kernel = kernels_[static_cast<int>(w.type)];
@@ -86,6 +94,29 @@ class CpuBackend final : public Backend {
       }
       add_bias(w, n_tokens, mine, y);
     });
+  }
+
+  // bf16 weights, prefill-sized batch: oneDNN on the matrix units, one product per stacked part
+  // writing its columns of y.
+  void linear_matrix_units(const float* x, std::int64_t n_tokens, const Linear& w, float* y) {
+    const auto n = static_cast<std::size_t>(n_tokens * w.cols);
+    if (x_bf16_.size() < n) x_bf16_.resize(n);
+    pool_.run([&](int thread, int n_threads) {
+      const ItemRange mine = split_items(n_tokens, 1, thread, n_threads);
+      cpu::round_to_bf16(x + mine.begin * w.cols, (mine.end - mine.begin) * w.cols,
+                         x_bf16_.data() + mine.begin * w.cols);
+    });
+    std::int64_t part_first = 0;
+    for (const WeightMatrix& part : w.parts) {
+      dnnl_->bf16_rows(static_cast<const std::uint16_t*>(part.data), part.rows, w.cols,
+                       x_bf16_.data(), n_tokens, y + part_first, w.rows);
+      part_first += part.rows;
+    }
+    if (!w.bias.empty()) {
+      pool_.run([&](int thread, int n_threads) {
+        add_bias(w, n_tokens, split_items(w.rows, kRowGrain, thread, n_threads), y);
+      });
+    }
   }
 
   static void add_bias(const Linear& w, std::int64_t n_tokens, const ItemRange& rows, float* y) {
@@ -181,6 +212,8 @@ class CpuBackend final : public Backend {
 
   ThreadPool pool_;
   cpu::CpuIsa isa_;
+  std::unique_ptr<cpu::DnnlMatmul> dnnl_;  // null: no matrix units (or not wanted)
+  std::vector<std::uint16_t> x_bf16_;      // activations rounded for the matrix units
   cpu::DotRowsFn kernels_[3];                // by DType: f32, f16, bf16
   std::vector<std::vector<float>> scratch_;  // per thread
   std::vector<std::int64_t> call_offsets_;
@@ -192,7 +225,7 @@ class CpuBackend final : public Backend {
 std::unique_ptr<Backend> make_cpu_backend(const CpuBackendOptions& options) {
   const int n_threads = options.n_threads > 0 ? options.n_threads : physical_core_count();
   const cpu::CpuIsa isa = options.isa.value_or(cpu::best_isa());
-  return std::make_unique<CpuBackend>(n_threads, isa);
+  return std::make_unique<CpuBackend>(n_threads, isa, options.matrix_units);
 }
 
 }  // namespace r1::ops

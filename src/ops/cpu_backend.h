@@ -12,7 +12,13 @@ namespace r1::ops {
 struct CpuBackendOptions {
   int n_threads = 0;               // 0 = physical cores
   std::optional<cpu::CpuIsa> isa;  // unset = the best this processor runs
+  /// bf16 products of at least kMatrixUnitMinTokens tokens on oneDNN (AMX / AVX512-BF16, with
+  /// activations rounded to bf16) when the build and the processor have them.
+  bool matrix_units = true;
 };
+
+/// Batches smaller than this stay on the FMA kernels (decode keeps fp32 activations).
+inline constexpr std::int64_t kMatrixUnitMinTokens = 16;
 
 /// Throws Error(unsupported) when a forced `isa` cannot run here.
 std::unique_ptr<Backend> make_cpu_backend(const CpuBackendOptions& options = {});
