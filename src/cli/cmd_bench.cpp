@@ -119,6 +119,7 @@ int run_bench(int argc, char** argv, int first) {
                      value_option("threads", "N,...", "Thread counts to run", "physical cores")),
           with_short('r', value_option("repetitions", "N",
                                        "Timed runs per test (after one warm-up)", "3")),
+          quant_option(),
       });
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(

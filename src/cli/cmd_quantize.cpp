@@ -35,11 +35,13 @@ int run_quantize(int argc, char** argv, int first) {
   const auto path = io::resolve_model(args.get("model"), io::process_environment());
   const auto start = std::chrono::steady_clock::now();
   const auto loaded = model::load_model(path);
-  const std::uint64_t bytes = model::export_gguf(*loaded, type, tokenizer_export(*loaded), args.get("out"));
+  const std::uint64_t bytes =
+      model::export_gguf(*loaded, type, tokenizer_export(*loaded), args.get("out"));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "[r1] wrote %s (%s, %.2f GiB of tensors) in %.1f s\n", args.get("out").c_str(),
-               type.name.c_str(), static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0), seconds);
+  std::fprintf(stderr, "[r1] wrote %s (%s, %.2f GiB of tensors) in %.1f s\n",
+               args.get("out").c_str(), type.name.c_str(),
+               static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0), seconds);
   return 0;
 }
 

@@ -48,8 +48,9 @@ void append_generation_options(std::vector<OptionSpec>& specs) {
       value_option("seed", "N", "Seed of the sampler (same seed, same text)"),
       value_option("threads", "N", "CPU threads (default: the physical cores)"),
       quant_option(),
-      value_option("ctx-size", "N", "KV cache size in tokens (at most max_position_embeddings)",
-                   std::to_string(kDefaultContext)),
+      value_option("ctx-size", "N",
+                   "KV cache size in tokens (default " + std::to_string(kDefaultContext) +
+                       ", at most the model's max_position_embeddings)"),
       flag_option("truncate",
                   "Drop the oldest prompt tokens (keeping the BOS) when prompt + max tokens do "
                   "not fit the context, instead of refusing"),
@@ -99,7 +100,10 @@ LoadedSession load_session(const Args& args) {
                                                    ? session.generation_config.eos_token_ids
                                                    : session.model->config.eos_token_ids));
   const std::int64_t max_context = session.model->config.max_position_embeddings;
-  const int ctx = args.get_int("ctx-size");
+  // The default context is capped by the model's; a --ctx-size beyond it is an error.
+  const int ctx = args.has("ctx-size")
+                      ? args.get_int("ctx-size")
+                      : static_cast<int>(std::min<std::int64_t>(kDefaultContext, max_context));
   if (ctx <= 0 || ctx > max_context) {
     throw UsageError{"--ctx-size must be between 1 and the model's max_position_embeddings " +
                      std::to_string(max_context) + ", got " + std::to_string(ctx)};

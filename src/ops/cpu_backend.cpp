@@ -212,8 +212,8 @@ class CpuBackend final : public Backend {
 
   ThreadPool pool_;
   cpu::CpuIsa isa_;
-  std::unique_ptr<cpu::DnnlMatmul> dnnl_;  // null: no matrix units (or not wanted)
-  std::vector<std::uint16_t> x_bf16_;      // activations rounded for the matrix units
+  std::unique_ptr<cpu::DnnlMatmul> dnnl_;    // null: no matrix units (or not wanted)
+  std::vector<std::uint16_t> x_bf16_;        // activations rounded for the matrix units
   cpu::DotRowsFn kernels_[3];                // by DType: f32, f16, bf16
   std::vector<std::vector<float>> scratch_;  // per thread
   std::vector<std::int64_t> call_offsets_;

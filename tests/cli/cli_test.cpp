@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -287,6 +288,62 @@ TEST(CliChat, KeepsTheConversationAndSavesIt) {
       << result.err;
   std::filesystem::remove_all(dir);
   std::filesystem::remove(saved);
+}
+
+}  // namespace
+}  // namespace r1::test
+
+namespace r1::test {
+namespace {
+
+// r1 quantize writes a GGUF file with the tokenizer and template inside; run on that file alone
+// (no tokenizer.json beside it) must continue the fixture prompt exactly as transformers does on
+// the safetensors checkpoint (f32 keeps the weights exact; llama's q/k rows are permuted in the
+// file and rotated with the interleaved rope).
+TEST(CliQuantize, AGgufFileAloneRunsLikeTheCheckpoint) {
+  for (const char* name : {"qwen2-tiny-f32", "llama-tiny-f32"}) {
+    const json fixture = load_json(data_path(std::string("model/") + name + ".json"));
+    const auto dir = make_fixture_model(fixture);
+    const auto gguf_dir = scratch_dir(std::string("cli_gguf_") + name);
+    const auto gguf = gguf_dir / "model-f32.gguf";
+    const ProcessResult made =
+        r1({"quantize", "--model", dir.string(), "--out", gguf.string(), "--type", "f32"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    EXPECT_NE(made.err.find("wrote"), std::string::npos) << made.err;
+    const ProcessResult result =
+        r1({"run", "--model", gguf.string(), "--raw", "--prompt", fixture["prompt"],
+            "--temperature", "0", "--max-tokens", "32", "--ctx-size", "256"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, fixture["greedy_text"].get<std::string>() + "\n") << name;
+    const ProcessResult bad = r1({"quantize", "--model", dir.string(), "--out",
+                                  (gguf_dir / "x.gguf").string(), "--type", "q3_k"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("q4_k_m"), std::string::npos) << bad.err;
+    std::filesystem::remove_all(dir);
+    std::filesystem::remove_all(gguf_dir);
+  }
+}
+
+TEST(CliBench, PrintsLlamaBenchRowsForEachTestAndThreadCount) {
+  const json fixture = load_json(data_path("model/qwen2-tiny-bf16.json"));
+  const auto dir = make_fixture_model(fixture);
+  const ProcessResult result = r1({"bench", "--model", dir.string(), "-p", "32", "-n", "8", "-t",
+                                   "1,2", "-r", "1", "--quant", "q8_0"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // Header, separator, then pp32 and tg8 for 1 and 2 threads.
+  std::vector<std::string> lines;
+  std::stringstream stream(result.out);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 6u) << result.out;
+  EXPECT_NE(lines[0].find("| model"), std::string::npos);
+  EXPECT_NE(lines[0].find("t/s"), std::string::npos);
+  EXPECT_NE(lines[2].find("pp32"), std::string::npos);
+  EXPECT_NE(lines[3].find("tg8"), std::string::npos);
+  EXPECT_NE(lines[3].find("q8_0"), std::string::npos);
+  EXPECT_NE(lines[5].find("2 threads"), std::string::npos);
+  const ProcessResult bad = r1({"bench", "--model", dir.string(), "-t", "x"});
+  EXPECT_EQ(bad.exit_code, 2);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -36,12 +36,14 @@ Checkpoint make_checkpoint(const std::string& fixture, io::DType dtype) {
   return c;
 }
 
-std::vector<float> all_logits(const std::filesystem::path& path, const std::vector<std::int32_t>& ids,
+std::vector<float> all_logits(const std::filesystem::path& path,
+                              const std::vector<std::int32_t>& ids,
                               const LoadOptions& options = {}) {
   const auto model = load_model(path, options);
   KvCache cache(model->config, 1, 128);
   Batch batch;
-  for (std::size_t i = 0; i < ids.size(); ++i) batch.add(ids[i], static_cast<std::int32_t>(i), 0, true);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    batch.add(ids[i], static_cast<std::int32_t>(i), 0, true);
   std::vector<float> logits;
   model->transformer->forward(batch, cache, logits);
   return logits;

@@ -11,6 +11,7 @@
 
 #include "core/half.h"
 #include "ops/backend.h"
+#include "ops/cpu/dnnl_matmul.h"
 #include "ops/cpu_backend.h"
 #include "ops/rope.h"
 #include "quant/quantize.h"
@@ -73,7 +74,7 @@ TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
   std::uint32_t seed = 1;
   for (CpuIsa isa : supported_isas()) {
     for (int threads : {1, 2, 3}) {
-      auto backend = make_cpu_backend({threads, isa});
+      auto backend = make_cpu_backend({threads, isa, false});
       for (DType type : {DType::f32, DType::f16, DType::bf16}) {
         for (const LinearCase& c : cases) {
           const OwnedMatrix w = make_matrix(type, c.rows, c.cols, ++seed);
@@ -99,6 +100,43 @@ TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
                   << r;
             }
           }
+        }
+      }
+    }
+  }
+}
+
+// bf16 weights and a prefill-sized batch go to oneDNN on the matrix units with the activations
+// rounded to bf16 (as transformers computes a bf16 model): each output must be the exact dot
+// product of the rounded activations with the weights, up to fp32 summation order.
+TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
+  if (!cpu::DnnlMatmul::available()) GTEST_SKIP() << "no oneDNN or no AMX/AVX512-BF16 here";
+  const LinearCase cases[] = {{16, 64, 64}, {37, 300, 1536}, {512, 48, 8960}, {20, 7, 96}};
+  std::uint32_t seed = 100;
+  for (int threads : {1, 2}) {
+    auto backend = make_cpu_backend({threads, std::nullopt, true});
+    ASSERT_NE(backend->describe().find("onednn"), std::string::npos);
+    for (const LinearCase& c : cases) {
+      const OwnedMatrix q = make_matrix(DType::bf16, c.rows, c.cols, ++seed),
+                        k = make_matrix(DType::bf16, 5, c.cols, ++seed);
+      const Linear linear = Linear::stacked({q.view, k.view}, {{}, random_floats(5, ++seed)});
+      const std::vector<float> x =
+          random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
+      std::vector<float> ours(static_cast<std::size_t>(c.tokens * linear.rows));
+      backend->linear(x.data(), c.tokens, linear, ours.data());
+      for (std::int64_t t = 0; t < c.tokens; t += 3) {
+        for (std::int64_t r = 0; r < linear.rows; ++r) {
+          const bool in_q = r < c.rows;
+          double exact = in_q ? 0.0 : linear.bias[static_cast<std::size_t>(r)], magnitude = 1.0;
+          for (std::int64_t i = 0; i < c.cols; ++i) {
+            const double xi = bf16_to_f32(f32_to_bf16(x[t * c.cols + i]));
+            const double p =
+                xi * (in_q ? weight_at(q.view, r, i) : weight_at(k.view, r - c.rows, i));
+            exact += p;
+            magnitude += std::abs(p);
+          }
+          ASSERT_NEAR(ours[t * linear.rows + r], exact, 2e-6 * magnitude)
+              << c.tokens << "x" << c.rows << "x" << c.cols << " token " << t << " row " << r;
         }
       }
     }

@@ -59,14 +59,17 @@ void DnnlMatmul::bf16_rows(const std::uint16_t* w, std::int64_t n_rows, std::int
   memory bm(b, state_->engine, const_cast<std::uint16_t*>(w));
   memory cm(c, state_->engine, y);
   omp_set_num_threads(state_->n_threads);
-  it->second.execute(state_->stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  it->second.execute(state_->stream,
+                     {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
   state_->stream.wait();
 }
 
 #else  // built without oneDNN
 
 struct DnnlMatmul::State {};
-bool DnnlMatmul::available() { return false; }
+bool DnnlMatmul::available() {
+  return false;
+}
 DnnlMatmul::DnnlMatmul(int) {}
 DnnlMatmul::~DnnlMatmul() = default;
 void DnnlMatmul::bf16_rows(const std::uint16_t*, std::int64_t, std::int64_t, const std::uint16_t*,
