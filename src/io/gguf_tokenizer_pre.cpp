@@ -36,9 +36,15 @@ struct Step {
 };
 using Steps = std::vector<Step>;
 
-Step split(std::string_view regex) { return {Step::Type::split, std::string(regex), false}; }
-Step byte_level(bool use_regex) { return {Step::Type::byte_level, "", use_regex}; }
-Step digits() { return {Step::Type::digits, "", false}; }
+Step split(std::string_view regex) {
+  return {Step::Type::split, std::string(regex), false};
+}
+Step byte_level(bool use_regex) {
+  return {Step::Type::byte_level, "", use_regex};
+}
+Step digits() {
+  return {Step::Type::digits, "", false};
+}
 
 json to_json(const Step& step) {
   switch (step.type) {
@@ -174,8 +180,9 @@ void collect_steps(const json& node, const std::string& path, const std::string&
     steps.push_back(split(pattern["Regex"].get<std::string>()));
   } else if (type == "ByteLevel") {
     if (bool_field(node, "add_prefix_space", true)) {
-      unsupported(origin, path + " is ByteLevel with add_prefix_space (llama.cpp has no prefix "
-                                 "space for BPE)");
+      unsupported(origin, path +
+                              " is ByteLevel with add_prefix_space (llama.cpp has no prefix "
+                              "space for BPE)");
     }
     steps.push_back(byte_level(bool_field(node, "use_regex", true)));
   } else if (type == "Digits") {

@@ -60,8 +60,9 @@ void check_model(const json& root, const std::string& origin) {
   const std::string type = model.value("type", std::string(model.contains("merges") ? "BPE" : ""));
   if (type != "BPE") unsupported(origin, "tokenizer.json model type is \"" + type + "\"");
   if (model.value("byte_fallback", json(false)) == json(true)) {
-    unsupported(origin, "the BPE model uses byte_fallback (a SentencePiece-style vocabulary, "
-                        "GGUF model \"llama\")");
+    unsupported(origin,
+                "the BPE model uses byte_fallback (a SentencePiece-style vocabulary, "
+                "GGUF model \"llama\")");
   }
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     const json& value = model.value(key, json());
@@ -70,7 +71,8 @@ void check_model(const json& root, const std::string& origin) {
     }
   }
   const json& decoder = root.value("decoder", json());
-  const bool byte_level = decoder.is_object() && decoder.value("type", std::string()) == "ByteLevel";
+  const bool byte_level =
+      decoder.is_object() && decoder.value("type", std::string()) == "ByteLevel";
   if (!byte_level) {
     unsupported(origin, "the decoder is " + decoder.dump().substr(0, 200) + ", not ByteLevel");
   }
@@ -178,8 +180,8 @@ void read_post_processor(const json& root, bool has_config, std::string& bos, st
     }
     if (!pair.is_array() || pair.empty()) continue;
     std::size_t begin = !first.empty() && special_token_of(pair.front()) == first ? 1 : 0;
-    std::size_t end = !last.empty() && special_token_of(pair.back()) == last ? pair.size() - 1
-                                                                             : pair.size();
+    std::size_t end =
+        !last.empty() && special_token_of(pair.back()) == last ? pair.size() - 1 : pair.size();
     if (begin >= end) continue;
     if (sequence_of(pair[begin]) != "A" || sequence_of(pair[end - 1]) != "B") continue;
     if (end - begin < 3) continue;  // nothing between A and B
@@ -244,7 +246,8 @@ const char* add_key(const std::string& type) {
 }
 
 // GGUFWriter.add_chat_template: named templates as tokenizer.chat_template.<name> (names reduced
-// to [A-Za-z0-9_]) listed in tokenizer.chat_templates, the "default" one as tokenizer.chat_template.
+// to [A-Za-z0-9_]) listed in tokenizer.chat_templates, the "default" one as
+// tokenizer.chat_template.
 void add_chat_template(GgufWriter& writer, const json& value, const std::string& origin) {
   if (value.is_null()) return;
   if (value.is_string()) {

@@ -3,9 +3,11 @@
 // tokenizer-only GGUF file from Hugging Face files with r1's converter.
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -16,9 +18,22 @@
 namespace r1::test {
 
 struct GgufTokenizerFixture {
-  std::string name;                // tests/data/tokenizer/<name>, tests/data/gguf_tokenizer/<name>
-  std::filesystem::path hf_dir;    // tokenizer.json + tokenizer_config.json
+  std::string name;              // tests/data/tokenizer/<name>, tests/data/gguf_tokenizer/<name>
+  std::filesystem::path hf_dir;  // tokenizer.json + tokenizer_config.json
 };
+
+/// gtest prints the fixture by name.
+inline void PrintTo(const GgufTokenizerFixture& fixture, std::ostream* out) {
+  *out << fixture.name;
+}
+
+/// A gtest parameter name: `text` with every non-alphanumeric character as '_'.
+inline std::string test_name(std::string text) {
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return text;
+}
 
 inline std::vector<GgufTokenizerFixture> gguf_tokenizer_fixtures() {
   return {
