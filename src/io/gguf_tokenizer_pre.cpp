@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "io/gguf_tokenizer.h"
 #include "r1/error.h"
 
 namespace r1::io::gguf_pre {
@@ -212,6 +213,23 @@ bool normalizer_is_nfc_or_none(const json& normalizer) {
 }
 
 }  // namespace
+
+}  // namespace r1::io::gguf_pre
+
+namespace r1::io {
+
+std::span<const std::string_view> supported_gguf_tokenizer_pre_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const gguf_pre::KindSpec& spec : gguf_pre::kind_specs()) out.push_back(spec.name);
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace r1::io
+
+namespace r1::io::gguf_pre {
 
 const PreKind* find_pre_kind(std::string_view name) {
   const std::vector<KindSpec>& specs = kind_specs();

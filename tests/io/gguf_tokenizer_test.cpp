@@ -316,6 +316,16 @@ TEST(GgufTokenizerErrors, UnknownPre) {
   expect_error([&] { tiny.convert("pre"); }, ErrorCode::unsupported,
                {"tiny.gguf", "tokenizer.ggml.pre \"tekken\"", "\"qwen2\"", "\"deepseek-r1-qwen\"",
                 "\"llama-bpe\"", "\"smollm\"", "\"gpt-2\"", "\"default\""});
+  std::vector<std::string> names;
+  for (std::string_view name : supported_gguf_tokenizer_pre_names()) names.emplace_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"qwen2", "deepseek-r1-qwen", "llama-bpe", "smollm",
+                                             "gpt-2", "default"}));
+  for (const std::string& name : names) {
+    tiny.pre = name;
+    EXPECT_NO_THROW(tiny.convert("pre_" + name)) << name;
+  }
+  tiny.pre = "llama3";  // llama.cpp's alias
+  EXPECT_EQ(json::parse(tiny.convert("pre_llama3").tokenizer_json)["model"]["ignore_merges"], true);
 }
 
 TEST(GgufTokenizerErrors, WrongModelType) {
