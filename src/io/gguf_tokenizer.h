@@ -59,13 +59,14 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata, const s
 /// pre-tokenizer (the exact split regexes of the supported types; Qwen2's regex is written as
 /// "deepseek-r1-qwen" when the tokenizer adds a BOS token, as the converter's checksum then
 /// finds DeepSeek-R1-Distill-Qwen, else "qwen2"). Special ids, add_* flags and templates follow
-/// gguf-py's SpecialVocab over tokenizer.json + tokenizer_config.json (config.json's *_token_id
-/// fallbacks and chat_template.jinja files are not consulted). A vocabulary entry "[PAD<id>]" at
-/// its own id is typed unused, so GGUF -> HF -> GGUF is stable. Throws Error(unsupported) for other
-/// models or pre-tokenizers, Error(invalid_file) for malformed files or n_vocab_rows smaller than
-/// the tokenizer; `origin` prefixes messages.
+/// gguf-py's SpecialVocab over tokenizer.json + tokenizer_config.json and, when given,
+/// `model_config_json` (the model's config.json, whose <type>_token_id fill the types still
+/// without an id, as the converter reads them; chat_template.jinja files are not consulted). A
+/// vocabulary entry "[PAD<id>]" at its own id is typed unused, so GGUF -> HF -> GGUF is stable.
+/// Throws Error(unsupported) for other models or pre-tokenizers, Error(invalid_file) for malformed
+/// files or n_vocab_rows smaller than the tokenizer; `origin` prefixes messages.
 void add_tokenizer_to_gguf(GgufWriter& writer, std::string_view tokenizer_json,
                            std::string_view tokenizer_config_json, std::int64_t n_vocab_rows,
-                           const std::string& origin);
+                           const std::string& origin, std::string_view model_config_json = {});
 
 }  // namespace r1::io

@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -196,6 +195,23 @@ void read_post_processor(const json& root, bool has_config, std::string& bos, st
   }
 }
 
+// SpecialVocab's last source: config.json's <type>_token_id (or text_config's) for the types
+// still without an id; only plain integers count.
+void add_model_config_ids(const json& model_config, SpecialVocab& vocab) {
+  for (const char* type : {"bos", "eos", "unk", "sep", "pad", "cls", "mask"}) {
+    const std::string key = std::string(type) + "_token_id";
+    json id = model_config.value(key, json());
+    if (id.is_null() && model_config.contains("text_config") &&
+        model_config["text_config"].is_object()) {
+      id = model_config["text_config"].value(key, json());
+    }
+    if (!id.is_number_integer() || id.get<std::int64_t>() < 0) continue;
+    bool known = false;
+    for (const auto& entry : vocab.ids) known = known || entry.first == type;
+    if (!known) vocab.ids.emplace_back(type, id.get<std::int64_t>());
+  }
+}
+
 SpecialVocab special_vocab(const json& root, const json& config, bool has_config,
                            const std::vector<AddedEntry>& added) {
   SpecialVocab vocab;
@@ -287,7 +303,7 @@ bool is_pad_name(std::string_view token, std::size_t id) {
 
 void add_tokenizer_to_gguf(GgufWriter& writer, std::string_view tokenizer_json,
                            std::string_view tokenizer_config_json, std::int64_t n_vocab_rows,
-                           const std::string& origin) {
+                           const std::string& origin, std::string_view model_config_json) {
   const std::string json_origin = origin + " tokenizer.json";
   const std::string config_origin = origin + " tokenizer_config.json";
   gguf_tok::TokenizerDocument document =
@@ -356,7 +372,16 @@ void add_tokenizer_to_gguf(GgufWriter& writer, std::string_view tokenizer_json,
     if (!present[row]) tokens[row] = "[PAD" + std::to_string(row) + "]";
   }
 
-  const SpecialVocab special = special_vocab(document.root, config, has_config, added);
+  SpecialVocab special = special_vocab(document.root, config, has_config, added);
+  if (!model_config_json.empty()) {
+    json model_config;
+    try {
+      model_config = json::parse(model_config_json.begin(), model_config_json.end());
+    } catch (const json::parse_error& e) {
+      invalid(origin + " config.json", std::string("not valid JSON: ") + e.what());
+    }
+    if (model_config.is_object()) add_model_config_ids(model_config, special);
+  }
   const std::string_view pre = gguf_pre::detect_pre_name(
       document.root.value("normalizer", json()), document.root.value("pre_tokenizer", json()),
       special.add_flag("bos").value_or(false), json_origin);

@@ -383,6 +383,23 @@ TEST(GgufTokenizerWriteErrors, NotByteLevelBpe) {
                ErrorCode::unsupported, {"byte_fallback"});
 }
 
+// As gguf-py's SpecialVocab: config.json's ids fill only the types tokenizer_config.json left
+// without one (Qwen2.5 has no bos_token; Qwen2.5's config.json says bos_token_id 151643), plain
+// integers only.
+TEST(GgufTokenizerWrite, ModelConfigIdsFillMissingTypes) {
+  const auto hf_dir = test::data_path("tokenizers/qwen2.5-instruct");
+  GgufWriter writer;
+  add_tokenizer_to_gguf(writer, test::read_file(hf_dir / "tokenizer.json"),
+                        test::read_file(hf_dir / "tokenizer_config.json"), 151936, "qwen2.5",
+                        R"({"bos_token_id": 151643, "eos_token_id": 7, "pad_token_id": [1, 2]})");
+  const auto path = test::scratch_dir("gguf_tok_model_config") / "t.gguf";
+  writer.write(path);
+  const GgufFile file = GgufFile::open(path);
+  EXPECT_EQ(file.metadata().get_uint("tokenizer.ggml.bos_token_id"), 151643u);
+  EXPECT_EQ(file.metadata().get_uint("tokenizer.ggml.eos_token_id"), 151645u);
+  EXPECT_EQ(file.metadata().get_uint("tokenizer.ggml.padding_token_id"), 151643u);
+}
+
 // The synthetic tokenizers of the tokenizer tests are all shapes GGUF cannot express (prefix
 // space, Metaspace, suffix BPE, WordPiece-style, SentencePiece-like with byte fallback).
 TEST(GgufTokenizerWriteErrors, SyntheticTokenizersAreUnsupported) {
