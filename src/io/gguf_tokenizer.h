@@ -44,6 +44,12 @@ std::span<const std::string_view> supported_gguf_tokenizer_pre_names();
 /// (listing the supported ones), Error(invalid_file) for inconsistent data: token_type of another
 /// length, a merge naming a token that is not in the vocabulary, a special token id out of range,
 /// duplicate or non-UTF-8 tokens. A missing tokenizer.ggml.pre means "default", as in llama.cpp.
+/// Every GGUF token, unused "[PAD<id>]" rows included, is in model.vocab (so any id the model can
+/// sample decodes); control / user-defined tokens are also special / non-special added tokens.
+/// Qwen2's pre types get HF's NFC normalizer (llama.cpp applies none). The BOS is added as
+/// tokenizer.ggml.add_bos_token says, else by llama.cpp's default for the pre type (llama-bpe:
+/// yes); a missing bos_token_id means no BOS (llama.cpp would fall back to id 11). The config also
+/// records the pre name as "gguf_tokenizer_pre" (informational; nothing reads it).
 HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata, const std::string& origin);
 
 /// Adds the tokenizer keys of a Hugging Face byte-level BPE tokenizer to `writer`, as
@@ -51,12 +57,16 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata, const s
 /// embedding, config.json vocab_size); ids from the tokenizer's size up to it become "[PAD<id>]"
 /// tokens of type unused; 0 means the tokenizer's own size. The pre name is recognised from the
 /// pre-tokenizer (the exact split regexes of the supported types; Qwen2's regex is written as
-/// "deepseek-r1-qwen" when the post-processor adds a BOS token, as the converter's checksum then
-/// finds DeepSeek-R1-Distill-Qwen, else "qwen2"). Throws Error(unsupported) for other models or
-/// pre-tokenizers, Error(invalid_file) for malformed files or n_vocab_rows smaller than the
-/// tokenizer; `origin` prefixes messages.
+/// "deepseek-r1-qwen" when the tokenizer adds a BOS token, as the converter's checksum then
+/// finds DeepSeek-R1-Distill-Qwen, else "qwen2"). Special ids, add_* flags and templates follow
+/// gguf-py's SpecialVocab over tokenizer.json + tokenizer_config.json and, when given,
+/// `model_config_json` (the model's config.json, whose <type>_token_id fill the types still
+/// without an id, as the converter reads them; chat_template.jinja files are not consulted). A
+/// vocabulary entry "[PAD<id>]" at its own id is typed unused, so GGUF -> HF -> GGUF is stable.
+/// Throws Error(unsupported) for other models or pre-tokenizers, Error(invalid_file) for malformed
+/// files or n_vocab_rows smaller than the tokenizer; `origin` prefixes messages.
 void add_tokenizer_to_gguf(GgufWriter& writer, std::string_view tokenizer_json,
                            std::string_view tokenizer_config_json, std::int64_t n_vocab_rows,
-                           const std::string& origin);
+                           const std::string& origin, std::string_view model_config_json = {});
 
 }  // namespace r1::io

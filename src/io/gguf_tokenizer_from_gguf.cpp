@@ -16,8 +16,8 @@
 namespace r1::io {
 namespace {
 
-using nlohmann::json;
 using gguf_tok::append_json_string;
+using nlohmann::json;
 
 constexpr std::int64_t kTypeControl = 3;
 constexpr std::int64_t kTypeUserDefined = 4;
@@ -87,7 +87,8 @@ json chat_templates(const GgufMetadata& metadata) {
   }
   for (std::string_view name : metadata.get_string_array("tokenizer.chat_templates")) {
     const std::string key = "tokenizer.chat_template." + std::string(name);
-    list.push_back({{"name", std::string(name)}, {"template", std::string(metadata.get_string(key))}});
+    list.push_back(
+        {{"name", std::string(name)}, {"template", std::string(metadata.get_string(key))}});
   }
   return list;
 }
@@ -98,8 +99,9 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata,
                                            const std::string& origin) {
   if (!metadata.contains("tokenizer.ggml.model")) {
     throw Error(ErrorCode::not_found,
-                origin + ": no tokenizer.ggml.model key, so the file carries no tokenizer; put the "
-                         "model's tokenizer.json and tokenizer_config.json beside it");
+                origin +
+                    ": no tokenizer.ggml.model key, so the file carries no tokenizer; put the "
+                    "model's tokenizer.json and tokenizer_config.json beside it");
   }
   const std::string_view model = metadata.get_string("tokenizer.ggml.model");
   if (model != "gpt2") {
@@ -114,14 +116,15 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata,
   const gguf_pre::PreKind* kind = gguf_pre::find_pre_kind(pre_name);
   if (kind == nullptr) {
     throw Error(ErrorCode::unsupported,
-                origin + ": tokenizer.ggml.pre \"" + pre_name + "\" is not supported; r1 converts " +
-                    gguf_pre::supported_pre_list() +
+                origin + ": tokenizer.ggml.pre \"" + pre_name +
+                    "\" is not supported; r1 converts " + gguf_pre::supported_pre_list() +
                     "; put the model's tokenizer.json beside the file instead");
   }
   if (!metadata.contains("tokenizer.ggml.tokens")) {
-    throw Error(ErrorCode::not_found, origin + ": tokenizer.ggml.model is \"gpt2\" but there is "
-                                               "no tokenizer.ggml.tokens array; re-convert the "
-                                               "file or put tokenizer.json beside it");
+    throw Error(ErrorCode::not_found, origin +
+                                          ": tokenizer.ggml.model is \"gpt2\" but there is "
+                                          "no tokenizer.ggml.tokens array; re-convert the "
+                                          "file or put tokenizer.json beside it");
   }
   const std::span<const std::string_view> tokens_span =
       metadata.get_string_array("tokenizer.ggml.tokens");
@@ -185,8 +188,9 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata,
     out += std::to_string(id);
     out += ",\"content\":";
     append_json_string(out, tokens[id]);
-    out += ",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false,"
-           "\"special\":";
+    out +=
+        ",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false,"
+        "\"special\":";
     out += types[id] == kTypeControl ? "true}" : "false}";
   }
   out += "],\"normalizer\":";
@@ -198,11 +202,14 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata,
     out += template_processing(tokens, add_bos ? bos : std::nullopt, add_eos ? eos : std::nullopt)
                .dump();
   } else {
-    out += R"({"type":"ByteLevel","add_prefix_space":false,"trim_offsets":false,"use_regex":false})";
+    out +=
+        R"({"type":"ByteLevel","add_prefix_space":false,"trim_offsets":false,"use_regex":false})";
   }
-  out += R"(,"decoder":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true})";
-  out += R"(,"model":{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":null,)"
-         R"("end_of_word_suffix":null,"fuse_unk":false,"byte_fallback":false,"ignore_merges":)";
+  out +=
+      R"(,"decoder":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true})";
+  out +=
+      R"(,"model":{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":null,)"
+      R"("end_of_word_suffix":null,"fuse_unk":false,"byte_fallback":false,"ignore_merges":)";
   out += kind->ignore_merges ? "true" : "false";
   out += ",\"vocab\":{";
   for (std::size_t id = 0; id < n; ++id) {
@@ -221,8 +228,8 @@ HfTokenizerFiles tokenizer_files_from_gguf(const GgufMetadata& metadata,
         space == std::string_view::npos ? std::string_view() : merge.substr(space + 1);
     auto require = [&](std::string_view token, const std::string& what) {
       if (!ids.contains(token)) {
-        invalid(origin, "tokenizer.ggml.merges[" + std::to_string(i) + "] \"" +
-                            std::string(merge) + "\": " + what + " \"" + std::string(token) +
+        invalid(origin, "tokenizer.ggml.merges[" + std::to_string(i) + "] \"" + std::string(merge) +
+                            "\": " + what + " \"" + std::string(token) +
                             "\" is not in tokenizer.ggml.tokens");
       }
     };

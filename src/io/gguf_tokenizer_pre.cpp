@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "io/gguf_tokenizer.h"
 #include "r1/error.h"
 
 namespace r1::io::gguf_pre {
@@ -36,9 +37,15 @@ struct Step {
 };
 using Steps = std::vector<Step>;
 
-Step split(std::string_view regex) { return {Step::Type::split, std::string(regex), false}; }
-Step byte_level(bool use_regex) { return {Step::Type::byte_level, "", use_regex}; }
-Step digits() { return {Step::Type::digits, "", false}; }
+Step split(std::string_view regex) {
+  return {Step::Type::split, std::string(regex), false};
+}
+Step byte_level(bool use_regex) {
+  return {Step::Type::byte_level, "", use_regex};
+}
+Step digits() {
+  return {Step::Type::digits, "", false};
+}
 
 json to_json(const Step& step) {
   switch (step.type) {
@@ -174,8 +181,9 @@ void collect_steps(const json& node, const std::string& path, const std::string&
     steps.push_back(split(pattern["Regex"].get<std::string>()));
   } else if (type == "ByteLevel") {
     if (bool_field(node, "add_prefix_space", true)) {
-      unsupported(origin, path + " is ByteLevel with add_prefix_space (llama.cpp has no prefix "
-                                 "space for BPE)");
+      unsupported(origin, path +
+                              " is ByteLevel with add_prefix_space (llama.cpp has no prefix "
+                              "space for BPE)");
     }
     steps.push_back(byte_level(bool_field(node, "use_regex", true)));
   } else if (type == "Digits") {
@@ -205,6 +213,23 @@ bool normalizer_is_nfc_or_none(const json& normalizer) {
 }
 
 }  // namespace
+
+}  // namespace r1::io::gguf_pre
+
+namespace r1::io {
+
+std::span<const std::string_view> supported_gguf_tokenizer_pre_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const gguf_pre::KindSpec& spec : gguf_pre::kind_specs()) out.push_back(spec.name);
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace r1::io
+
+namespace r1::io::gguf_pre {
 
 const PreKind* find_pre_kind(std::string_view name) {
   const std::vector<KindSpec>& specs = kind_specs();

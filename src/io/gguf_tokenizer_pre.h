@@ -11,7 +11,7 @@ namespace r1::io::gguf_pre {
 
 /// One supported pre-tokenizer type.
 struct PreKind {
-  std::string_view name;  // as tokenizer.ggml.pre writes it
+  std::string_view name;         // as tokenizer.ggml.pre writes it
   nlohmann::json normalizer;     // tokenizer.json "normalizer" (null or NFC)
   nlohmann::json pre_tokenizer;  // tokenizer.json "pre_tokenizer"
   bool ignore_merges = false;    // BPE ignore_merges (llama.cpp sets it for llama-bpe)

@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -60,8 +59,9 @@ void check_model(const json& root, const std::string& origin) {
   const std::string type = model.value("type", std::string(model.contains("merges") ? "BPE" : ""));
   if (type != "BPE") unsupported(origin, "tokenizer.json model type is \"" + type + "\"");
   if (model.value("byte_fallback", json(false)) == json(true)) {
-    unsupported(origin, "the BPE model uses byte_fallback (a SentencePiece-style vocabulary, "
-                        "GGUF model \"llama\")");
+    unsupported(origin,
+                "the BPE model uses byte_fallback (a SentencePiece-style vocabulary, "
+                "GGUF model \"llama\")");
   }
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     const json& value = model.value(key, json());
@@ -70,7 +70,8 @@ void check_model(const json& root, const std::string& origin) {
     }
   }
   const json& decoder = root.value("decoder", json());
-  const bool byte_level = decoder.is_object() && decoder.value("type", std::string()) == "ByteLevel";
+  const bool byte_level =
+      decoder.is_object() && decoder.value("type", std::string()) == "ByteLevel";
   if (!byte_level) {
     unsupported(origin, "the decoder is " + decoder.dump().substr(0, 200) + ", not ByteLevel");
   }
@@ -178,8 +179,8 @@ void read_post_processor(const json& root, bool has_config, std::string& bos, st
     }
     if (!pair.is_array() || pair.empty()) continue;
     std::size_t begin = !first.empty() && special_token_of(pair.front()) == first ? 1 : 0;
-    std::size_t end = !last.empty() && special_token_of(pair.back()) == last ? pair.size() - 1
-                                                                             : pair.size();
+    std::size_t end =
+        !last.empty() && special_token_of(pair.back()) == last ? pair.size() - 1 : pair.size();
     if (begin >= end) continue;
     if (sequence_of(pair[begin]) != "A" || sequence_of(pair[end - 1]) != "B") continue;
     if (end - begin < 3) continue;  // nothing between A and B
@@ -191,6 +192,23 @@ void read_post_processor(const json& root, bool has_config, std::string& bos, st
       if (!second.empty() && (second == sep || second == eos)) add_sep = true;
     }
     vocab.set_add("sep", add_sep);
+  }
+}
+
+// SpecialVocab's last source: config.json's <type>_token_id (or text_config's) for the types
+// still without an id; only plain integers count.
+void add_model_config_ids(const json& model_config, SpecialVocab& vocab) {
+  for (const char* type : {"bos", "eos", "unk", "sep", "pad", "cls", "mask"}) {
+    const std::string key = std::string(type) + "_token_id";
+    json id = model_config.value(key, json());
+    if (id.is_null() && model_config.contains("text_config") &&
+        model_config["text_config"].is_object()) {
+      id = model_config["text_config"].value(key, json());
+    }
+    if (!id.is_number_integer() || id.get<std::int64_t>() < 0) continue;
+    bool known = false;
+    for (const auto& entry : vocab.ids) known = known || entry.first == type;
+    if (!known) vocab.ids.emplace_back(type, id.get<std::int64_t>());
   }
 }
 
@@ -244,7 +262,8 @@ const char* add_key(const std::string& type) {
 }
 
 // GGUFWriter.add_chat_template: named templates as tokenizer.chat_template.<name> (names reduced
-// to [A-Za-z0-9_]) listed in tokenizer.chat_templates, the "default" one as tokenizer.chat_template.
+// to [A-Za-z0-9_]) listed in tokenizer.chat_templates, the "default" one as
+// tokenizer.chat_template.
 void add_chat_template(GgufWriter& writer, const json& value, const std::string& origin) {
   if (value.is_null()) return;
   if (value.is_string()) {
@@ -284,7 +303,7 @@ bool is_pad_name(std::string_view token, std::size_t id) {
 
 void add_tokenizer_to_gguf(GgufWriter& writer, std::string_view tokenizer_json,
                            std::string_view tokenizer_config_json, std::int64_t n_vocab_rows,
-                           const std::string& origin) {
+                           const std::string& origin, std::string_view model_config_json) {
   const std::string json_origin = origin + " tokenizer.json";
   const std::string config_origin = origin + " tokenizer_config.json";
   gguf_tok::TokenizerDocument document =
@@ -353,7 +372,16 @@ void add_tokenizer_to_gguf(GgufWriter& writer, std::string_view tokenizer_json,
     if (!present[row]) tokens[row] = "[PAD" + std::to_string(row) + "]";
   }
 
-  const SpecialVocab special = special_vocab(document.root, config, has_config, added);
+  SpecialVocab special = special_vocab(document.root, config, has_config, added);
+  if (!model_config_json.empty()) {
+    json model_config;
+    try {
+      model_config = json::parse(model_config_json.begin(), model_config_json.end());
+    } catch (const json::parse_error& e) {
+      invalid(origin + " config.json", std::string("not valid JSON: ") + e.what());
+    }
+    if (model_config.is_object()) add_model_config_ids(model_config, special);
+  }
   const std::string_view pre = gguf_pre::detect_pre_name(
       document.root.value("normalizer", json()), document.root.value("pre_tokenizer", json()),
       special.add_flag("bos").value_or(false), json_origin);

@@ -6,6 +6,8 @@
 // HF tokenizers' results with that flag set. The real SmolLM2 GGUF's tokenizer is checked too.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -58,8 +60,7 @@ Failures run_cases(const Tokenizer& tokenizer, const json& cases, const json& ov
     }
     return c.at(field);
   };
-  auto check_ids = [&](const std::string& what, const json& want,
-                       const std::vector<TokenId>& got) {
+  auto check_ids = [&](const std::string& what, const json& want, const std::vector<TokenId>& got) {
     ++checked;
     if (want.get<std::vector<TokenId>>() != got) {
       failures.add(what + ": expected " + want.dump() + " got " + show(got));
@@ -68,8 +69,8 @@ Failures run_cases(const Tokenizer& tokenizer, const json& cases, const json& ov
   auto check_text = [&](const std::string& what, const json& want, const std::string& got) {
     ++checked;
     if (want.get<std::string>() != got) {
-      failures.add(what + ": expected " + want.dump() + " got " + json(got).dump(-1, ' ', false,
-                                                                          json::error_handler_t::replace));
+      failures.add(what + ": expected " + want.dump() + " got " +
+                   json(got).dump(-1, ' ', false, json::error_handler_t::replace));
     }
   };
   for (const json& c : cases.at("cases")) {
@@ -116,6 +117,11 @@ TEST_P(GgufTokenizerRoundTrip, TokenizesLikeHuggingFace) {
                                 .get<std::int64_t>();
   const auto path = test::scratch_dir("gguf_tok_rt_" + fixture.name) / "tokenizer.gguf";
   test::write_tokenizer_gguf(fixture, rows, path);
+  // tools/reference/gen_gguf_tokenizer_cases.py sets this to load r1's files in llama.cpp.
+  if (const char* dir = std::getenv("R1_GGUF_TOKENIZER_WRITE_DIR")) {
+    std::filesystem::copy_file(path, std::filesystem::path(dir) / (fixture.name + ".gguf"),
+                               std::filesystem::copy_options::overwrite_existing);
+  }
   const Tokenizer tokenizer = tokenizer_from_gguf(path);
   const json overrides = test::gguf_tokenizer_data(fixture.name, "gguf_overrides.json");
 
@@ -131,8 +137,7 @@ TEST_P(GgufTokenizerRoundTrip, TokenizesLikeHuggingFace) {
   const Tokenizer original = Tokenizer::load(fixture.hf_dir);
   EXPECT_EQ(tokenizer.chat_template(), original.chat_template());
   EXPECT_FALSE(tokenizer.chat_template().empty());
-  const json config =
-      json::parse(test::read_file(fixture.hf_dir / "tokenizer_config.json"));
+  const json config = json::parse(test::read_file(fixture.hf_dir / "tokenizer_config.json"));
   EXPECT_EQ(tokenizer.chat_template(), config.at("chat_template").get<std::string>());
   EXPECT_EQ(tokenizer.bos_token(), original.bos_token());
   EXPECT_EQ(tokenizer.eos_token(), original.eos_token());
@@ -157,13 +162,7 @@ TEST_P(GgufTokenizerRoundTrip, TokenizesLikeHuggingFace) {
 
 INSTANTIATE_TEST_SUITE_P(Tokenizers, GgufTokenizerRoundTrip,
                          testing::ValuesIn(test::gguf_tokenizer_fixtures()),
-                         [](const auto& info) {
-                           std::string name = info.param.name;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         [](const auto& info) { return test::test_name(info.param.name); });
 
 // The tokenizer inside the real SmolLM2-135M-Instruct GGUF (its tokenizer keys, copied by
 // gen_gguf_tokenizer_cases.py) against HF tokenizers' results for the tokenizer.json that

