@@ -24,9 +24,14 @@ model::TokenizerExport tokenizer_export(const model::LoadedModel& model) {
   auto files = std::make_shared<io::HfTokenizerFiles>(tokenizer_files(model));
   const std::int64_t rows = model.config.vocab_size;
   const std::string origin = model.path.string();
-  return [files, rows, origin](io::GgufWriter& writer) {
+  // The converter also takes special-token ids from config.json when tokenizer_config.json has
+  // none; a GGUF source has no config.json.
+  const auto config_path = model.path / "config.json";
+  auto config = std::make_shared<std::string>(
+      !model.gguf && std::filesystem::exists(config_path) ? read_text_file(config_path) : "");
+  return [files, rows, origin, config](io::GgufWriter& writer) {
     io::add_tokenizer_to_gguf(writer, files->tokenizer_json, files->tokenizer_config_json, rows,
-                              origin);
+                              origin, *config);
   };
 }
 
