@@ -179,8 +179,8 @@ class CpuBackend final : public Backend {
         const std::int64_t local = item - first_item[call];
         const std::int64_t i = local / s.n_kv_heads, kv_head = local % s.n_kv_heads;
         const std::int64_t visible = std::min<std::int64_t>(a.q_positions[i] + 1, s.n_kv);
-        if (scores.size() < static_cast<std::size_t>(visible))
-          scores.resize(static_cast<std::size_t>(visible));
+        const auto needed = static_cast<std::size_t>(visible * (s.n_heads / s.n_kv_heads));
+        if (scores.size() < needed) scores.resize(needed);
         const std::int64_t q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
         const std::int64_t out_stride = s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim;
         cpu::attention_query(a.q + i * q_stride, a.k, a.v, visible, kv_head, s, scores.data(),

@@ -6,12 +6,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "core/half.h"
 #include "ops/backend.h"
 #include "ops/cpu/dnnl_matmul.h"
+#include "ops/cpu/vector_ops.h"
 #include "ops/cpu_backend.h"
 #include "ops/rope.h"
 #include "quant/quantize.h"
@@ -141,6 +143,24 @@ TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
       }
     }
   }
+}
+
+TEST(CpuBackend, VectorBf16RoundingEqualsTheScalarConversion) {
+  std::vector<float> x = random_floats(1000, 71, 100.0f);
+  const float specials[] = {0.0f,
+                            -0.0f,
+                            1.0f,
+                            1.00390625f /* tie */,
+                            1.01171875f /* tie up */,
+                            std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(),
+                            std::numeric_limits<float>::quiet_NaN(),
+                            std::numeric_limits<float>::denorm_min(),
+                            std::numeric_limits<float>::max()};
+  x.insert(x.end(), std::begin(specials), std::end(specials));
+  std::vector<std::uint16_t> out(x.size());
+  cpu::round_to_bf16(x.data(), static_cast<std::int64_t>(x.size()), out.data());
+  for (std::size_t i = 0; i < x.size(); ++i) ASSERT_EQ(out[i], f32_to_bf16(x[i])) << x[i];
 }
 
 TEST(CpuBackend, StackedPartsAreOneProductWithTheirBiases) {

@@ -15,10 +15,6 @@
 
 namespace r1::ops::cpu {
 
-void round_to_bf16(const float* x, std::int64_t n, std::uint16_t* out) {
-  for (std::int64_t i = 0; i < n; ++i) out[i] = f32_to_bf16(x[i]);
-}
-
 #if defined(R1_HAVE_DNNL)
 
 struct DnnlMatmul::State {

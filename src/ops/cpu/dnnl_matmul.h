@@ -30,7 +30,4 @@ class DnnlMatmul {
   std::unique_ptr<State> state_;
 };
 
-/// Rounds x[0..n) to bf16 (round to nearest even), as torch's .to(torch.bfloat16).
-void round_to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
-
 }  // namespace r1::ops::cpu

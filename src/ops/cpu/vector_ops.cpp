@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 // Each function is compiled for AVX-512, AVX2 and the baseline; the loader picks the best clone
@@ -60,37 +61,57 @@ R1_CLONES void swiglu_row(const float* gate, const float* up, std::int64_t ff, f
 R1_CLONES void attention_query(const float* q, const float* k, const float* v, std::int64_t visible,
                                std::int64_t kv_head, const AttentionShape& shape, float* scores,
                                float* out) {
+  // The `group` query heads that share this kv head are done together, so each key and value
+  // row is loaded once for all of them. scores: [group, visible].
   const std::int64_t d = shape.head_dim;
   const std::int64_t group = shape.n_heads / shape.n_kv_heads;
   const std::int64_t kv_stride = shape.n_kv_heads * d;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  for (std::int64_t g = 0; g < group; ++g) {
-    const std::int64_t h = kv_head * group + g;
-    const float* qh = q + h * d;
-    float max_score = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < visible; ++j) {
-      const float* kj = k + j * kv_stride + kv_head * d;
+  const float* q0 = q + kv_head * group * d;
+  for (std::int64_t j = 0; j < visible; ++j) {
+    const float* kj = k + j * kv_stride + kv_head * d;
+    for (std::int64_t g = 0; g < group; ++g) {
+      const float* qh = q0 + g * d;
       float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
       for (std::int64_t c = 0; c < d; ++c) dot += qh[c] * kj[c];
-      scores[j] = dot * scale;
-      max_score = std::max(max_score, scores[j]);
+      scores[g * visible + j] = dot * scale;
     }
+  }
+  for (std::int64_t g = 0; g < group; ++g) {
+    float* s = scores + g * visible;
+    float max_score = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < visible; ++j) max_score = std::max(max_score, s[j]);
     float total = 0.0f;
     for (std::int64_t j = 0; j < visible; ++j) {
-      scores[j] = std::exp(scores[j] - max_score);
-      total += scores[j];
+      s[j] = std::exp(s[j] - max_score);
+      total += s[j];
     }
     const float inv_total = 1.0f / total;
-    float* oh = out + h * d;
+    for (std::int64_t j = 0; j < visible; ++j) s[j] *= inv_total;
+    float* oh = out + (kv_head * group + g) * d;
 #pragma omp simd
     for (std::int64_t c = 0; c < d; ++c) oh[c] = 0.0f;
-    for (std::int64_t j = 0; j < visible; ++j) {
-      const float weight = scores[j] * inv_total;
-      const float* vj = v + j * kv_stride + kv_head * d;
+  }
+  for (std::int64_t j = 0; j < visible; ++j) {
+    const float* vj = v + j * kv_stride + kv_head * d;
+    for (std::int64_t g = 0; g < group; ++g) {
+      const float weight = scores[g * visible + j];
+      float* oh = out + (kv_head * group + g) * d;
 #pragma omp simd
       for (std::int64_t c = 0; c < d; ++c) oh[c] += weight * vj[c];
     }
+  }
+}
+
+R1_CLONES void round_to_bf16(const float* x, std::int64_t n, std::uint16_t* out) {
+  // f32_to_bf16 (round to nearest even, NaN kept quiet) without branches, so it vectorizes.
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t word;
+    std::memcpy(&word, x + i, sizeof word);
+    const std::uint32_t rounded = (word + 0x7FFFu + ((word >> 16) & 1u)) >> 16;
+    const std::uint32_t quiet_nan = (word >> 16) | 0x0040u;
+    out[i] = static_cast<std::uint16_t>((word & 0x7FFFFFFFu) > 0x7F800000u ? quiet_nan : rounded);
   }
 }
 

@@ -19,9 +19,13 @@ void rope_row(float* x, std::int64_t n_heads, std::int64_t head_dim, const float
 /// out[j] = silu(gate[j]) * up[j] for j < ff.
 void swiglu_row(const float* gate, const float* up, std::int64_t ff, float* out);
 
-/// Attention of query `i` of `shape` for the query heads of kv head `kv_head`: reads the
-/// sequence's keys/values rows 0..visible-1; `scores` holds at least visible floats.
+/// Attention of one query (q: its row of all heads, out: its output row) for the query heads of
+/// kv head `kv_head`: reads the sequence's keys/values rows 0..visible-1; `scores` holds at least
+/// visible * (n_heads / n_kv_heads) floats.
 void attention_query(const float* q, const float* k, const float* v, std::int64_t visible,
                      std::int64_t kv_head, const AttentionShape& shape, float* scores, float* out);
+
+/// Rounds x[0..n) to bf16 like f32_to_bf16 (round to nearest even), vectorized.
+void round_to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
 
 }  // namespace r1::ops::cpu
