@@ -120,6 +120,7 @@ int run_bench(int argc, char** argv, int first) {
           with_short('r', value_option("repetitions", "N",
                                        "Timed runs per test (after one warm-up)", "3")),
           quant_option(),
+          kv_type_option(),
       });
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(
@@ -157,7 +158,7 @@ int run_bench(int argc, char** argv, int first) {
     int max_len = depth;
     for (int p : prompts) max_len = std::max(max_len, depth + p);
     for (int g : gens) max_len = std::max(max_len, depth + g);
-    model::KvCache cache(config, 1, std::max(1, max_len));
+    model::KvCache cache(config, 1, std::max(1, max_len), kv_type(args, *loaded));
     const std::int64_t vocab = std::min<std::int64_t>(config.vocab_size, 151643);
     const std::vector<std::int32_t> context = bench_tokens(depth, vocab);
 

@@ -51,6 +51,7 @@ void append_generation_options(std::vector<OptionSpec>& specs) {
       value_option("ctx-size", "N",
                    "KV cache size in tokens (default " + std::to_string(kDefaultContext) +
                        ", at most the model's max_position_embeddings)"),
+      kv_type_option(),
       flag_option("truncate",
                   "Drop the oldest prompt tokens (keeping the BOS) when prompt + max tokens do "
                   "not fit the context, instead of refusing"),
@@ -108,10 +109,27 @@ LoadedSession load_session(const Args& args) {
     throw UsageError{"--ctx-size must be between 1 and the model's max_position_embeddings " +
                      std::to_string(max_context) + ", got " + std::to_string(ctx)};
   }
-  session.cache = std::make_unique<model::KvCache>(session.model->config, 1, ctx);
+  session.cache = std::make_unique<model::KvCache>(session.model->config, 1, ctx,
+                                                   kv_type(args, *session.model));
   report_unexpected_tensors(*session.model);
   session.weight_bytes = session.model->transformer->weights().bytes_per_token();
   return session;
+}
+
+OptionSpec kv_type_option() {
+  return value_option("kv-type", "TYPE",
+                      "KV cache element type: f32, bf16 or f16 (default: the model's matrix type; "
+                      "f16 for quantized models)");
+}
+
+DType kv_type(const Args& args, const model::LoadedModel& model) {
+  if (!args.has("kv-type"))
+    return model::default_kv_type(model.transformer->weights().lm_head.type);
+  const std::string name = args.get("kv-type");
+  for (DType type : {DType::f32, DType::bf16, DType::f16}) {
+    if (name == dtype_cli_name(type)) return type;
+  }
+  throw UsageError{"--kv-type expects f32, bf16 or f16, got '" + name + "'"};
 }
 
 OptionSpec quant_option() {

@@ -42,6 +42,10 @@ Tokenizer load_tokenizer(const model::LoadedModel& model);
 /// Resolves --model (folder or Hugging Face repo id in the HF cache) and loads everything.
 LoadedSession load_session(const Args& args);
 
+/// --kv-type TYPE, and the type it selects for `model` (its default when absent).
+OptionSpec kv_type_option();
+DType kv_type(const Args& args, const model::LoadedModel& model);
+
 /// --quant TYPE: quantize the matrices while loading.
 OptionSpec quant_option();
 

@@ -141,8 +141,7 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
     // key_states, value_states = past_key_values.update(key_states, value_states, layer_idx)
     for (std::int64_t t = 0; t < n; ++t) {
       const float* k = qkv + t * qkv_dim + q_dim;
-      std::copy_n(k, kv_dim, cache.keys(slots[t], l) + positions[t] * kv_dim);
-      std::copy_n(k + kv_dim, kv_dim, cache.values(slots[t], l) + positions[t] * kv_dim);
+      cache.store(slots[t], l, positions[t], k, k + kv_dim);
     }
     // attn_output = softmax(q k^T / sqrt(d) + causal_mask) v, grouped-query; one call per run of
     // tokens of the same sequence
@@ -154,6 +153,7 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
       call.q = qkv + t * qkv_dim;
       call.k = cache.keys(slots[t], l);
       call.v = cache.values(slots[t], l);
+      call.kv_type = cache.type();
       call.q_positions = positions + t;
       call.out = attn + t * q_dim;
       call.shape = {end - t, positions[end - 1] + 1, n_heads, n_kv_heads, head_dim, qkv_dim, q_dim};

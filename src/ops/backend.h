@@ -15,14 +15,16 @@
 namespace r1::ops {
 
 /// One sequence's share of an attention op: its queries (rows of a larger activation buffer) and
-/// its cache. See AttentionShape for the layout and semantics.
+/// its cache (elements of kv_type: f32, bf16 or f16). See AttentionShape for the layout and
+/// semantics.
 struct AttentionCall {
   const float* q = nullptr;
-  const float* k = nullptr;
-  const float* v = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
   const std::int32_t* q_positions = nullptr;
   float* out = nullptr;
   AttentionShape shape;
+  DType kv_type = DType::f32;
 };
 
 class Backend {

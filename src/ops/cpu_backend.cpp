@@ -11,6 +11,7 @@
 #include "ops/cpu/vector_ops.h"
 #include "quant/quantize.h"
 #include "quant/vec_dot_fast.h"
+#include "r1/error.h"
 
 namespace r1::ops {
 namespace {
@@ -161,6 +162,12 @@ class CpuBackend final : public Backend {
   }
 
   void attention(std::span<const AttentionCall> calls) override {
+    for (const AttentionCall& call : calls) {
+      if (call.shape.head_dim > 512) {
+        throw Error(ErrorCode::unsupported, "the CPU attention supports head_dim up to 512, not " +
+                                                std::to_string(call.shape.head_dim));
+      }
+    }
     // Work items: (call, query, kv head); handed out dynamically because causal rows differ in
     // length.
     std::vector<std::int64_t>& first_item = call_offsets_;
@@ -183,8 +190,8 @@ class CpuBackend final : public Backend {
         if (scores.size() < needed) scores.resize(needed);
         const std::int64_t q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
         const std::int64_t out_stride = s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim;
-        cpu::attention_query(a.q + i * q_stride, a.k, a.v, visible, kv_head, s, scores.data(),
-                             a.out + i * out_stride);
+        cpu::attention_query(a.q + i * q_stride, a.k, a.v, a.kv_type, visible, kv_head, s,
+                             scores.data(), a.out + i * out_stride);
       }
     });
   }

@@ -194,6 +194,36 @@ INSTANTIATE_TEST_SUITE_P(F32Fixtures, GreedyParity,
                                           kBothBackends),
                          fixture_test_name);
 
+// A bf16 model keeps its cache in bf16 (as transformers does with a bf16 model): still the same
+// argmax at every position and cosine >= 0.9999 against transformers.
+TEST(KvCacheConsistency, Bf16CacheKeepsBf16Parity) {
+  for (const char* name : {"qwen2-tiny-bf16", "llama-tiny-bf16"}) {
+    Fixture f = load_fixture(name);
+    const std::int64_t vocab = f.model->config.vocab_size;
+    const auto ids = prompt_ids(f);
+    KvCache cache(f.model->config, 1, 256, DType::bf16);
+    Batch batch;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      batch.add(ids[i], static_cast<std::int32_t>(i), 0, true);
+    std::vector<float> logits;
+    f.model->transformer->forward(batch, cache, logits);
+    const json& positions = f.data["positions"];
+    for (std::size_t p = 0; p < positions.size(); ++p) {
+      const float* row = logits.data() + p * vocab;
+      EXPECT_EQ(argmax(row, vocab), positions[p]["argmax"].get<std::int32_t>()) << name << " " << p;
+      const auto top_ids = positions[p]["top_ids"].get<std::vector<std::int32_t>>();
+      const auto top_logits = positions[p]["top_logits"].get<std::vector<double>>();
+      double dot = 0, a2 = 0, b2 = 0;
+      for (std::size_t i = 0; i < top_ids.size(); ++i) {
+        dot += row[top_ids[i]] * top_logits[i];
+        a2 += row[top_ids[i]] * row[top_ids[i]];
+        b2 += top_logits[i] * top_logits[i];
+      }
+      EXPECT_GE(dot / std::sqrt(a2 * b2), 0.9999) << name << " " << p;
+    }
+  }
+}
+
 TEST(KvCacheConsistency, PrefillThenDecodeEqualsOneForward) {
   Fixture f = load_fixture("qwen2-tiny-f32");
   const std::int64_t vocab = f.model->config.vocab_size;

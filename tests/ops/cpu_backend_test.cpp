@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "core/half.h"
@@ -338,6 +339,29 @@ TEST(CpuBackend, AttentionCallsMatchReference) {
       make_reference_backend()->attention(calls_into(theirs));
       expect_close(ours, theirs, 1e-5, std::string("attention ") + cpu::isa_name(isa));
     }
+  }
+}
+
+TEST(CpuBackend, AttentionOver16BitCachesMatchesReference) {
+  // The reference widens the whole cache to floats first; the CPU kernel row by row.
+  const std::int64_t heads = 6, kv_heads = 2, d = 32, kv_dim = kv_heads * d, n_kv = 40;
+  const std::vector<float> q = random_floats(3 * heads * d, 81);
+  const std::vector<float> k = random_floats(n_kv * kv_dim, 82),
+                           v = random_floats(n_kv * kv_dim, 83);
+  const std::vector<std::int32_t> positions = {10, 25, 39};
+  for (DType type : {DType::bf16, DType::f16}) {
+    std::vector<std::uint16_t> k16, v16;
+    for (float x : k) k16.push_back(type == DType::bf16 ? f32_to_bf16(x) : f32_to_f16(x));
+    for (float x : v) v16.push_back(type == DType::bf16 ? f32_to_bf16(x) : f32_to_f16(x));
+    std::vector<float> ours(3 * heads * d), theirs(ours.size());
+    const AttentionShape shape{3, n_kv, heads, kv_heads, d};
+    const AttentionCall ours_call{q.data(),    k16.data(), v16.data(), positions.data(),
+                                  ours.data(), shape,      type};
+    const AttentionCall theirs_call{q.data(),      k16.data(), v16.data(), positions.data(),
+                                    theirs.data(), shape,      type};
+    make_cpu_backend({2, std::nullopt, true})->attention(std::span(&ours_call, 1));
+    make_reference_backend()->attention(std::span(&theirs_call, 1));
+    expect_close(ours, theirs, 1e-5, dtype_cli_name(type));
   }
 }
 

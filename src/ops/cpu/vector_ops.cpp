@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "core/half.h"
+
 // Each function is compiled for AVX-512, AVX2 and the baseline; the loader picks the best clone
 // for this processor. `omp simd` (with -fopenmp-simd, no OpenMP runtime) lets the compiler
 // vectorize the float reductions.
@@ -58,9 +60,26 @@ R1_CLONES void swiglu_row(const float* gate, const float* up, std::int64_t ff, f
   for (std::int64_t j = 0; j < ff; ++j) out[j] = gate[j] / (1.0f + std::exp(-gate[j])) * up[j];
 }
 
-R1_CLONES void attention_query(const float* q, const float* k, const float* v, std::int64_t visible,
-                               std::int64_t kv_head, const AttentionShape& shape, float* scores,
-                               float* out) {
+// Row `j`'s slice of kv head `kv_head` as floats: the cache itself for f32, else widened into
+// `buffer` (head_dim floats).
+inline const float* kv_row(const void* base, std::int64_t j, std::int64_t kv_stride,
+                           std::int64_t offset, std::int64_t d, DType type, float* buffer) {
+  if (type == DType::f32) return static_cast<const float*>(base) + j * kv_stride + offset;
+  const auto* half = static_cast<const std::uint16_t*>(base) + j * kv_stride + offset;
+  if (type == DType::bf16) {
+    for (std::int64_t c = 0; c < d; ++c) {
+      const std::uint32_t word = std::uint32_t(half[c]) << 16;
+      std::memcpy(buffer + c, &word, 4);
+    }
+  } else {
+    for (std::int64_t c = 0; c < d; ++c) buffer[c] = f16_to_f32(half[c]);
+  }
+  return buffer;
+}
+
+R1_CLONES void attention_query(const float* q, const void* k, const void* v, DType kv_type,
+                               std::int64_t visible, std::int64_t kv_head,
+                               const AttentionShape& shape, float* scores, float* out) {
   // The `group` query heads that share this kv head are done together, so each key and value
   // row is loaded once for all of them. scores: [group, visible].
   const std::int64_t d = shape.head_dim;
@@ -68,8 +87,9 @@ R1_CLONES void attention_query(const float* q, const float* k, const float* v, s
   const std::int64_t kv_stride = shape.n_kv_heads * d;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const float* q0 = q + kv_head * group * d;
+  float row[512];  // head_dim <= 512 (checked by the backend)
   for (std::int64_t j = 0; j < visible; ++j) {
-    const float* kj = k + j * kv_stride + kv_head * d;
+    const float* kj = kv_row(k, j, kv_stride, kv_head * d, d, kv_type, row);
     for (std::int64_t g = 0; g < group; ++g) {
       const float* qh = q0 + g * d;
       float dot = 0.0f;
@@ -94,7 +114,7 @@ R1_CLONES void attention_query(const float* q, const float* k, const float* v, s
     for (std::int64_t c = 0; c < d; ++c) oh[c] = 0.0f;
   }
   for (std::int64_t j = 0; j < visible; ++j) {
-    const float* vj = v + j * kv_stride + kv_head * d;
+    const float* vj = kv_row(v, j, kv_stride, kv_head * d, d, kv_type, row);
     for (std::int64_t g = 0; g < group; ++g) {
       const float weight = scores[g * visible + j];
       float* oh = out + (kv_head * group + g) * d;

@@ -22,8 +22,9 @@ void swiglu_row(const float* gate, const float* up, std::int64_t ff, float* out)
 /// Attention of one query (q: its row of all heads, out: its output row) for the query heads of
 /// kv head `kv_head`: reads the sequence's keys/values rows 0..visible-1; `scores` holds at least
 /// visible * (n_heads / n_kv_heads) floats.
-void attention_query(const float* q, const float* k, const float* v, std::int64_t visible,
-                     std::int64_t kv_head, const AttentionShape& shape, float* scores, float* out);
+void attention_query(const float* q, const void* k, const void* v, DType kv_type,
+                     std::int64_t visible, std::int64_t kv_head, const AttentionShape& shape,
+                     float* scores, float* out);
 
 /// Rounds x[0..n) to bf16 like f32_to_bf16 (round to nearest even), vectorized.
 void round_to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
