@@ -1,9 +1,6 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
-#if defined(R1_THREADS_OPENMP)
-#include <omp.h>
-#endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -11,9 +8,9 @@
 namespace r1 {
 namespace {
 
-// About 50-100 µs of polling before a thread sleeps: longer than the gap between two ops of one
-// forward pass, far shorter than the gap between requests.
-constexpr int kSpinIterations = 20000;
+// About 5-10 µs of polling before a thread sleeps on the futex: enough to catch the next op of a
+// forward pass on an idle machine, short enough not to starve a descheduled peer on a busy one.
+constexpr int kSpinIterations = 2000;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -22,27 +19,6 @@ inline void cpu_relax() {
 }
 
 }  // namespace
-
-#if defined(R1_THREADS_OPENMP)
-
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
-  omp_set_dynamic(0);
-}
-
-ThreadPool::~ThreadPool() = default;
-
-void ThreadPool::run_erased(void* job, Invoker invoke) {
-  if (n_threads_ == 1) {
-    invoke(job, 0, 1);
-    return;
-  }
-#pragma omp parallel num_threads(n_threads_)
-  invoke(job, omp_get_thread_num(), omp_get_num_threads());
-}
-
-void ThreadPool::worker_loop(int) {}
-
-#else
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
   workers_.reserve(static_cast<std::size_t>(n_threads_ - 1));
@@ -95,8 +71,6 @@ void ThreadPool::worker_loop(int thread) {
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
   }
 }
-
-#endif
 
 ItemRange split_items(std::int64_t n, std::int64_t grain, int thread, int n_threads) {
   grain = std::max<std::int64_t>(1, grain);

@@ -24,15 +24,14 @@ class CpuBackend final : public Backend {
   CpuBackend(int n_threads, cpu::CpuIsa isa, bool matrix_units)
       : pool_(n_threads),
         isa_(isa),
-        dnnl_(matrix_units && cpu::DnnlMatmul::available()
-                  ? std::make_unique<cpu::DnnlMatmul>(n_threads)
-                  : nullptr),
+        dnnl_(matrix_units && cpu::DnnlMatmul::available() ? static_cast<std::size_t>(n_threads)
+                                                           : 0),
         kernels_{cpu::dot_rows_kernel(isa, DType::f32), cpu::dot_rows_kernel(isa, DType::f16),
                  cpu::dot_rows_kernel(isa, DType::bf16)},
         scratch_(static_cast<std::size_t>(pool_.size())) {}
 
   std::string describe() const override {
-    return std::string("cpu ") + cpu::isa_name(isa_) + (dnnl_ ? "+onednn" : "") + ", " +
+    return std::string("cpu ") + cpu::isa_name(isa_) + (!dnnl_.empty() ? "+onednn" : "") + ", " +
            std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread" : " threads");
   }
 
@@ -41,7 +40,7 @@ class CpuBackend final : public Backend {
       linear_quantized(x, n_tokens, w, y);
       return;
     }
-    if (dnnl_ && w.type == DType::bf16 && n_tokens >= kMatrixUnitMinTokens) {
+    if (!dnnl_.empty() && w.type == DType::bf16 && n_tokens >= kMatrixUnitMinTokens) {
       linear_matrix_units(x, n_tokens, w, y);
       return;
     }
@@ -107,17 +106,21 @@ class CpuBackend final : public Backend {
       cpu::round_to_bf16(x + mine.begin * w.cols, (mine.end - mine.begin) * w.cols,
                          x_bf16_.data() + mine.begin * w.cols);
     });
-    std::int64_t part_first = 0;
-    for (const WeightMatrix& part : w.parts) {
-      dnnl_->bf16_rows(static_cast<const std::uint16_t*>(part.data), part.rows, w.cols,
-                       x_bf16_.data(), n_tokens, y + part_first, w.rows);
-      part_first += part.rows;
-    }
-    if (!w.bias.empty()) {
-      pool_.run([&](int thread, int n_threads) {
-        add_bias(w, n_tokens, split_items(w.rows, kRowGrain, thread, n_threads), y);
-      });
-    }
+    // Each thread multiplies its share of every part's rows.
+    pool_.run([&](int thread, int n_threads) {
+      std::int64_t part_first = 0;
+      for (const WeightMatrix& part : w.parts) {
+        const ItemRange mine = split_items(part.rows, kRowGrain, thread, n_threads);
+        if (mine.begin < mine.end) {
+          dnnl_[static_cast<std::size_t>(thread)].bf16_rows(
+              static_cast<const std::uint16_t*>(part.data) + mine.begin * w.cols,
+              mine.end - mine.begin, w.cols, x_bf16_.data(), n_tokens, y + part_first + mine.begin,
+              w.rows);
+          add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y);
+        }
+        part_first += part.rows;
+      }
+    });
   }
 
   static void add_bias(const Linear& w, std::int64_t n_tokens, const ItemRange& rows, float* y) {
@@ -219,7 +222,7 @@ class CpuBackend final : public Backend {
 
   ThreadPool pool_;
   cpu::CpuIsa isa_;
-  std::unique_ptr<cpu::DnnlMatmul> dnnl_;    // null: no matrix units (or not wanted)
+  std::vector<cpu::DnnlMatmul> dnnl_;        // one per thread; empty: no matrix units
   std::vector<std::uint16_t> x_bf16_;        // activations rounded for the matrix units
   cpu::DotRowsFn kernels_[3];                // by DType: f32, f16, bf16
   std::vector<std::vector<float>> scratch_;  // per thread

@@ -18,7 +18,6 @@ namespace r1::ops::cpu {
 #if defined(R1_HAVE_DNNL)
 
 struct DnnlMatmul::State {
-  int n_threads = 1;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   // Primitives by (tokens, cols, rows, y_stride): creating one costs about a millisecond, and a
@@ -31,9 +30,7 @@ bool DnnlMatmul::available() {
   return f.amx_bf16 || f.avx512bf16;
 }
 
-DnnlMatmul::DnnlMatmul(int n_threads) : state_(std::make_unique<State>()) {
-  state_->n_threads = n_threads;
-}
+DnnlMatmul::DnnlMatmul() : state_(std::make_unique<State>()) {}
 
 DnnlMatmul::~DnnlMatmul() = default;
 
@@ -54,7 +51,9 @@ void DnnlMatmul::bf16_rows(const std::uint16_t* w, std::int64_t n_rows, std::int
   memory am(a, state_->engine, const_cast<std::uint16_t*>(x));
   memory bm(b, state_->engine, const_cast<std::uint16_t*>(w));
   memory cm(c, state_->engine, y);
-  omp_set_num_threads(state_->n_threads);
+  // r1's own threads split the work; oneDNN must not start an OpenMP team that would spin next
+  // to them.
+  omp_set_num_threads(1);
   it->second.execute(state_->stream,
                      {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
   state_->stream.wait();
@@ -66,7 +65,7 @@ struct DnnlMatmul::State {};
 bool DnnlMatmul::available() {
   return false;
 }
-DnnlMatmul::DnnlMatmul(int) {}
+DnnlMatmul::DnnlMatmul() {}
 DnnlMatmul::~DnnlMatmul() = default;
 void DnnlMatmul::bf16_rows(const std::uint16_t*, std::int64_t, std::int64_t, const std::uint16_t*,
                            std::int64_t, float*, std::int64_t) {

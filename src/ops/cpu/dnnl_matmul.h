@@ -15,7 +15,9 @@ class DnnlMatmul {
   /// Whether this build has oneDNN and the processor has AMX-BF16 or AVX512-BF16.
   static bool available();
 
-  explicit DnnlMatmul(int n_threads);
+  /// One per calling thread (of r1's pool): its own stream and primitive cache; oneDNN runs with
+  /// a single OpenMP thread inside each call.
+  DnnlMatmul();
   ~DnnlMatmul();
   DnnlMatmul(const DnnlMatmul&) = delete;
   DnnlMatmul& operator=(const DnnlMatmul&) = delete;
