@@ -64,7 +64,13 @@ SimdLevel vec_dot_kernel_level(SimdLevel level, QuantType weight_type) {
     case QuantType::q4_0:
       return level;
     case QuantType::q4_k:
-      // No VNNI kernel: vpdpbusd adds 4 neighbours, which mixes the reference's lanes.
+    case QuantType::q5_k:
+    case QuantType::q6_k:
+    case QuantType::q4_1:
+    case QuantType::q5_0:
+    case QuantType::q5_1:
+      // AVX2 only. K-quants: vpdpbusd adds 4 neighbours, which mixes the reference's lanes;
+      // the 32-element types gain little from it.
       return level == SimdLevel::scalar ? SimdLevel::scalar : SimdLevel::avx2;
     default:
       return SimdLevel::scalar;
@@ -99,6 +105,21 @@ float vec_dot_at(SimdLevel level, QuantType weight_type, const void* w, const vo
     case QuantType::q4_k:
       return x86::vec_dot_q4_k_q8_k_avx2(static_cast<const BlockQ4K*>(w),
                                          static_cast<const BlockQ8K*>(a), nb);
+    case QuantType::q5_k:
+      return x86::vec_dot_q5_k_q8_k_avx2(static_cast<const BlockQ5K*>(w),
+                                         static_cast<const BlockQ8K*>(a), nb);
+    case QuantType::q6_k:
+      return x86::vec_dot_q6_k_q8_k_avx2(static_cast<const BlockQ6K*>(w),
+                                         static_cast<const BlockQ8K*>(a), nb);
+    case QuantType::q4_1:
+      return x86::vec_dot_q4_1_q8_1_avx2(static_cast<const BlockQ4_1*>(w),
+                                         static_cast<const BlockQ8_1*>(a), nb);
+    case QuantType::q5_0:
+      return x86::vec_dot_q5_0_q8_0_avx2(static_cast<const BlockQ5_0*>(w),
+                                         static_cast<const BlockQ8_0*>(a), nb);
+    case QuantType::q5_1:
+      return x86::vec_dot_q5_1_q8_1_avx2(static_cast<const BlockQ5_1*>(w),
+                                         static_cast<const BlockQ8_1*>(a), nb);
     default:
       break;
   }

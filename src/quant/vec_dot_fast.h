@@ -1,7 +1,7 @@
 // Run-time-dispatched SIMD versions of the quantized dot products. They return exactly what
 // the scalar reference vec_dot (quantize.h) returns: the integer sums are exact and the float
-// steps are done in the reference's order. Kernels exist for q8_0 x q8_0, q4_0 x q8_0 and
-// q4_k x q8_k; other types, and CPUs without the instructions, use the scalar reference.
+// steps are done in the reference's order. Kernels exist for every weight type (AVX2;
+// AVX-512 VNNI for q8_0 and q4_0); CPUs without the instructions use the scalar reference.
 #pragma once
 
 #include <cstdint>

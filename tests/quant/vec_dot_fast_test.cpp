@@ -11,6 +11,7 @@
 #include "quant/blocks.h"
 #include "quant/quant_fixture.h"
 #include "quant/quantize.h"
+#include "quant/random_blocks.h"
 #include "quant/vec_dot_fast.h"
 #include "r1/error.h"
 
@@ -18,59 +19,23 @@ namespace r1::quant {
 namespace {
 
 constexpr SimdLevel kLevels[] = {SimdLevel::scalar, SimdLevel::avx2, SimdLevel::avx512_vnni};
-constexpr QuantType kKernelTypes[] = {QuantType::q8_0, QuantType::q4_0, QuantType::q4_k};
+constexpr QuantType kKernelTypes[] = {QuantType::q8_0, QuantType::q4_0, QuantType::q4_1,
+                                      QuantType::q5_0, QuantType::q5_1, QuantType::q4_k,
+                                      QuantType::q5_k, QuantType::q6_k};
 
 std::uint32_t bits(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
+  return test::float_bits(f);
 }
 
-// Random bytes for a row of `type`, with its f16/f32 scales replaced by finite values in a
-// range where no sum overflows, and Q8_K's bsums made consistent with its quants.
-std::vector<std::uint8_t> random_row(QuantType type, std::int64_t n, std::mt19937_64& rng) {
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(row_bytes(type, n)));
-  for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
-  std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
-  const std::int64_t nb = row_blocks(type, n);
-  for (std::int64_t i = 0; i < nb; ++i) {
-    std::uint8_t* block = bytes.data() + i * block_bytes(type);
-    const auto put_f16 = [&](std::size_t offset) {
-      const std::uint16_t h = f32_to_f16(scale(rng));
-      std::memcpy(block + offset, &h, 2);
-    };
-    switch (type) {
-      case QuantType::q8_0:
-      case QuantType::q4_0:
-        put_f16(0);
-        break;
-      case QuantType::q4_k:
-        put_f16(0);
-        put_f16(2);
-        break;
-      case QuantType::q8_k: {
-        auto* b = reinterpret_cast<BlockQ8K*>(block);
-        b->d = scale(rng);
-        for (int g = 0; g < 16; ++g) {
-          int sum = 0;
-          for (int l = 0; l < 16; ++l) sum += b->qs[16 * g + l];
-          b->bsums[g] = static_cast<std::int16_t>(sum);
-        }
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return bytes;
-}
+using test::random_row;
 
 TEST(QuantVecDotFast, LevelsAndDispatch) {
   EXPECT_TRUE(simd_level_available(SimdLevel::scalar));
   EXPECT_TRUE(simd_level_available(best_simd_level()));
   std::printf("  best SIMD level on this CPU: %s\n", simd_level_name(best_simd_level()));
   EXPECT_EQ(vec_dot_kernel_level(SimdLevel::avx512_vnni, QuantType::q4_k), SimdLevel::avx2);
-  EXPECT_EQ(vec_dot_kernel_level(SimdLevel::avx512_vnni, QuantType::q6_k), SimdLevel::scalar);
+  EXPECT_EQ(vec_dot_kernel_level(SimdLevel::avx512_vnni, QuantType::q6_k), SimdLevel::avx2);
+  EXPECT_EQ(vec_dot_kernel_level(SimdLevel::scalar, QuantType::q5_k), SimdLevel::scalar);
   EXPECT_EQ(vec_dot_kernel_level(SimdLevel::avx2, QuantType::q8_0), SimdLevel::avx2);
   for (SimdLevel level : kLevels) {
     if (simd_level_available(level)) continue;
@@ -154,6 +119,54 @@ TEST(QuantVecDotFast, ExtremeBytesAreExact) {
     if (!simd_level_available(level)) continue;
     EXPECT_EQ(vec_dot_at(level, QuantType::q4_k, w.data(), a.data(), 512), ref)
         << simd_level_name(level);
+  }
+}
+
+TEST(QuantVecDotFast, ExtremeKQuantsAreExact) {
+  // Q5_K and Q6_K at their extremes: all quant bits set (q = 31, q = 63), 6-bit scales 63,
+  // Q6_K scales -128 and 127, activations -128 and 127.
+  for (std::uint8_t act : {std::uint8_t{0x80}, std::uint8_t{0x7F}}) {
+    std::vector<BlockQ8K> a(2);
+    for (auto& b : a) {
+      b.d = 1.0f;
+      std::memset(b.qs, act, sizeof b.qs);
+      for (auto& s : b.bsums) s = static_cast<std::int16_t>(static_cast<std::int8_t>(act) * 16);
+    }
+    std::vector<BlockQ5K> w5(2);
+    for (auto& b : w5) {
+      b.d = f32_to_f16(1.0f);
+      b.dmin = f32_to_f16(1.0f);
+      std::memset(b.scales, 0xFF, sizeof b.scales);
+      std::memset(b.qh, 0xFF, sizeof b.qh);
+      std::memset(b.qs, 0xFF, sizeof b.qs);
+    }
+    for (std::uint8_t scale : {std::uint8_t{0x80}, std::uint8_t{0x7F}}) {
+      for (std::uint8_t q : {std::uint8_t{0x00}, std::uint8_t{0xFF}}) {
+        std::vector<BlockQ6K> w6(2);
+        for (auto& b : w6) {
+          b.d = f32_to_f16(1.0f);
+          std::memset(b.ql, q, sizeof b.ql);
+          std::memset(b.qh, q, sizeof b.qh);
+          std::memset(b.scales, scale, sizeof b.scales);
+        }
+        const float ref6 = vec_dot(QuantType::q6_k, w6.data(), a.data(), 512);
+        const float q6 = q ? 31.0f : -32.0f;
+        EXPECT_EQ(ref6, 512.0f * static_cast<std::int8_t>(scale) * q6 *
+                            static_cast<std::int8_t>(act));
+        for (SimdLevel level : kLevels) {
+          if (!simd_level_available(level)) continue;
+          EXPECT_EQ(bits(vec_dot_at(level, QuantType::q6_k, w6.data(), a.data(), 512)),
+                    bits(ref6))
+              << simd_level_name(level);
+        }
+      }
+    }
+    const float ref5 = vec_dot(QuantType::q5_k, w5.data(), a.data(), 512);
+    for (SimdLevel level : kLevels) {
+      if (!simd_level_available(level)) continue;
+      EXPECT_EQ(bits(vec_dot_at(level, QuantType::q5_k, w5.data(), a.data(), 512)), bits(ref5))
+          << simd_level_name(level);
+    }
   }
 }
 

@@ -11,8 +11,27 @@ namespace r1::quant::x86 {
 float vec_dot_q8_0_q8_0_avx2(const BlockQ8_0* x, const BlockQ8_0* y, std::int64_t nb);
 float vec_dot_q4_0_q8_0_avx2(const BlockQ4_0* x, const BlockQ8_0* y, std::int64_t nb);
 float vec_dot_q4_k_q8_k_avx2(const BlockQ4K* x, const BlockQ8K* y, std::int64_t nb);
+float vec_dot_q5_k_q8_k_avx2(const BlockQ5K* x, const BlockQ8K* y, std::int64_t nb);
+float vec_dot_q6_k_q8_k_avx2(const BlockQ6K* x, const BlockQ8K* y, std::int64_t nb);
+float vec_dot_q4_1_q8_1_avx2(const BlockQ4_1* x, const BlockQ8_1* y, std::int64_t nb);
+float vec_dot_q5_0_q8_0_avx2(const BlockQ5_0* x, const BlockQ8_0* y, std::int64_t nb);
+float vec_dot_q5_1_q8_1_avx2(const BlockQ5_1* x, const BlockQ8_1* y, std::int64_t nb);
 
 float vec_dot_q8_0_q8_0_avx512_vnni(const BlockQ8_0* x, const BlockQ8_0* y, std::int64_t nb);
 float vec_dot_q4_0_q8_0_avx512_vnni(const BlockQ4_0* x, const BlockQ8_0* y, std::int64_t nb);
+
+// Tiled products (gemm.h): row r of w at w + r * nb, token t of a at a + t * nb, output
+// y[t * y_stride + r].
+#define R1_GEMM_DECL(wtype, atype, name)                                                    \
+  void name(const wtype* w, std::int64_t n_rows, std::int64_t nb, const atype* a,           \
+            std::int64_t n_tokens, float* y, std::int64_t y_stride)
+R1_GEMM_DECL(BlockQ8_0, BlockQ8_0, gemm_q8_0_avx2);
+R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, gemm_q4_0_avx2);
+R1_GEMM_DECL(BlockQ4K, BlockQ8K, gemm_q4_k_avx2);
+R1_GEMM_DECL(BlockQ5K, BlockQ8K, gemm_q5_k_avx2);
+R1_GEMM_DECL(BlockQ6K, BlockQ8K, gemm_q6_k_avx2);
+R1_GEMM_DECL(BlockQ8_0, BlockQ8_0, gemm_q8_0_avx512_vnni);
+R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, gemm_q4_0_avx512_vnni);
+#undef R1_GEMM_DECL
 
 }  // namespace r1::quant::x86

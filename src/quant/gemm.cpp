@@ -1,0 +1,85 @@
+// Run-time choice of the tiled product kernels; the fallback is one vec_dot_at per output.
+#include "quant/gemm.h"
+
+#include <string>
+
+#include "quant/quantize.h"
+#include "r1/error.h"
+#if defined(R1_QUANT_X86)
+#include "quant/x86/simd_kernels.h"
+#endif
+
+namespace r1::quant {
+
+SimdLevel gemm_kernel_level(SimdLevel level, QuantType weight_type) {
+  switch (weight_type) {
+    case QuantType::q8_0:
+    case QuantType::q4_0:
+      return level;
+    case QuantType::q4_k:
+    case QuantType::q5_k:
+    case QuantType::q6_k:
+      return level == SimdLevel::scalar ? SimdLevel::scalar : SimdLevel::avx2;
+    default:
+      return SimdLevel::scalar;
+  }
+}
+
+void gemm_at(SimdLevel level, QuantType weight_type, const void* w, std::int64_t n_rows,
+             std::int64_t cols, const void* a, std::int64_t n_tokens, float* y,
+             std::int64_t y_stride) {
+  if (!simd_level_available(level)) {
+    throw Error(ErrorCode::unsupported, std::string("the ") + simd_level_name(level) +
+                                            " kernels need instructions this CPU or build lacks");
+  }
+  const QuantType activation_type = vec_dot_activation_type(weight_type);
+  const std::int64_t nb = row_blocks(weight_type, cols);
+  if (n_rows <= 0 || n_tokens <= 0) return;
+#if defined(R1_QUANT_X86)
+  const SimdLevel kernel = gemm_kernel_level(level, weight_type);
+  const bool vnni = kernel == SimdLevel::avx512_vnni;
+  if (kernel != SimdLevel::scalar) {
+    switch (weight_type) {
+      case QuantType::q8_0: {
+        const auto* x = static_cast<const BlockQ8_0*>(w);
+        const auto* q = static_cast<const BlockQ8_0*>(a);
+        return vnni ? x86::gemm_q8_0_avx512_vnni(x, n_rows, nb, q, n_tokens, y, y_stride)
+                    : x86::gemm_q8_0_avx2(x, n_rows, nb, q, n_tokens, y, y_stride);
+      }
+      case QuantType::q4_0: {
+        const auto* x = static_cast<const BlockQ4_0*>(w);
+        const auto* q = static_cast<const BlockQ8_0*>(a);
+        return vnni ? x86::gemm_q4_0_avx512_vnni(x, n_rows, nb, q, n_tokens, y, y_stride)
+                    : x86::gemm_q4_0_avx2(x, n_rows, nb, q, n_tokens, y, y_stride);
+      }
+      case QuantType::q4_k:
+        return x86::gemm_q4_k_avx2(static_cast<const BlockQ4K*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      case QuantType::q5_k:
+        return x86::gemm_q5_k_avx2(static_cast<const BlockQ5K*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      case QuantType::q6_k:
+        return x86::gemm_q6_k_avx2(static_cast<const BlockQ6K*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      default:
+        break;
+    }
+  }
+#endif
+  const auto w_row = static_cast<std::size_t>(row_bytes(weight_type, cols));
+  const auto a_row = static_cast<std::size_t>(row_bytes(activation_type, cols));
+  for (std::int64_t r = 0; r < n_rows; ++r) {
+    const auto* row = static_cast<const std::uint8_t*>(w) + w_row * static_cast<std::size_t>(r);
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+      const auto* tok = static_cast<const std::uint8_t*>(a) + a_row * static_cast<std::size_t>(t);
+      y[t * y_stride + r] = vec_dot_at(level, weight_type, row, tok, cols);
+    }
+  }
+}
+
+void gemm(QuantType weight_type, const void* w, std::int64_t n_rows, std::int64_t cols,
+          const void* a, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  gemm_at(best_simd_level(), weight_type, w, n_rows, cols, a, n_tokens, y, y_stride);
+}
+
+}  // namespace r1::quant
