@@ -100,6 +100,7 @@ def main():
             if args.d > 0:
                 fill(batch, bench_tokens(args.d, vocab), 0)
                 decode()
+                L.llama_synchronize(ctx)
             n = min(args.n, 4) if run == 0 else args.n
             tokens = bench_tokens(n, vocab)
             L.llama_perf_context_reset(ctx)
@@ -107,7 +108,7 @@ def main():
             for i, tok in enumerate(tokens):
                 fill(batch, [tok], args.d + i)
                 decode()
-            L.llama_synchronize(ctx)
+                L.llama_synchronize(ctx)  # as llama-bench does; also books the call as eval
             seconds = time.perf_counter() - begin
             if run > 0:
                 rates.append(n / seconds)

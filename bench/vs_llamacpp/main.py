@@ -143,6 +143,24 @@ def main(argv):
             return models.hf(fmt), "hf-" + fmt + " (r1 make-random-model safetensors)"
         return None, None
 
+    def write(partial):
+        info["load_end"] = machine.load_average()
+        info["minutes"] = (time.time() - started) / 60
+        all_notes = list(notes)
+        if partial:
+            all_notes.insert(0, "PARTIAL: the run was still going when this was written")
+        if not models.r1_can_quantize():
+            all_notes.append("rows for files made by `r1 quantize` wait for that command "
+                             "(`build/r1 quantize --help` fails)")
+        all_notes += report.overhead_notes(rows)
+        md = report.markdown(rows, all_notes, info, args)
+        (out / "vs-llamacpp.md").write_text(md)
+        (out / "vs-llamacpp.json").write_text(json.dumps(
+            {"machine": info, "rows": rows, "notes": all_notes}, indent=1, default=str))
+        if rows:
+            report.chart(rows, info, args, out / "vs-llamacpp.png")
+        return md
+
     for fmt in args.formats:
         try:
             files = models.files(fmt)
@@ -195,18 +213,9 @@ def main(argv):
                     report.finish_row(row, info, model_bytes, config, args)
                     log.say(report.row_line(row))
                     rows.append(row)
+                    write(partial=True)  # a run cut short still leaves its rows
 
-    info["load_end"] = machine.load_average()
-    info["minutes"] = (time.time() - started) / 60
-    if not models.r1_can_quantize():
-        notes.append("rows for files made by `r1 quantize` wait for that command "
-                     "(`build/r1 quantize --help` fails)")
-    notes += report.overhead_notes(rows)
-    md = report.markdown(rows, notes, info, args)
-    (out / "vs-llamacpp.md").write_text(md)
-    (out / "vs-llamacpp.json").write_text(json.dumps({"machine": info, "rows": rows,
-                                                      "notes": notes}, indent=1, default=str))
-    report.chart(rows, info, args, out / "vs-llamacpp.png")
+    md = write(partial=False)
     print()
     print(md)
     log.say(f"[done] {info['minutes']:.1f} min; wrote {out}/vs-llamacpp.md, .png, .json, .log")

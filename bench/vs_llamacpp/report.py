@@ -140,7 +140,8 @@ def chart(rows, info, args, path):
                             (axes[1], "tg", f"decode tg{args.gen} @ d{args.depth}")):
         group = [r for r in rows if r["test"] == test]
         labels = [f"{r['file'].split(' (')[0]}\n{r['file'].split(' (')[1].rstrip(')')}\n"
-                  f"{r['threads']} thread{'s' if r['threads'] > 1 else ''}" for r in group]
+                  f"{r['threads']} thread{'s' if r['threads'] > 1 else ''}"
+                  + ("\n(r1: safetensors)" if r.get("r1_file") else "") for r in group]
         x = range(len(group))
         w = 0.38
         r1v = [r["r1"]["mean"] if r.get("r1") else 0 for r in group]
