@@ -106,7 +106,11 @@ def markdown(rows, notes, info, args):
            f"- command: `{info['command']}`",
            f"- load average (1 min): {info['load_start']:.2f} at the start, "
            f"{info['load_end']:.2f} at the end (column `load`: before each row)",
-           f"- read bandwidth (STREAM-like, best of 6 passes over 2 GiB): {bw}",
+           f"- read bandwidth (STREAM-like, best of 6 passes over 2 GiB, the better of the "
+           f"runs before and after the benchmark): {bw}" + (
+               " (before: " + ", ".join(f"{t}t {g:.1f}" for t, g in info["bandwidth_start"].items())
+               + "; after: " + ", ".join(f"{t}t {g:.1f}" for t, g in info["bandwidth_end"].items())
+               + ")" if "bandwidth_end" in info else ""),
            f"- llama.cpp: {info['llama_system_info']}",
            f"- tests: pp{args.prompt} = prefill of {args.prompt} tokens in one batch from an "
            f"empty cache; tg{args.gen} @ d{args.depth} = {args.gen} one-token decode steps "
