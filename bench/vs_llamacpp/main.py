@@ -163,7 +163,8 @@ def main(argv):
 
     for fmt in args.formats:
         try:
-            files = models.files(fmt)
+            files, file_notes = models.files(fmt)
+            notes.extend(file_notes)
         except Exception as e:  # noqa: BLE001 — reported, then stop or go on
             notes.append(f"{fmt}: could not make the files: {e}")
             log.say(f"[models] {fmt}: {e}")

@@ -95,9 +95,15 @@ class Models:
         return path
 
     def files(self, fmt):
-        """[(label, path)] of every file of `fmt`: llama.cpp's, then r1's when r1 makes them."""
+        """([(label, path)], notes) of `fmt`: llama.cpp's file, then r1's when r1 makes it. A
+        failing `r1 quantize` becomes a note (llama.cpp's file still runs); a failing llama.cpp
+        tool raises."""
         out = [(f"{fmt} (llama.cpp {FORMATS[fmt][0]})", self.llamacpp_file(fmt))]
-        r1_path = self.r1_file(fmt)
-        if r1_path is not None:
-            out.append((f"{FORMATS[fmt][2]} (r1 quantize)", r1_path))
-        return out
+        notes = []
+        try:
+            r1_path = self.r1_file(fmt)
+            if r1_path is not None:
+                out.append((f"{FORMATS[fmt][2]} (r1 quantize)", r1_path))
+        except RuntimeError as e:
+            notes.append(f"{fmt}: {e}")
+        return out, notes

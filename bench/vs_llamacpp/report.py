@@ -139,7 +139,8 @@ def chart(rows, info, args, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+    groups = max(len([r for r in rows if r["test"] == t]) for t in ("pp", "tg"))
+    fig, axes = plt.subplots(2, 1, figsize=(max(9.0, 1.25 * groups + 2), 10))
     for ax, test, title in ((axes[0], "pp", f"prefill pp{args.prompt}"),
                             (axes[1], "tg", f"decode tg{args.gen} @ d{args.depth}")):
         group = [r for r in rows if r["test"] == test]
@@ -176,7 +177,7 @@ def chart(rows, info, args, path):
         ax.legend(fontsize=8, loc="upper right")
     fig.suptitle(f"r1 vs llama.cpp — DeepSeek-R1-Distill-Qwen-1.5B shape, random weights\n"
                  f"{info['cpu']}, {info['cpus']} CPUs, {info['date']} "
-                 f"(labels: r1 / llama.cpp)", fontsize=10)
+                 f"(bold: r1 tok/s ÷ llama.cpp tok/s)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
