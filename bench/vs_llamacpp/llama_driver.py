@@ -53,6 +53,8 @@ def main():
     ap.add_argument("-d", type=int, default=512)
     ap.add_argument("-r", type=int, default=3)
     ap.add_argument("--system-info", action="store_true", help="print llama_print_system_info")
+    ap.add_argument("--no-extra-bufts", action="store_true",
+                    help="no extra buffer types (no AMX, no weight repacking): llama-bench -nr 1")
     args = ap.parse_args()
 
     L.llama_backend_init()
@@ -61,6 +63,7 @@ def main():
 
     mparams = L.llama_model_default_params()
     mparams.n_gpu_layers = 0
+    mparams.use_extra_bufts = not args.no_extra_bufts
     model = L.llama_model_load_from_file(args.model.encode(), mparams)
     if not model:
         sys.exit(f"llama.cpp could not load {args.model}")
@@ -129,7 +132,7 @@ def main():
     result = {
         "engine": "llama.cpp", "test": args.test, "threads": args.threads, "rates": rates,
         "peak_rss": peak_rss_bytes(), "n_ctx": cparams.n_ctx,
-        "python_stub_us": stub_us,
+        "python_stub_us": stub_us, "extra_bufts": not args.no_extra_bufts,
     }
     if calls:
         result["python_gap_us"] = (wall_ms - eval_ms) / calls * 1e3

@@ -75,16 +75,33 @@ def llama_system_info(log):
     return info
 
 
+_CRASHED = set()  # files on which llama.cpp died with its extra buffer types (AMX) on
+
+
 def run_llama(model, threads, test, args, log):
     cmd = [sys.executable, str(HERE / "llama_driver.py"), "--model", str(model), "--threads",
            str(threads), "--test", test, "-p", str(args.prompt), "-n", str(args.gen),
            "-d", str(args.depth), "-r", str(args.repetitions)]
+    if model in _CRASHED:
+        cmd.append("--no-extra-bufts")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     log.write("$ " + " ".join(cmd) + "\n" + proc.stderr + proc.stdout + "\n")
     log.flush()
+    if proc.returncode < 0 and model not in _CRASHED:
+        _CRASHED.add(model)
+        # Killed by a signal. On this machine llama.cpp 0.3.36's AMX kernels
+        # (ggml_backend_amx_mul_mat) segfault on Q8_0 / Q4_K weights: run it once more without
+        # extra buffer types (AMX and weight repacking off, as llama-bench -nr 1).
+        log.say(f"[llama.cpp] died by signal {-proc.returncode}; again without extra buffer "
+                "types (no AMX, no repacking)")
+        cmd.append("--no-extra-bufts")
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        log.write("$ " + " ".join(cmd) + "\n" + proc.stderr + proc.stdout + "\n")
+        log.flush()
     if proc.returncode != 0 or not proc.stdout.strip():
         lines = proc.stderr.strip().splitlines()
-        raise RuntimeError(lines[-1] if lines else f"llama_driver exited {proc.returncode}")
+        raise RuntimeError(f"llama_driver exited {proc.returncode}"
+                           + (f" ({lines[-1]})" if lines else ""))
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     import statistics
     rates = result["rates"]

@@ -68,16 +68,10 @@ class Models:
             source = self.hf("f16" if fmt == "f16" else "bf16")
             self._run([self.convert_python, self.llama_src / "convert_hf_to_gguf.py", source,
                        "--outtype", how, "--outfile", tmp], f"llama.cpp convert to {fmt}")
-        else:
-            import llama_cpp
+        else:  # in a child process, so that llama.cpp's log goes to make.log
             source = self.llamacpp_file("bf16")
-            params = llama_cpp.llama_model_quantize_default_params()
-            params.ftype = getattr(llama_cpp, how)
-            params.nthread = 0
-            self.say(f"[models] llama_model_quantize {source.name} -> {path.name}")
-            if llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(),
-                                              ctypes.byref(params)) != 0:
-                raise RuntimeError(f"llama_model_quantize to {fmt} failed")
+            self._run([sys.executable, __file__, "--quantize", source, tmp, how],
+                      f"llama_model_quantize to {fmt}")
         tmp.rename(path)
         return path
 
@@ -107,3 +101,16 @@ class Models:
         except RuntimeError as e:
             notes.append(f"{fmt}: {e}")
         return out, notes
+
+
+def _quantize(source, target, ftype_name):
+    """llama_cpp.llama_model_quantize with the package's defaults and all cores."""
+    import llama_cpp
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, ftype_name)
+    params.nthread = 0
+    return llama_cpp.llama_model_quantize(source.encode(), target.encode(), ctypes.byref(params))
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--quantize":
+    sys.exit(1 if _quantize(*sys.argv[2:]) != 0 else 0)

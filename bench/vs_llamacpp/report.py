@@ -61,6 +61,11 @@ def overhead_notes(rows):
     gap = [(r["llama"]["python_gap_us"], r["llama"]["eval_ms_per_token"]) for r in rows
            if r.get("llama") and "python_gap_us" in r["llama"]]
     notes = []
+    plain = sorted({r["file"] for r in rows if r.get("llama") and not r["llama"].get("extra_bufts", True)})
+    if plain:
+        notes.append("llama.cpp crashed (SIGSEGV in ggml_backend_amx_mul_mat, its AMX kernels) "
+                     "on " + ", ".join(plain) + "; those rows ran llama.cpp without extra "
+                     "buffer types (no AMX, no weight repacking; llama-bench -nr 1)")
     if stub:
         notes.append(f"Python overhead of the llama.cpp driver per decode call: "
                      f"{statistics.median(stub):.1f} µs to fill the batch and make one ctypes "
