@@ -125,6 +125,8 @@ def main(argv):
     started = time.time()
     info = machine.describe(ROOT)
     info["command"] = args.command or "bench/vs-llamacpp " + " ".join(argv)
+    info["tests"] = {"prompt": args.prompt, "gen": args.gen, "depth": args.depth,
+                     "repetitions": args.repetitions}
     info["load_start"] = machine.load_average()
     log.say(f"[machine] {machine.one_line(info)}; load average {info['load_start']:.2f}; "
             f"{info['date']}; r1 {info['r1_commit']}")

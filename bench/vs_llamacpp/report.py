@@ -162,17 +162,18 @@ def chart(rows, info, args, path):
         ax.bar([i + w / 2 for i in x], llv, w, yerr=lle, label="llama.cpp", color="#00798c",
                capsize=3)
         top = max(r1v + llv + [1e-9])
+        bounds = [(r.get("llama") or r.get("r1") or {}).get("bound") if test == "tg" else None
+                  for r in group]
+        top = max([top] + [b for b in bounds if b])
         for i, r in enumerate(group):
-            if "ratio" in r:
-                ax.text(i, max(r1v[i], llv[i]) + top * 0.04, f"{r['ratio']:.2f}×",
-                        ha="center", fontsize=9, fontweight="bold")
-            elif not r.get("r1"):
-                ax.text(i - w / 2, top * 0.02, "n/a", ha="center", fontsize=8, rotation=90)
-            bound = (r.get("llama") or r.get("r1") or {}).get("bound")
-            if test == "tg" and bound:
-                ax.hlines(bound, i - 0.45, i + 0.45, colors="black", linestyles="dashed",
+            if bounds[i]:
+                ax.hlines(bounds[i], i - 0.45, i + 0.45, colors="black", linestyles="dashed",
                           label="bandwidth bound" if i == 0 else None)
-                top = max(top, bound)
+            if "ratio" in r:
+                ax.text(i, max(r1v[i] + r1e[i], llv[i] + lle[i], bounds[i] or 0) + top * 0.03,
+                        f"{r['ratio']:.2f}×", ha="center", fontsize=9, fontweight="bold")
+            elif not r.get("r1"):
+                ax.text(i - w / 2, top * 0.02, "r1: n/a", ha="center", fontsize=8, rotation=90)
         ax.set_ylim(0, top * 1.18)
         ax.set_xticks(list(x))
         ax.set_xticklabels(labels, fontsize=8)
