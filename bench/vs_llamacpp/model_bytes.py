@@ -1,4 +1,5 @@
 """What a model file costs: its size, the bytes of weights one decoded token reads, KV bytes."""
+import functools
 import json
 import pathlib
 import struct
@@ -7,6 +8,7 @@ EMBEDDINGS = {"token_embd.weight", "model.embed_tokens.weight"}
 OUTPUTS = {"output.weight", "lm_head.weight"}
 
 
+@functools.lru_cache(maxsize=None)  # reading a GGUF's header takes seconds (its vocabulary)
 def _tensor_bytes(path):
     """{name: bytes} of every tensor in a GGUF file or a safetensors folder/file."""
     path = pathlib.Path(path)
@@ -32,7 +34,7 @@ def file_size(path):
 def bytes_per_token(path):
     """Weights a decode step streams from memory: every tensor but the token embedding (one row
     of it is read), unless the embedding doubles as the output matrix (tied)."""
-    tensors = _tensor_bytes(path)
+    tensors = _tensor_bytes(str(path))
     tied = not any(name in tensors for name in OUTPUTS)
     return sum(b for name, b in tensors.items() if tied or name not in EMBEDDINGS)
 

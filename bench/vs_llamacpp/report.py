@@ -128,10 +128,13 @@ def markdown(rows, notes, info, args):
     goals = _goals(rows)
     if goals:
         out += ["", "| r1 row | goal | measured | met |", "|---|---|---:|---|"] + goals
-    errors = [f"{r['file']} {r['threads']}t {r['name']}: "
-              f"{'r1: ' + r['r1_error'] if r.get('r1_error') else ''}"
-              f"{' llama.cpp: ' + r['llama_error'] if r.get('llama_error') else ''}"
-              for r in rows if r.get("r1_error") or r.get("llama_error")]
+    def new(message):  # an error already in the notes (r1 could not load X) is not repeated
+        return message and not any(message in n for n in notes)
+
+    errors = [f"{r['file']} {r['threads']}t {r['name']}:"
+              f"{' r1: ' + r['r1_error'] if new(r.get('r1_error')) else ''}"
+              f"{' llama.cpp: ' + r['llama_error'] if new(r.get('llama_error')) else ''}"
+              for r in rows if new(r.get("r1_error")) or new(r.get("llama_error"))]
     notes = list(dict.fromkeys(notes + errors))
     if notes:
         out += [""] + [f"- {n}" for n in notes]
