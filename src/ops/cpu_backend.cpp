@@ -36,12 +36,33 @@ class CpuBackend final : public Backend {
   }
 
   void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) override {
+    if (!w.mixed_types()) {
+      linear_into(x, n_tokens, w, y, w.rows);
+      return;
+    }
+    // Parts of different types (llama.cpp's q4_k_m gives attn_v more bits than attn_q): one
+    // product per part into its columns of y, then the biases.
+    std::int64_t part_first = 0;
+    for (const WeightMatrix& part : w.parts) {
+      linear_into(x, n_tokens, Linear::single(part), y + part_first, w.rows);
+      part_first += part.rows;
+    }
+    if (!w.bias.empty()) {
+      pool_.run([&](int thread, int n_threads) {
+        add_bias(w, n_tokens, split_items(w.rows, kRowGrain, thread, n_threads), y, w.rows);
+      });
+    }
+  }
+
+  // y [n_tokens rows, y_stride apart] = x W^T + b for parts of one type.
+  void linear_into(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
+                   std::int64_t y_stride) {
     if (is_quantized(w.type)) {
-      linear_quantized(x, n_tokens, w, y);
+      linear_quantized(x, n_tokens, w, y, y_stride);
       return;
     }
     if (!dnnl_.empty() && w.type == DType::bf16 && n_tokens >= kMatrixUnitMinTokens) {
-      linear_matrix_units(x, n_tokens, w, y);
+      linear_matrix_units(x, n_tokens, w, y, y_stride);
       return;
     }
     const cpu::DotRowsFn kernel = kernels_[static_cast<int>(w.type)];
@@ -55,17 +76,18 @@ class CpuBackend final : public Backend {
         if (begin < end) {
           const auto* rows = static_cast<const std::uint8_t*>(part.data) +
                              static_cast<std::size_t>((begin - part_first) * w.cols) * element;
-          kernel(rows, end - begin, w.cols, x, w.cols, n_tokens, y + begin, w.rows);
+          kernel(rows, end - begin, w.cols, x, w.cols, n_tokens, y + begin, y_stride);
         }
         part_first += part.rows;
       }
-      add_bias(w, n_tokens, mine, y);
+      add_bias(w, n_tokens, mine, y, y_stride);
     });
   }
 
   // Quantized weights: the activations are quantized per token to the format ggml pairs with the
   // weight type (q8_0, q8_1 or q8_k), then every output is an integer dot product per block.
-  void linear_quantized(const float* x, std::int64_t n_tokens, const Linear& w, float* y) {
+  void linear_quantized(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
+                        std::int64_t y_stride) {
     const quant::QuantType weight_type = *quant::quant_type_of(w.type);
     const quant::QuantType activation_type = quant::vec_dot_activation_type(weight_type);
     const auto xq_row = static_cast<std::size_t>(quant::row_bytes(activation_type, w.cols));
@@ -88,17 +110,18 @@ class CpuBackend final : public Backend {
           // One tiled product per part for this thread's rows: outputs equal vec_dot exactly.
           const auto* rows =
               static_cast<const std::uint8_t*>(part.data) + w_row * (begin - part_first);
-          quant::gemm(weight_type, rows, end - begin, w.cols, xq, n_tokens, y + begin, w.rows);
+          quant::gemm(weight_type, rows, end - begin, w.cols, xq, n_tokens, y + begin, y_stride);
         }
         part_first += part.rows;
       }
-      add_bias(w, n_tokens, mine, y);
+      add_bias(w, n_tokens, mine, y, y_stride);
     });
   }
 
   // bf16 weights, prefill-sized batch: oneDNN on the matrix units, one product per stacked part
   // writing its columns of y.
-  void linear_matrix_units(const float* x, std::int64_t n_tokens, const Linear& w, float* y) {
+  void linear_matrix_units(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
+                           std::int64_t y_stride) {
     const auto n = static_cast<std::size_t>(n_tokens * w.cols);
     if (x_bf16_.size() < n) x_bf16_.resize(n);
     pool_.run([&](int thread, int n_threads) {
@@ -115,18 +138,19 @@ class CpuBackend final : public Backend {
           dnnl_[static_cast<std::size_t>(thread)].bf16_rows(
               static_cast<const std::uint16_t*>(part.data) + mine.begin * w.cols,
               mine.end - mine.begin, w.cols, x_bf16_.data(), n_tokens, y + part_first + mine.begin,
-              w.rows);
-          add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y);
+              y_stride);
+          add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y, y_stride);
         }
         part_first += part.rows;
       }
     });
   }
 
-  static void add_bias(const Linear& w, std::int64_t n_tokens, const ItemRange& rows, float* y) {
+  static void add_bias(const Linear& w, std::int64_t n_tokens, const ItemRange& rows, float* y,
+                       std::int64_t y_stride) {
     if (w.bias.empty()) return;
     for (std::int64_t t = 0; t < n_tokens; ++t) {
-      float* row = y + t * w.rows;
+      float* row = y + t * y_stride;
       for (std::int64_t r = rows.begin; r < rows.end; ++r) row[r] += w.bias[r];
     }
   }

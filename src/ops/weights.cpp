@@ -63,10 +63,10 @@ Linear Linear::stacked(std::vector<WeightMatrix> parts,
   linear.type = parts.front().type;
   bool any_bias = false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].cols != linear.cols || parts[i].type != linear.type) {
-      throw Error(ErrorCode::invalid_file,
-                  "cannot fuse weights of " + std::to_string(parts[i].cols) + " and " +
-                      std::to_string(linear.cols) + " input features or different dtypes");
+    if (parts[i].cols != linear.cols) {
+      throw Error(ErrorCode::invalid_file, "cannot fuse weights of " +
+                                               std::to_string(parts[i].cols) + " and " +
+                                               std::to_string(linear.cols) + " input features");
     }
     linear.rows += parts[i].rows;
     if (i < biases.size() && !biases[i].empty()) any_bias = true;
@@ -88,6 +88,13 @@ Linear Linear::stacked(std::vector<WeightMatrix> parts,
   }
   linear.parts = std::move(parts);
   return linear;
+}
+
+bool Linear::mixed_types() const {
+  for (const WeightMatrix& part : parts) {
+    if (part.type != type) return true;
+  }
+  return false;
 }
 
 std::size_t Linear::weight_bytes() const {

@@ -31,17 +31,20 @@ float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col);
 /// A linear layer y = x W^T + b whose W is one matrix or several stacked along the output rows:
 /// q/k/v and gate/up are fused at load this way, so one product reads the activations once and
 /// fills one [n_tokens, rows] output (q | k | v, gate | up). The parts stay views into the
-/// mapping; all share cols and dtype.
+/// mapping; all share cols; their dtypes may differ (llama.cpp's q4_k_m mixes q4_k and q6_k).
 struct Linear {
   std::vector<WeightMatrix> parts;  // [rows_i, cols] each, in output order
   std::vector<float> bias;          // [rows], empty when no part has a bias
   std::int64_t rows = 0;            // sum of the parts' rows
   std::int64_t cols = 0;
-  DType type = DType::f32;
+  DType type = DType::f32;  // the first part's; see mixed_types()
+
+  /// Whether the parts have different dtypes (backends then run one product per part).
+  bool mixed_types() const;
 
   /// One matrix, optional bias ([w.rows] or empty).
   static Linear single(const WeightMatrix& w, std::vector<float> bias = {});
-  /// Stacks `parts` (same cols and dtype, else Error(invalid_file) naming the mismatch). `biases`
+  /// Stacks `parts` (same cols, else Error(invalid_file) naming the mismatch). `biases`
   /// is empty or has one entry per part, each [part rows] or empty (zeros then).
   static Linear stacked(std::vector<WeightMatrix> parts,
                         const std::vector<std::vector<float>>& biases);
