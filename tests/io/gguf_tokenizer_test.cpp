@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -201,31 +200,6 @@ TEST(GgufTokenizerSmolLM2, WritesBackTheRealFilesKeys) {
     EXPECT_EQ(back_by_key[key], entry) << key;
   }
   EXPECT_EQ(back_by_key["tokenizer.ggml.add_eos_token"]["value"], false);
-}
-
-// Conversion of the 151,936-row DeepSeek vocabulary (151,387 merges) takes well under a second.
-TEST(GgufTokenizerSpeed, DeepSeekBothWaysUnderASecond) {
-  const auto fixture = test::gguf_tokenizer_fixtures()[0];
-  const std::string tokenizer_json = test::read_file(fixture.hf_dir / "tokenizer.json");
-  const std::string config_json = test::read_file(fixture.hf_dir / "tokenizer_config.json");
-  GgufWriter writer;
-  auto start = std::chrono::steady_clock::now();
-  add_tokenizer_to_gguf(writer, tokenizer_json, config_json, 151936, "deepseek");
-  const double to_gguf =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto path = test::scratch_dir("gguf_tok_speed") / "tokenizer.gguf";
-  writer.write(path);
-  const GgufFile file = GgufFile::open(path);
-  start = std::chrono::steady_clock::now();
-  const HfTokenizerFiles files = tokenizer_files_from_gguf(file.metadata(), file.origin());
-  const double from_gguf =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("HF -> GGUF %.3f s, GGUF -> HF %.3f s (%zu bytes of tokenizer.json)\n", to_gguf,
-              from_gguf, files.tokenizer_json.size());
-#ifdef NDEBUG
-  EXPECT_LT(to_gguf, 1.0);
-  EXPECT_LT(from_gguf, 1.0);
-#endif
 }
 
 // --- errors ---------------------------------------------------------------------------------
