@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "core/dtype.h"
 
@@ -29,6 +30,23 @@ using DotRowsFn = void (*)(const void* w, std::int64_t n_rows, std::int64_t cols
 /// The product for weights of element type `type` (f32, f16, bf16) on `isa` (which must be
 /// supported); nullptr for quantized types.
 DotRowsFn dot_rows_kernel(CpuIsa isa, DType type);
+
+/// Calls pick(std::integral_constant<DType, T>{}) for the element type T = type and returns its
+/// kernel; nullptr for quantized types (they go through quant::gemm). Each matmul_<isa>.cpp
+/// passes its own dot_rows<T>.
+template <typename Pick>
+DotRowsFn by_element_type(DType type, Pick pick) {
+  switch (type) {
+    case DType::f32:
+      return pick(std::integral_constant<DType, DType::f32>{});
+    case DType::f16:
+      return pick(std::integral_constant<DType, DType::f16>{});
+    case DType::bf16:
+      return pick(std::integral_constant<DType, DType::bf16>{});
+    default:
+      return nullptr;
+  }
+}
 
 // Per instruction set (defined in matmul_<isa>.cpp, each compiled for its own target).
 DotRowsFn dot_rows_scalar(DType type);

@@ -32,17 +32,7 @@ void dot_rows(const void* w, std::int64_t n_rows, std::int64_t cols, const float
 }  // namespace
 
 DotRowsFn dot_rows_scalar(DType type) {
-  switch (type) {
-    case DType::f32:
-      return dot_rows<DType::f32>;
-    case DType::f16:
-      return dot_rows<DType::f16>;
-    case DType::bf16:
-      return dot_rows<DType::bf16>;
-    default:  // quantized weights go through the integer dot products (cpu/quantized_linear)
-      break;
-  }
-  return nullptr;
+  return by_element_type(type, [](auto t) -> DotRowsFn { return dot_rows<decltype(t)::value>; });
 }
 
 }  // namespace r1::ops::cpu

@@ -45,13 +45,13 @@ struct Q4_0 {
   static W prep_w(const BlockQ4_0& b) { return unpack_nibbles16(b.qs); }
   static A prep_a(const BlockQ8_0& b) {
     const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
-    const __m256i ys = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), y),
-                                         _mm256_set1_epi16(1));
+    const __m256i ys =
+        _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), y), _mm256_set1_epi16(1));
     return {y, _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(ys, 3))};
   }
   static __m256i dot(const W& q, const A& a) {
-    return _mm256_add_epi32(
-        _mm256_madd_epi16(_mm256_maddubs_epi16(q, a.y), _mm256_set1_epi16(1)), a.minus_8_sum);
+    return _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, a.y), _mm256_set1_epi16(1)),
+                            a.minus_8_sum);
   }
   static float wd(const BlockQ4_0& b) { return f16(b.d); }
   static float ad(const BlockQ8_0& b) { return f16(b.d); }

@@ -42,28 +42,4 @@ float vec_dot_q4_0_q8_0_avx2(const BlockQ4_0* x, const BlockQ8_0* y, std::int64_
   return sum;
 }
 
-float vec_dot_q4_k_q8_k_avx2(const BlockQ4K* x, const BlockQ8K* y, std::int64_t nb) {
-  // The residue lanes of avx2_common.h are the reference's 8 lanes (element index mod 8), so
-  // the float steps are the reference's operations.
-  const __m256i shuffle = residue_shuffle();
-  __m256 sums = _mm256_setzero_ps();
-  float sumf = 0.0f;
-  for (std::int64_t i = 0; i < nb; ++i) {
-    UnpackedK4 u;
-    unpack_q4_k(x[i], shuffle, &u);
-    __m256i a[8];
-    load_q8_k(y[i], shuffle, a);
-    const __m256i lanes = k4_block_lanes(u, a);
-    const int sumi = k4_min_term(u.mins, y[i].bsums);
-    const float d = f16(x[i].d) * y[i].d;
-    sums = _mm256_add_ps(sums, _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(lanes)));
-    const float dmin = f16(x[i].dmin) * y[i].d;
-    sumf -= dmin * static_cast<float>(sumi);
-  }
-  alignas(32) float lane_sums[8];
-  _mm256_store_ps(lane_sums, sums);
-  for (float s : lane_sums) sumf += s;
-  return sumf;
-}
-
 }  // namespace r1::quant::x86

@@ -1,4 +1,4 @@
-// AVX2 Q5_K and Q6_K x Q8_K dot products on the residue lanes of avx2_common.h: the integer
+// AVX2 Q4_K, Q5_K and Q6_K x Q8_K dot products on the residue lanes of avx2_common.h: the integer
 // lanes equal the scalar reference's, and the float steps (d * lane into 8 partial sums, the
 // mins subtracted per block, the 8 sums added last) are the reference's, bit for bit.
 #include "quant/x86/avx2_common.h"
@@ -14,15 +14,15 @@ float finish_lanes(__m256 sums, float sumf) {
   return sumf;
 }
 
-}  // namespace
-
-float vec_dot_q5_k_q8_k_avx2(const BlockQ5K* x, const BlockQ8K* y, std::int64_t nb) {
+// Q4_K and Q5_K differ only in how a block unpacks into the same 4-bit-scale lanes.
+template <typename Block, void (*Unpack)(const Block&, __m256i, UnpackedK4*)>
+float vec_dot_k4_like(const Block* x, const BlockQ8K* y, std::int64_t nb) {
   const __m256i shuffle = residue_shuffle();
   __m256 sums = _mm256_setzero_ps();
   float sumf = 0.0f;
   for (std::int64_t i = 0; i < nb; ++i) {
     UnpackedK4 u;
-    unpack_q5_k(x[i], shuffle, &u);
+    Unpack(x[i], shuffle, &u);
     __m256i a[8];
     load_q8_k(y[i], shuffle, a);
     const __m256i lanes = k4_block_lanes(u, a);
@@ -33,6 +33,16 @@ float vec_dot_q5_k_q8_k_avx2(const BlockQ5K* x, const BlockQ8K* y, std::int64_t 
     sumf -= dmin * static_cast<float>(sumi);
   }
   return finish_lanes(sums, sumf);
+}
+
+}  // namespace
+
+float vec_dot_q4_k_q8_k_avx2(const BlockQ4K* x, const BlockQ8K* y, std::int64_t nb) {
+  return vec_dot_k4_like<BlockQ4K, unpack_q4_k>(x, y, nb);
+}
+
+float vec_dot_q5_k_q8_k_avx2(const BlockQ5K* x, const BlockQ8K* y, std::int64_t nb) {
+  return vec_dot_k4_like<BlockQ5K, unpack_q5_k>(x, y, nb);
 }
 
 float vec_dot_q6_k_q8_k_avx2(const BlockQ6K* x, const BlockQ8K* y, std::int64_t nb) {
