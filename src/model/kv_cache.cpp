@@ -60,4 +60,24 @@ void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position
   }
 }
 
+void KvCache::copy_positions(std::int32_t from_slot, std::int32_t to_slot, std::int32_t begin,
+                             std::int32_t end) {
+  if (from_slot < 0 || from_slot >= n_slots_ || to_slot < 0 || to_slot >= n_slots_ || begin < 0 ||
+      end > ctx_size_ || begin > end) {
+    throw Error(ErrorCode::invalid_argument,
+                "KV copy of positions [" + std::to_string(begin) + ", " + std::to_string(end) +
+                    ") from slot " + std::to_string(from_slot) + " to slot " +
+                    std::to_string(to_slot) + " is out of range");
+  }
+  if (from_slot == to_slot || begin == end) return;
+  const std::size_t row = static_cast<std::size_t>(kv_dim_) * dtype_size(type_);
+  for (std::int64_t layer = 0; layer < n_layers_; ++layer) {
+    for (int which = 0; which < 2; ++which) {
+      std::memcpy(storage_.data() + offset(to_slot, layer, which) + row * begin,
+                  storage_.data() + offset(from_slot, layer, which) + row * begin,
+                  row * static_cast<std::size_t>(end - begin));
+    }
+  }
+}
+
 }  // namespace r1::model

@@ -32,6 +32,11 @@ class KvCache {
   void store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
              const float* value);
 
+  /// Copies the keys and values of positions [begin, end) of every layer from one slot to
+  /// another (n > 1 completions of one prompt compute it once).
+  void copy_positions(std::int32_t from_slot, std::int32_t to_slot, std::int32_t begin,
+                      std::int32_t end);
+
   /// Bytes held (for memory reports).
   std::size_t bytes() const { return storage_.size(); }
 

@@ -1,0 +1,490 @@
+#include "engine/serving_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/token_logprobs.h"
+#include "r1/error.h"
+
+namespace r1::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+std::size_t common_prefix(const std::vector<TokenId>& a, const std::vector<TokenId>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// RequestHandle
+
+std::vector<StreamEvent> RequestHandle::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  ready_.wait_for(lock, timeout, [&] { return !events_.empty(); });
+  std::vector<StreamEvent> taken(std::make_move_iterator(events_.begin()),
+                                 std::make_move_iterator(events_.end()));
+  events_.clear();
+  return taken;
+}
+
+bool RequestHandle::done() const {
+  std::lock_guard lock(mutex_);
+  return open_choices_ == 0 && events_.empty();
+}
+
+void RequestHandle::push(StreamEvent event) {
+  {
+    std::lock_guard lock(mutex_);
+    if (event.kind != StreamEvent::Kind::tokens) --open_choices_;
+    events_.push_back(std::move(event));
+  }
+  ready_.notify_all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine state
+
+struct ServingEngine::Pending {
+  ServeRequest request;
+  std::shared_ptr<RequestHandle> handle;
+  Clock::time_point submitted;
+};
+
+struct ServingEngine::Sequence {
+  Sequence(const Tokenizer& tokenizer, SamplingParams params, std::vector<std::string> stops)
+      : sampler(std::move(params)), stops(std::move(stops)), detokenizer(tokenizer) {}
+
+  std::shared_ptr<RequestHandle> handle;
+  std::int32_t choice = 0;
+  std::int32_t slot = 0;
+  std::vector<TokenId> tokens;  // prompt, then the generated ids
+  std::size_t n_prompt = 0;
+  std::size_t n_computed = 0;  // tokens[0, n_computed) have keys/values in the slot
+  Sampler sampler;
+  StopMatcher stops;
+  IncrementalDetokenizer detokenizer;
+  std::int32_t max_tokens = 0;
+  std::int32_t logprobs = -1;
+  std::optional<std::int32_t> max_reasoning_tokens;
+  bool in_reasoning = false;
+  bool budget_spent = false;
+  std::deque<TokenId> forced;  // ids the thinking budget inserts, one per step
+  // Choices after the first copy the prompt's keys/values from the first choice's slot.
+  Sequence* copy_from = nullptr;
+  ChoiceStats stats;
+  Clock::time_point submitted;
+  bool finished = false;
+};
+
+ServingEngine::ServingEngine(model::Transformer& transformer, const Tokenizer& tokenizer,
+                             StopTokenIds stop_ids, model::KvCache& cache, EngineOptions options)
+    : transformer_(transformer),
+      tokenizer_(tokenizer),
+      stop_ids_(std::move(stop_ids)),
+      cache_(cache),
+      options_(std::move(options)),
+      open_id_(tokenizer.token_to_id(options_.reasoning_open)),
+      close_id_(tokenizer.token_to_id(options_.reasoning_close)),
+      slots_(static_cast<std::size_t>(cache.n_slots())) {
+  if (!options_.budget_close_text.empty()) {
+    budget_close_ids_ = tokenizer_.encode(options_.budget_close_text,
+                                          {.special_tokens = SpecialTokens::skip});
+  }
+  metrics_.slots = cache.n_slots();
+  metrics_.kv_blocks_total =
+      static_cast<std::int64_t>(cache.n_slots()) * (cache.ctx_size() / kKvBlockTokens);
+  thread_ = std::thread([this] { loop(); });
+}
+
+ServingEngine::~ServingEngine() { shutdown(); }
+
+void ServingEngine::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+EngineMetrics ServingEngine::metrics() const {
+  std::lock_guard lock(mutex_);
+  EngineMetrics m = metrics_;
+  m.queued = static_cast<std::int64_t>(queue_.size());
+  return m;
+}
+
+std::shared_ptr<RequestHandle> ServingEngine::submit(ServeRequest request) {
+  if (request.prompt.empty()) throw Error(ErrorCode::invalid_argument, "the prompt has no tokens");
+  if (request.n < 1 || request.n > cache_.n_slots()) {
+    throw Error(ErrorCode::invalid_argument,
+                "n must be between 1 and " + std::to_string(cache_.n_slots()) +
+                    " (the server's parallel sequences), not " + std::to_string(request.n));
+  }
+  if (request.max_tokens < 1) {
+    throw Error(ErrorCode::invalid_argument,
+                "max_tokens must be at least 1, not " + std::to_string(request.max_tokens));
+  }
+  const std::int64_t vocab = transformer_.config().vocab_size;
+  for (const TokenId id : request.prompt) {
+    if (id < 0 || id >= vocab) {
+      throw Error(ErrorCode::invalid_argument, "token id " + std::to_string(id) +
+                                                   " is outside the vocabulary [0, " +
+                                                   std::to_string(vocab) + ")");
+    }
+  }
+  for (const auto& [id, bias] : request.sampling.logit_bias) {
+    if (id < 0 || id >= vocab) {
+      throw Error(ErrorCode::invalid_argument, "logit_bias names token id " + std::to_string(id) +
+                                                   ", outside the vocabulary [0, " +
+                                                   std::to_string(vocab) + ")");
+    }
+  }
+  validate_sampling_params(request.sampling);
+  const std::size_t needed = request.prompt.size() + static_cast<std::size_t>(request.max_tokens);
+  if (needed > static_cast<std::size_t>(cache_.ctx_size())) {
+    throw ContextLengthExceeded(
+        ErrorCode::limit_exceeded,
+        "This model's maximum context length is " + std::to_string(cache_.ctx_size()) +
+            " tokens. However, you requested " + std::to_string(needed) + " tokens (" +
+            std::to_string(request.prompt.size()) + " in the messages, " +
+            std::to_string(request.max_tokens) +
+            " in the completion). Please reduce the length of the messages or completion.");
+  }
+  auto pending = std::make_unique<Pending>();
+  pending->handle = std::make_shared<RequestHandle>(request.n);
+  pending->request = std::move(request);
+  pending->submitted = Clock::now();
+  std::shared_ptr<RequestHandle> handle = pending->handle;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw EngineOverloaded(ErrorCode::limit_exceeded, "the server is shutting down");
+    if (static_cast<std::int32_t>(queue_.size()) >= options_.max_queue) {
+      throw EngineOverloaded(ErrorCode::limit_exceeded,
+                             "the server is busy: " + std::to_string(queue_.size()) +
+                                 " requests are already waiting; retry later");
+    }
+    queue_.push_back(std::move(pending));
+  }
+  wake_.notify_all();
+  return handle;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inference thread
+
+void ServingEngine::loop() {
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !active_.empty(); });
+      if (stopping_) break;
+    }
+    admit_waiting();
+    if (active_.empty()) continue;
+    try {
+      step();
+    } catch (const std::exception& error) {
+      fail_all(std::string("the forward pass failed: ") + error.what());
+    }
+  }
+  // Shutting down: everything still running or waiting ends as cancelled.
+  for (auto& sequence : active_) finish(*sequence, FinishReason::cancelled);
+  active_.clear();
+  std::deque<std::unique_ptr<Pending>> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(queue_);
+  }
+  for (auto& pending : left) {
+    for (std::int32_t c = 0; c < pending->request.n; ++c) {
+      StreamEvent event;
+      event.kind = StreamEvent::Kind::finished;
+      event.choice = c;
+      event.stats.n_prompt = pending->request.prompt.size();
+      event.stats.finish_reason = FinishReason::cancelled;
+      pending->handle->push(std::move(event));
+    }
+  }
+}
+
+void ServingEngine::admit_waiting() {
+  while (true) {
+    std::unique_ptr<Pending> pending;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) return;
+      const std::int32_t n_free = static_cast<std::int32_t>(
+          std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.busy; }));
+      Pending& front = *queue_.front();
+      if (!front.handle->cancelled() && front.request.n > n_free) return;  // FIFO: wait
+      pending = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    ServeRequest& request = pending->request;
+    if (pending->handle->cancelled()) {
+      for (std::int32_t c = 0; c < request.n; ++c) {
+        StreamEvent event;
+        event.kind = StreamEvent::Kind::finished;
+        event.choice = c;
+        event.stats.n_prompt = request.prompt.size();
+        event.stats.finish_reason = FinishReason::cancelled;
+        pending->handle->push(std::move(event));
+      }
+      continue;
+    }
+    Sequence* first = nullptr;
+    for (std::int32_t c = 0; c < request.n; ++c) {
+      // The free slot sharing the longest prefix with the prompt; ties go to the least recently
+      // used, so other conversations' prefixes survive longest.
+      std::int32_t best = -1;
+      std::size_t best_prefix = 0;
+      for (std::size_t s = 0; s < slots_.size(); ++s) {
+        if (slots_[s].busy) continue;
+        const std::size_t prefix = common_prefix(slots_[s].cached, request.prompt);
+        if (best < 0 || prefix > best_prefix ||
+            (prefix == best_prefix &&
+             slots_[s].last_used < slots_[static_cast<std::size_t>(best)].last_used)) {
+          best = static_cast<std::int32_t>(s);
+          best_prefix = prefix;
+        }
+      }
+      Slot& slot = slots_[static_cast<std::size_t>(best)];
+      slot.busy = true;
+      slot.last_used = ++clock_;
+
+      SamplingParams params = request.sampling;
+      if (params.seed && c > 0) *params.seed += static_cast<std::uint64_t>(c);
+      auto sequence = std::make_unique<Sequence>(tokenizer_, std::move(params), request.stop_strings);
+      sequence->handle = pending->handle;
+      sequence->choice = c;
+      sequence->slot = best;
+      sequence->tokens = request.prompt;
+      sequence->n_prompt = request.prompt.size();
+      // At least the last prompt token is computed again so that its logits exist.
+      sequence->n_computed = std::min(best_prefix, request.prompt.size() - 1);
+      slot.cached.resize(sequence->n_computed);
+      sequence->max_tokens = request.max_tokens;
+      sequence->logprobs = request.logprobs;
+      sequence->max_reasoning_tokens = request.max_reasoning_tokens;
+      sequence->in_reasoning = request.starts_in_reasoning;
+      sequence->stats.n_prompt = request.prompt.size();
+      sequence->stats.n_reused = sequence->n_computed;
+      sequence->submitted = pending->submitted;
+      if (c == 0) {
+        first = sequence.get();
+      } else {
+        sequence->copy_from = first;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        metrics_.reused_tokens += sequence->n_computed;
+        ++metrics_.active_sequences;
+      }
+      active_.push_back(std::move(sequence));
+    }
+  }
+}
+
+void ServingEngine::release(Sequence& sequence) {
+  Slot& slot = slots_[static_cast<std::size_t>(sequence.slot)];
+  slot.cached.assign(sequence.tokens.begin(),
+                     sequence.tokens.begin() + static_cast<std::ptrdiff_t>(sequence.n_computed));
+  slot.busy = false;
+  slot.last_used = ++clock_;
+  std::lock_guard lock(mutex_);
+  --metrics_.active_sequences;
+}
+
+void ServingEngine::finish(Sequence& sequence, FinishReason reason) {
+  if (sequence.finished) return;
+  sequence.finished = true;
+  if (reason != FinishReason::cancelled && !sequence.stops.stopped()) {
+    StreamEvent tail;
+    tail.choice = sequence.choice;
+    tail.text = sequence.stops.feed(sequence.detokenizer.finish()).text + sequence.stops.flush();
+    if (!tail.text.empty()) sequence.handle->push(std::move(tail));
+  }
+  sequence.stats.finish_reason = reason;
+  sequence.stats.seconds = seconds_between(sequence.submitted, Clock::now());
+  StreamEvent done;
+  done.kind = StreamEvent::Kind::finished;
+  done.choice = sequence.choice;
+  done.stats = sequence.stats;
+  sequence.handle->push(std::move(done));
+  release(sequence);
+}
+
+void ServingEngine::fail_all(const std::string& message) {
+  for (auto& sequence : active_) {
+    if (sequence->finished) continue;
+    sequence->finished = true;
+    StreamEvent event;
+    event.kind = StreamEvent::Kind::failed;
+    event.choice = sequence->choice;
+    event.error = message;
+    event.stats = sequence->stats;
+    sequence->handle->push(std::move(event));
+    release(*sequence);
+    // What the slot holds is no longer known.
+    slots_[static_cast<std::size_t>(sequence->slot)].cached.clear();
+  }
+  active_.clear();
+}
+
+bool ServingEngine::step() {
+  // Cancelled requests leave first (their slots keep the computed prefix for reuse).
+  for (auto& sequence : active_) {
+    if (sequence->handle->cancelled()) finish(*sequence, FinishReason::cancelled);
+  }
+  std::erase_if(active_, [](const auto& s) { return s->finished; });
+
+  // Later choices of an n > 1 request take the first choice's prompt keys/values once computed.
+  auto copy_prompts = [&] {
+    for (auto& sequence : active_) {
+      Sequence* from = sequence->copy_from;
+      if (from == nullptr || sequence->finished) continue;
+      const std::size_t shared = sequence->n_prompt - 1;
+      if (from->n_computed < shared) continue;
+      if (sequence->n_computed < shared) {
+        cache_.copy_positions(from->slot, sequence->slot,
+                              static_cast<std::int32_t>(sequence->n_computed),
+                              static_cast<std::int32_t>(shared));
+        sequence->n_computed = shared;
+      }
+      sequence->copy_from = nullptr;
+    }
+  };
+  copy_prompts();
+
+  // The batch: one token per decoding sequence, then prompt chunks up to the token budget.
+  model::Batch batch;
+  std::vector<Sequence*> wanted;  // sequence of each logits row (batch order)
+  std::vector<std::pair<Sequence*, std::size_t>> fed;  // tokens each sequence has in the batch
+  std::size_t prompt_tokens = 0;
+  for (auto& sequence : active_) {
+    if (sequence->copy_from != nullptr || sequence->n_computed < sequence->n_prompt) continue;
+    const std::size_t i = sequence->n_computed;
+    batch.add(sequence->tokens[i], static_cast<std::int32_t>(i), sequence->slot, true);
+    wanted.push_back(sequence.get());
+    fed.emplace_back(sequence.get(), 1);
+  }
+  const auto budget = static_cast<std::size_t>(std::max(options_.prefill_chunk, 1));
+  for (auto& sequence : active_) {
+    if (sequence->copy_from != nullptr || sequence->n_computed >= sequence->n_prompt) continue;
+    if (batch.size() >= budget) break;
+    const std::size_t begin = sequence->n_computed;
+    const std::size_t end = std::min(sequence->tokens.size(), begin + (budget - batch.size()));
+    for (std::size_t i = begin; i < end; ++i) {
+      const bool last = i + 1 == sequence->tokens.size();
+      batch.add(sequence->tokens[i], static_cast<std::int32_t>(i), sequence->slot, last);
+      if (last) wanted.push_back(sequence.get());
+    }
+    prompt_tokens += end - begin;
+    fed.emplace_back(sequence.get(), end - begin);
+  }
+  if (batch.size() == 0) return false;
+
+  const auto start = Clock::now();
+  transformer_.forward(batch, cache_, logits_);
+  const double seconds = seconds_between(start, Clock::now());
+
+  // Every batch token is now cached.
+  for (const auto& [sequence, n] : fed) sequence->n_computed += n;
+  copy_prompts();
+  {
+    std::lock_guard lock(mutex_);
+    metrics_.prompt_tokens += prompt_tokens;
+    (prompt_tokens > 0 ? metrics_.prefill_seconds : metrics_.decode_seconds) += seconds;
+  }
+
+  const auto vocab = static_cast<std::size_t>(transformer_.config().vocab_size);
+  for (std::size_t row = 0; row < wanted.size(); ++row) {
+    Sequence& sequence = *wanted[row];
+    const std::span<const float> logits(logits_.data() + row * vocab, vocab);
+    try {
+      if (sequence.in_reasoning && sequence.max_reasoning_tokens && !sequence.budget_spent &&
+          static_cast<std::int32_t>(sequence.stats.n_reasoning) >= *sequence.max_reasoning_tokens) {
+        sequence.budget_spent = true;
+        sequence.forced.assign(budget_close_ids_.begin(), budget_close_ids_.end());
+      }
+      SampledToken token;
+      if (!sequence.forced.empty()) {
+        token.id = sequence.forced.front();
+        token.forced = true;
+        sequence.forced.pop_front();
+      } else {
+        token.id = sequence.sampler.sample(logits, sequence.tokens, sequence.n_prompt);
+      }
+      if (sequence.logprobs >= 0) {
+        const TokenLogprobs lp = token_logprobs(logits, token.id, sequence.logprobs,
+                                                sequence.sampler.params().n_vocab_valid);
+        token.logprob = lp.logprob;
+        token.top = lp.top;
+      }
+      if (sequence.stats.n_generated == 0) {
+        sequence.stats.first_token_seconds = seconds_between(sequence.submitted, Clock::now());
+      }
+      ++sequence.stats.n_generated;
+      {
+        std::lock_guard lock(mutex_);
+        ++metrics_.generated_tokens;
+      }
+      if (!token.forced && stop_ids_.contains(token.id)) {
+        finish(sequence, FinishReason::stop);
+        continue;
+      }
+      sequence.tokens.push_back(token.id);
+      if (sequence.in_reasoning) {
+        ++sequence.stats.n_reasoning;
+        if (close_id_ && token.id == *close_id_) sequence.in_reasoning = false;
+      } else if (open_id_ && token.id == *open_id_ && sequence.stats.n_generated == 1) {
+        sequence.in_reasoning = true;
+        ++sequence.stats.n_reasoning;
+      }
+      StreamEvent event;
+      event.choice = sequence.choice;
+      const StopFeedResult shown = sequence.stops.feed(sequence.detokenizer.push(token.id));
+      event.text = shown.text;
+      event.tokens.push_back(std::move(token));
+      sequence.handle->push(std::move(event));
+      if (shown.stopped) {
+        finish(sequence, FinishReason::stop);
+      } else if (sequence.stats.n_generated >= static_cast<std::size_t>(sequence.max_tokens)) {
+        finish(sequence, FinishReason::length);
+      }
+    } catch (const std::exception& error) {
+      sequence.finished = true;
+      StreamEvent event;
+      event.kind = StreamEvent::Kind::failed;
+      event.choice = sequence.choice;
+      event.error = error.what();
+      event.stats = sequence.stats;
+      sequence.handle->push(std::move(event));
+      release(sequence);
+    }
+  }
+  std::erase_if(active_, [](const auto& s) { return s->finished; });
+  {
+    std::lock_guard lock(mutex_);
+    std::int64_t used = 0;
+    for (const auto& sequence : active_) {
+      used += (static_cast<std::int64_t>(sequence->tokens.size()) + kKvBlockTokens - 1) /
+              kKvBlockTokens;
+    }
+    metrics_.kv_blocks_used = used;
+  }
+  return true;
+}
+
+}  // namespace r1::engine
