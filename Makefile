@@ -12,12 +12,12 @@ SERVE_ARGS   ?=
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
                 libpcre2-dev libutf8proc-dev nlohmann-json3-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev \
-                libdnnl-dev \
-                clang libclang-rt-dev
+                libdnnl-dev libcpp-httplib-dev \
+                clang libclang-rt-dev python3 python3-venv
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test unit-test fuzz fuzz-smoke bench serve format clean
+.PHONY: all deps build test unit-test api-test fuzz fuzz-smoke bench serve format clean
 
 all: build
 
@@ -39,11 +39,24 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@echo "built $(BUILD_DIR)/r1"
 
-# Unit and integration tests (ctest), then every fuzz target for FUZZ_SECONDS each.
-test: unit-test fuzz-smoke
+# Unit and integration tests (ctest), the HTTP API through the official OpenAI client (pytest),
+# then every fuzz target for FUZZ_SECONDS each.
+test: unit-test api-test fuzz-smoke
 
 unit-test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The API tests' Python tools live in a venv under the build folder (pinned in
+# tests/api/requirements.txt; rebuilt when that file changes).
+API_VENV := $(BUILD_DIR)/api-venv
+$(API_VENV)/.ready: tests/api/requirements.txt | deps
+	rm -rf $(API_VENV)
+	python3 -m venv $(API_VENV)
+	$(API_VENV)/bin/pip install -q --disable-pip-version-check -r tests/api/requirements.txt
+	touch $@
+
+api-test: build $(API_VENV)/.ready
+	R1_BINARY=$(abspath $(BUILD_DIR))/r1 $(API_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/api
 
 $(FUZZ_DIR)/build.ninja: CMakeLists.txt | deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DR1_FUZZ=ON

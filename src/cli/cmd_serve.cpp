@@ -1,28 +1,168 @@
-// r1 serve: the OpenAI-compatible server arrives with the server issue; until then this command
-// says so instead of pretending.
+// r1 serve: the OpenAI-compatible API on one copy of the weights. The port is bound first (a port
+// in use is a one-line error before anything loads), /health says 503 while the model loads, then
+// the engine thread serves every request with continuous batching. SIGTERM / SIGINT stop
+// accepting, cancel what is still generating (streams end with [DONE]) and exit 0.
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/generation_options.h"
+#include "engine/serving_engine.h"
+#include "http/api_server.h"
+#include "r1/error.h"
+#include "server/api_key.h"
 
 namespace r1::cli {
+namespace {
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+std::filesystem::path default_data_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0')
+    return std::filesystem::path(xdg) / "r1";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
+    return std::filesystem::path(home) / ".local" / "share" / "r1";
+  return ".r1-data";
+}
+
+int positive(const Args& args, const std::string& name) {
+  const int value = args.get_int(name);
+  if (value <= 0) throw UsageError{"--" + name + " must be positive, got " + args.get(name)};
+  return value;
+}
+
+}  // namespace
 
 int run_serve(int argc, char** argv, int first) {
-  Args args("serve", {
-                         value_option("model", "M", "Model folder or Hugging Face repo id"),
-                         value_option("host", "HOST", "Address to listen on", "127.0.0.1"),
-                         value_option("port", "PORT", "Port to listen on", "7860"),
-                     });
+  std::vector<OptionSpec> specs = {
+      value_option("host", "HOST", "Address to listen on (0.0.0.0: every interface)", "127.0.0.1"),
+      value_option("port", "PORT", "Port to listen on (0: any free port)", "7860"),
+      value_option("parallel", "N", "Sequences generated at once (KV cache slots)", "4"),
+      value_option("max-queue", "N", "Requests waiting for a slot before 503", "64"),
+      value_option("prefill-chunk", "N", "Tokens per forward pass while prompts prefill", "512"),
+      value_option("max-body", "BYTES", "Largest request body (413 beyond)", "8388608"),
+      value_option("max-n", "N", "Largest n (choices per request)", "4"),
+      value_option("api-key", "KEY", "Require 'Authorization: Bearer KEY' on the API"),
+      value_option("api-key-file", "FILE", "Read the API key from FILE"),
+      value_option("cors-origin", "ORIGINS",
+                   "Comma-separated origins allowed to call the API from a browser"),
+      value_option("reasoning-format", "FORMAT",
+                   "separate: thinking in reasoning_content (default); raw: left in content",
+                   "separate"),
+      value_option("max-reasoning-tokens", "N",
+                   "Default thinking budget per request (default: unlimited)"),
+      value_option("data-dir", "DIR", "Where conversations are stored (default ~/.local/share/r1)"),
+      value_option("http-threads", "N",
+                   "HTTP connections served at once (default: parallel + max-queue + 16)"),
+  };
+  append_generation_options(specs);
+  Args args("serve", std::move(specs));
   if (!args.parse(argc, argv, first)) {
-    std::cout << args.help_text("Serves the OpenAI-compatible API and the web chat.");
+    std::cout << args.help_text(
+        "Serves the OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, "
+        "/tokenize, /detokenize, /health, /metrics) with continuous batching. --ctx-size is the "
+        "context of each parallel sequence.");
     return 0;
   }
+
+  http::ServerOptions options;
+  options.host = args.get("host");
+  options.port = args.get_int("port");
+  if (options.port < 0 || options.port > 65535)
+    throw UsageError{"--port must be between 0 and 65535, got " + args.get("port")};
+  const int parallel = positive(args, "parallel");
+  const int max_queue = positive(args, "max-queue");
+  options.max_body_bytes = static_cast<std::size_t>(positive(args, "max-body"));
+  options.http_threads =
+      args.has("http-threads") ? positive(args, "http-threads") : parallel + max_queue + 16;
+  if (args.has("api-key") && args.has("api-key-file"))
+    throw UsageError{"give --api-key or --api-key-file, not both"};
+  if (args.has("api-key")) options.api_key = args.get("api-key");
+  if (args.has("api-key-file")) options.api_key = server::read_api_key_file(args.get("api-key-file"));
+  if (args.has("cors-origin")) options.cors_origins = split_commas(args.get("cors-origin"));
+  const std::string reasoning_format = args.get("reasoning-format");
+  if (reasoning_format != "separate" && reasoning_format != "raw")
+    throw UsageError{"--reasoning-format is separate or raw, not " + reasoning_format};
+  const std::filesystem::path data_dir =
+      args.has("data-dir") ? std::filesystem::path(args.get("data-dir")) : default_data_dir();
+
+  // Signals are taken by sigwait below; every thread started from here on inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up is a failed write, not a crash
+
+  http::ApiServer api(options);
+  api.bind();
+  api.start();
+  std::fprintf(stderr, "r1 serve: listening on http://%s:%d (loading %s)\n", options.host.c_str(),
+               api.port(), args.get("model").c_str());
+
+  LoadedSession session = load_session(args);
+  const engine::GenerationRequest defaults = make_request(args, session);
+  // One KV slot per parallel sequence, each with the full --ctx-size.
+  session.cache = std::make_unique<model::KvCache>(session.model->config, parallel,
+                                                   session.cache->ctx_size(),
+                                                   session.cache->type());
+  engine::EngineOptions engine_options;
+  engine_options.max_queue = max_queue;
+  engine_options.prefill_chunk = positive(args, "prefill-chunk");
+  engine::ServingEngine engine(*session.model->transformer, session.tokenizer, session.stop_ids,
+                               *session.cache, engine_options);
+
+  http::ServedModel served;
+  const std::string model_arg = args.get("model");
+  served.id = std::filesystem::exists(model_arg)
+                  ? std::filesystem::path(model_arg).lexically_normal().filename().string()
+                  : model_arg;
+  if (served.id.empty()) served.id = model_arg;
+  served.created = static_cast<std::int64_t>(std::time(nullptr));
+  served.tokenizer = &session.tokenizer;
+  served.render = [&session](ChatTemplateInputs inputs) { return session.render(std::move(inputs)); };
+  served.engine = &engine;
+  served.default_sampling = defaults.sampling;
+  served.default_max_tokens = defaults.max_tokens;
+  if (args.has("max-reasoning-tokens"))
+    served.default_max_reasoning_tokens = args.get_int("max-reasoning-tokens");
+  served.default_reasoning_format = reasoning_format == "raw" ? server::ReasoningFormat::raw
+                                                              : server::ReasoningFormat::separate;
+  served.limits.max_n = std::min(positive(args, "max-n"), parallel);
+  api.set_model(std::move(served));
+  std::error_code ignored;
+  std::filesystem::create_directories(data_dir, ignored);
   std::fprintf(stderr,
-               "r1 serve is not available yet: this build generates from the command line (r1 run, "
-               "r1 chat) but has no HTTP server. The OpenAI-compatible server and the web chat are "
-               "the next milestones (see README, 'Status').\n");
-  return 1;
+               "r1 serve: ready on http://%s:%d — %s, %d parallel x %d tokens of context, %s\n",
+               options.host.c_str(), api.port(), session.model->transformer->backend().describe().c_str(),
+               parallel, session.cache->ctx_size(),
+               options.api_key.empty() ? "no API key" : "API key required");
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  std::fprintf(stderr, "r1 serve: %s received, stopping\n", received == SIGINT ? "SIGINT" : "SIGTERM");
+  engine.shutdown();  // in-flight streams end (finish_reason stop, then [DONE])
+  api.stop();
+  return 0;
 }
 
 }  // namespace r1::cli

@@ -340,6 +340,7 @@ void ServingEngine::fail_all(const std::string& message) {
     slots_[static_cast<std::size_t>(sequence->slot)].cached.clear();
   }
   active_.clear();
+  publish_kv_usage();
 }
 
 bool ServingEngine::step() {
@@ -348,6 +349,7 @@ bool ServingEngine::step() {
     if (sequence->handle->cancelled()) finish(*sequence, FinishReason::cancelled);
   }
   std::erase_if(active_, [](const auto& s) { return s->finished; });
+  publish_kv_usage();
 
   // Later choices of an n > 1 request take the first choice's prompt keys/values once computed.
   auto copy_prompts = [&] {
@@ -475,16 +477,18 @@ bool ServingEngine::step() {
     }
   }
   std::erase_if(active_, [](const auto& s) { return s->finished; });
-  {
-    std::lock_guard lock(mutex_);
-    std::int64_t used = 0;
-    for (const auto& sequence : active_) {
-      used += (static_cast<std::int64_t>(sequence->tokens.size()) + kKvBlockTokens - 1) /
-              kKvBlockTokens;
-    }
-    metrics_.kv_blocks_used = used;
-  }
+  publish_kv_usage();
   return true;
+}
+
+void ServingEngine::publish_kv_usage() {
+  std::int64_t used = 0;
+  for (const auto& sequence : active_) {
+    used += (static_cast<std::int64_t>(sequence->tokens.size()) + kKvBlockTokens - 1) /
+            kKvBlockTokens;
+  }
+  std::lock_guard lock(mutex_);
+  metrics_.kv_blocks_used = used;
 }
 
 }  // namespace r1::engine

@@ -171,6 +171,7 @@ class ServingEngine {
   void finish(Sequence& sequence, FinishReason reason);
   void fail_all(const std::string& message);
   void release(Sequence& sequence);
+  void publish_kv_usage();  // metrics_.kv_blocks_used from the active sequences
 
   model::Transformer& transformer_;
   const Tokenizer& tokenizer_;
