@@ -35,6 +35,9 @@ struct RequestLog {
 };
 thread_local RequestLog t_log;
 
+// Headers of one request, all lines together (431 beyond).
+constexpr std::size_t kMaxHeaderBytes = 32 * 1024;
+
 struct Route {
   const char* method;
   const char* path;
@@ -144,6 +147,16 @@ struct ApiServer::Impl {
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_log = RequestLog{Clock::now()};
+      // cpp-httplib refuses a single header line over 8 KB itself (400); the total is ours.
+      std::size_t header_bytes = 0;
+      for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
+      if (header_bytes > kMaxHeaderBytes) {
+        send_error(res, ApiError(431,
+                                 "The request headers are " + std::to_string(header_bytes) +
+                                     " bytes; the limit is " + std::to_string(kMaxHeaderBytes) + ".",
+                                 "invalid_request_error", "", "request_header_fields_too_large"));
+        return httplib::Server::HandlerResponse::Handled;
+      }
       add_cors_headers(req, res);
       if (req.method == "OPTIONS") {
         res.status = 204;
@@ -194,8 +207,12 @@ struct ApiServer::Impl {
         });
 
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      // A request httplib refused before routing never set the start time.
       const double seconds =
-          std::chrono::duration<double>(Clock::now() - t_log.start).count();
+          t_log.start == Clock::time_point{}
+              ? 0.0
+              : std::chrono::duration<double>(Clock::now() - t_log.start).count();
+      t_log.start = Clock::time_point{};
       std::string line = req.method + " " + req.path + " " + std::to_string(res.status);
       if (t_log.prompt_tokens >= 0) {
         char buffer[160];

@@ -78,6 +78,14 @@ def test_body_over_the_limit_is_413(server):
     assert_still_serving(server)
 
 
+def test_too_many_header_bytes_is_431(server):
+    headers = {f"X-Filler-{i}": "a" * 4000 for i in range(10)}
+    got, error, _ = error_of(server, "POST", "/v1/chat/completions", body=OK_BODY,
+                             headers=headers)
+    assert got == 431, error
+    assert_still_serving(server)
+
+
 def test_unknown_route_is_404_and_wrong_method_405(server):
     got, error, _ = error_of(server, "GET", "/v1/nothing-here")
     assert got == 404
