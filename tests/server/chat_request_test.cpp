@@ -165,6 +165,10 @@ TEST(ChatRequest, BodyErrors) {
   const ApiError bad_literal = error_of(R"({"a": x})");
   EXPECT_NE(bad_literal.message.find("(byte 7)"), std::string::npos) << bad_literal.message;
   EXPECT_NE(error_of("[1, 2]").message.find("JSON object"), std::string::npos);
+  // A number beyond double range is nlohmann's out_of_range, not parse_error (found by fuzzing).
+  const ApiError overflow = error_of(with_messages(kUser, R"("temperature": 1E400)"));
+  EXPECT_EQ(overflow.status, 400);
+  EXPECT_NE(overflow.message.find("overflow"), std::string::npos) << overflow.message;
   EXPECT_NE(error_of("").message.find("parse"), std::string::npos);
   const ApiError utf8 = error_of("{\"messages\": \"\xff\"}");
   EXPECT_TRUE(utf8.param.empty());
