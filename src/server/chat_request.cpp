@@ -64,7 +64,7 @@ std::string content_text(const Json& content, const std::string& param,
   return text;
 }
 
-Json check_tool_calls(const Json& calls, const std::string& param) {
+void check_tool_calls(const Json& calls, const std::string& param) {
   if (!calls.is_array()) bad_type(param, calls, "an array");
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const Json& call = calls[i];
@@ -88,7 +88,6 @@ Json check_tool_calls(const Json& calls, const std::string& param) {
       bad_type(call_param + ".function.arguments", *arguments, "a string");
     }
   }
-  return calls;
 }
 
 Json check_message(const Json& message, std::size_t index, const RequestLimits& limits) {
@@ -106,7 +105,8 @@ Json check_message(const Json& message, std::size_t index, const RequestLimits& 
   Json out = Json::object();
   out["role"] = role;
   const Json* tool_calls = role == "assistant" ? find_field(message, "tool_calls") : nullptr;
-  const bool has_tool_calls = tool_calls != nullptr && tool_calls->is_array() && !tool_calls->empty();
+  if (tool_calls != nullptr) check_tool_calls(*tool_calls, param + ".tool_calls");
+  const bool has_tool_calls = tool_calls != nullptr && !tool_calls->empty();
   if (const Json* content = find_field(message, "content")) {
     out["content"] = content_text(*content, param + ".content", limits);
   } else if (has_tool_calls) {
@@ -116,7 +116,7 @@ Json check_message(const Json& message, std::size_t index, const RequestLimits& 
   }
   if (const auto name = read_string(message, "name", param + ".name")) out["name"] = *name;
   if (role == "assistant") {
-    if (tool_calls != nullptr) out["tool_calls"] = check_tool_calls(*tool_calls, param + ".tool_calls");
+    if (tool_calls != nullptr) out["tool_calls"] = *tool_calls;
     if (const auto reasoning =
             read_string(message, "reasoning_content", param + ".reasoning_content")) {
       out["reasoning_content"] = *reasoning;

@@ -71,6 +71,13 @@ Json parse_request_body(std::string_view body, std::size_t max_depth) {
     }
     throw invalid_request("We could not parse the JSON body of your request (byte " +
                           std::to_string(error.byte) + "): " + detail);
+  } catch (const nlohmann::json::exception& error) {
+    // out_of_range.406: a number too large for a double ("1E400").
+    std::string detail = error.what();
+    if (const auto close = detail.find("] "); close != std::string::npos) {
+      detail = detail.substr(close + 2);
+    }
+    throw invalid_request("We could not parse the JSON body of your request: " + detail);
   }
   if (!parsed.is_object()) {
     throw invalid_request("The request body must be a JSON object, but got " +
