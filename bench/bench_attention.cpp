@@ -41,7 +41,8 @@ void run_attention(benchmark::State& state, std::int64_t n_q, std::int64_t n_kv)
   for (float x : random_floats(static_cast<std::size_t>(n_kv * kKvHeads * kHeadDim), 3))
     v.push_back(f32_to_bf16(x));
   std::vector<std::int32_t> positions;
-  for (std::int64_t i = 0; i < n_q; ++i) positions.push_back(static_cast<std::int32_t>(n_kv - n_q + i));
+  for (std::int64_t i = 0; i < n_q; ++i)
+    positions.push_back(static_cast<std::int32_t>(n_kv - n_q + i));
   std::vector<float> out(q.size());
   AttentionCall call;
   call.q = q.data();
@@ -58,9 +59,15 @@ void run_attention(benchmark::State& state, std::int64_t n_q, std::int64_t n_kv)
   state.SetItemsProcessed(state.iterations() * n_q);  // queries per second
 }
 
-void BM_AttentionPrefill512(benchmark::State& state) { run_attention(state, 512, 512); }
-void BM_AttentionDecodeAfter512(benchmark::State& state) { run_attention(state, 1, 513); }
-void BM_AttentionDecodeAfter4096(benchmark::State& state) { run_attention(state, 1, 4097); }
+void BM_AttentionPrefill512(benchmark::State& state) {
+  run_attention(state, 512, 512);
+}
+void BM_AttentionDecodeAfter512(benchmark::State& state) {
+  run_attention(state, 1, 513);
+}
+void BM_AttentionDecodeAfter4096(benchmark::State& state) {
+  run_attention(state, 1, 4097);
+}
 
 void BM_Swiglu512(benchmark::State& state) {
   CpuBackendOptions options;
@@ -77,7 +84,11 @@ void BM_Swiglu512(benchmark::State& state) {
 
 BENCHMARK(BM_AttentionPrefill512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionDecodeAfter512)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_AttentionDecodeAfter4096)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_AttentionDecodeAfter4096)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 BENCHMARK(BM_Swiglu512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

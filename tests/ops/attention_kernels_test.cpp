@@ -56,7 +56,8 @@ struct Sequence {
     q = random_floats(static_cast<std::size_t>(n_q * heads * d), seed, q_scale);
     k = random_floats(static_cast<std::size_t>(n_kv * kv_heads * d), seed + 1);
     v = random_floats(static_cast<std::size_t>(n_kv * kv_heads * d), seed + 2);
-    for (std::int64_t i = 0; i < n_q; ++i) positions.push_back(static_cast<std::int32_t>(prefix + i));
+    for (std::int64_t i = 0; i < n_q; ++i)
+      positions.push_back(static_cast<std::int32_t>(prefix + i));
     if (type != DType::f32) {
       for (std::vector<float>* values : {&k, &v}) {
         auto& bits = values == &k ? k16 : v16;
@@ -119,9 +120,8 @@ TEST(AttentionKernels, BackendMatchesReferenceOnOddShapes) {
           expect_close(ours, expected, 1e-5,
                        std::string(cpu::isa_name(isa)) + " " + dtype_cli_name(type) + " n_q " +
                            std::to_string(c.n_q) + " prefix " + std::to_string(c.prefix) +
-                           " heads " + std::to_string(c.heads) + "/" +
-                           std::to_string(c.kv_heads) + " d " + std::to_string(c.d) + " threads " +
-                           std::to_string(threads));
+                           " heads " + std::to_string(c.heads) + "/" + std::to_string(c.kv_heads) +
+                           " d " + std::to_string(c.d) + " threads " + std::to_string(threads));
         }
       }
     }
@@ -191,46 +191,50 @@ TEST(AttentionKernels, TilePartialsMatchTheScalarTileAndMergeToTheWhole) {
   std::vector<float> scratch(cpu::attention_scratch_floats(d));
   for (CpuIsa isa : supported_isas()) {
     const cpu::AttentionKernel kernel = cpu::attention_kernel(isa);
-    tile.kv_head = 1;
-    tile.row_begin = 5;
-    tile.n_rows = std::min<std::int64_t>(kernel.tile_rows, 12 * group - 5);
-    const std::vector<std::pair<std::int64_t, std::int64_t>> ranges = {{0, 37}, {37, 95}, {95, 102}};
-    std::vector<float> max_all, sum_all, acc_all;
-    for (auto [begin, end] : ranges) {
-      tile.kv_begin = begin;
-      tile.kv_end = end;
-      const auto rows = static_cast<std::size_t>(tile.n_rows);
-      std::vector<float> m(rows), s(rows), acc(rows * d), m0(rows), s0(rows), acc0(rows * d);
-      kernel.run(tile, {nullptr, 0, m.data(), s.data(), acc.data()}, scratch.data());
-      cpu::attention_tile_scalar(tile, {nullptr, 0, m0.data(), s0.data(), acc0.data()},
-                                 scratch.data());
-      const std::string what = std::string(cpu::isa_name(isa)) + " rows " +
-                               std::to_string(begin) + ".." + std::to_string(end);
-      for (std::size_t r = 0; r < rows; ++r) {
-        if (m0[r] == -std::numeric_limits<float>::infinity()) {
-          EXPECT_EQ(m[r], m0[r]) << what;
-          EXPECT_EQ(s[r], 0.0f) << what;
-        } else {
-          EXPECT_NEAR(m[r], m0[r], 1e-5 * (1 + std::abs(m0[r]))) << what;
-          EXPECT_NEAR(s[r], s0[r], 1e-5 * s0[r]) << what;
+    // A full tile, and tiles of a few rows (the decode kernel that pairs cache rows in lanes).
+    for (std::int64_t n_rows : {kernel.tile_rows, std::int64_t{7}, std::int64_t{4}}) {
+      tile.kv_head = 1;
+      tile.row_begin = 5;
+      tile.n_rows = std::min<std::int64_t>(n_rows, 12 * group - 5);
+      const std::vector<std::pair<std::int64_t, std::int64_t>> ranges = {
+          {0, 37}, {37, 94}, {94, 102}};
+      std::vector<float> max_all, sum_all, acc_all;
+      for (auto [begin, end] : ranges) {
+        tile.kv_begin = begin;
+        tile.kv_end = end;
+        const auto rows = static_cast<std::size_t>(tile.n_rows);
+        std::vector<float> m(rows), s(rows), acc(rows * d), m0(rows), s0(rows), acc0(rows * d);
+        kernel.run(tile, {nullptr, 0, m.data(), s.data(), acc.data()}, scratch.data());
+        cpu::attention_tile_scalar(tile, {nullptr, 0, m0.data(), s0.data(), acc0.data()},
+                                   scratch.data());
+        const std::string what = std::string(cpu::isa_name(isa)) + " rows " +
+                                 std::to_string(begin) + ".." + std::to_string(end);
+        for (std::size_t r = 0; r < rows; ++r) {
+          if (m0[r] == -std::numeric_limits<float>::infinity()) {
+            EXPECT_EQ(m[r], m0[r]) << what;
+            EXPECT_EQ(s[r], 0.0f) << what;
+          } else {
+            EXPECT_NEAR(m[r], m0[r], 1e-5 * (1 + std::abs(m0[r]))) << what;
+            EXPECT_NEAR(s[r], s0[r], 1e-5 * s0[r]) << what;
+          }
         }
+        expect_close(acc, acc0, 1e-5, what);
+        max_all.insert(max_all.end(), m.begin(), m.end());
+        sum_all.insert(sum_all.end(), s.begin(), s.end());
+        acc_all.insert(acc_all.end(), acc.begin(), acc.end());
       }
-      expect_close(acc, acc0, 1e-5, what);
-      max_all.insert(max_all.end(), m.begin(), m.end());
-      sum_all.insert(sum_all.end(), s.begin(), s.end());
-      acc_all.insert(acc_all.end(), acc.begin(), acc.end());
-    }
-    // The merged parts give the rows' attention over the whole cache.
-    std::vector<float> merged(seq.q.size(), 0.0f);
-    cpu::attention_merge_partials(tile, 3, max_all.data(), sum_all.data(), acc_all.data(),
-                                  {merged.data(), 12 * d});
-    const std::vector<float> expected = seq.reference();
-    for (std::int64_t r = 0; r < tile.n_rows; ++r) {
-      const std::int64_t f = tile.row_begin + r, i = f / group, h = group + f % group;
-      for (std::int64_t c = 0; c < d; ++c) {
-        const std::size_t at = static_cast<std::size_t>((i * 12 + h) * d + c);
-        ASSERT_NEAR(merged[at], expected[at], 1e-5 * (1 + std::abs(expected[at])))
-            << cpu::isa_name(isa) << " row " << f;
+      // The merged parts give the rows' attention over the whole cache.
+      std::vector<float> merged(seq.q.size(), 0.0f);
+      cpu::attention_merge_partials(tile, 3, max_all.data(), sum_all.data(), acc_all.data(),
+                                    {merged.data(), 12 * d});
+      const std::vector<float> expected = seq.reference();
+      for (std::int64_t r = 0; r < tile.n_rows; ++r) {
+        const std::int64_t f = tile.row_begin + r, i = f / group, h = group + f % group;
+        for (std::int64_t c = 0; c < d; ++c) {
+          const std::size_t at = static_cast<std::size_t>((i * 12 + h) * d + c);
+          ASSERT_NEAR(merged[at], expected[at], 1e-5 * (1 + std::abs(expected[at])))
+              << cpu::isa_name(isa) << " row " << f;
+        }
       }
     }
   }

@@ -62,8 +62,9 @@ TEST(SimdExp, WithinTwoUlpOfTheCorrectlyRoundedExp) {
 
 TEST(SimdExp, LimitsAreThoseOfStdExp) {
   const float inf = std::numeric_limits<float>::infinity();
-  const std::vector<float> x = {-inf, -1000.0f, -104.5f, inf, 1000.0f, 89.5f, 0.0f,
-                                std::numeric_limits<float>::quiet_NaN(), -100.0f, -88.0f, 88.5f};
+  const std::vector<float> x = {-inf,    -1000.0f, -104.5f, inf,
+                                1000.0f, 89.5f,    0.0f,    std::numeric_limits<float>::quiet_NaN(),
+                                -100.0f, -88.0f,   88.5f};
   for (CpuIsa isa : supported_isas()) {
     std::vector<float> ours(x.size());
     cpu::exp_kernel(isa)(x.data(), static_cast<std::int64_t>(x.size()), ours.data());

@@ -38,14 +38,14 @@ const float* cache_row(const AttentionTile& t, const void* base, std::int64_t j,
 void attention_tile_scalar(const AttentionTile& t, const AttentionTileOut& o, float* scratch) {
   const std::int64_t d = t.head_dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-  float* acc = scratch;                       // [d]
-  float* scores = acc + d;                    // [kAttentionKvBlock]
-  float* row = scores + kAttentionKvBlock;    // [d] a widened cache row
+  float* acc = scratch;                     // [d]
+  float* scores = acc + d;                  // [kAttentionKvBlock]
+  float* row = scores + kAttentionKvBlock;  // [d] a widened cache row
   for (std::int64_t r = 0; r < t.n_rows; ++r) {
     const std::int64_t f = t.row_begin + r;
     const float* q = query_row(t, f);
-    const std::int64_t end =
-        std::min<std::int64_t>(t.kv_end, std::min<std::int64_t>(t.positions[f / t.group] + 1, t.n_kv));
+    const std::int64_t end = std::min<std::int64_t>(
+        t.kv_end, std::min<std::int64_t>(t.positions[f / t.group] + 1, t.n_kv));
     float max_score = kMinusInf, sum = 0.0f;
     std::fill(acc, acc + d, 0.0f);
     for (std::int64_t j0 = t.kv_begin; j0 < end; j0 += kAttentionKvBlock) {
@@ -88,7 +88,8 @@ void attention_merge_partials(const AttentionTile& t, int n_parts, const float* 
   const std::int64_t d = t.head_dim;
   for (std::int64_t r = 0; r < t.n_rows; ++r) {
     float max_score = kMinusInf;
-    for (int p = 0; p < n_parts; ++p) max_score = std::max(max_score, partial_max[p * t.n_rows + r]);
+    for (int p = 0; p < n_parts; ++p)
+      max_score = std::max(max_score, partial_max[p * t.n_rows + r]);
     float* out = output_row(t, o, t.row_begin + r);
     std::fill(out, out + d, 0.0f);
     float sum = 0.0f;

@@ -52,7 +52,8 @@ const float* widen_rows(const AttentionTile& t, const void* base, std::int64_t j
     const auto* src = static_cast<const std::uint16_t*>(base) + (j0 + r) * t.kv_stride + offset;
     float* dst = buffer + r * d;
     std::int64_t c = 0;
-    for (; c + W <= d; c += W) S::store(dst + c, bf16 ? S::load_bf16(src + c) : S::load_f16(src + c));
+    for (; c + W <= d; c += W)
+      S::store(dst + c, bf16 ? S::load_bf16(src + c) : S::load_f16(src + c));
     for (; c < d; ++c) dst[c] = bf16 ? bf16_to_f32(src[c]) : f16_to_f32(src[c]);
   }
   *stride = d;
@@ -205,11 +206,177 @@ void run_tile(const AttentionTile& t, const AttentionTileOut& o, float* scratch)
   }
 }
 
+/// Cache rows [j0, j0 + n) of the tile's kv head widened to fp32 in pairs of consecutive rows,
+/// element by element: buffer[(pair * d + c) * 2 + parity] = row (j0 + 2 pair + parity)[c]; a
+/// missing last odd row is zeros.
+template <class S>
+void widen_row_pairs(const AttentionTile& t, const void* base, std::int64_t j0, std::int64_t n,
+                     float* buffer) {
+  using V = typename S::V;
+  constexpr int W = S::kLanes;
+  const std::int64_t d = t.head_dim, offset = t.kv_head * d;
+  auto element = [&](std::int64_t j, std::int64_t c) -> float {
+    if (t.kv_type == DType::f32)
+      return static_cast<const float*>(base)[j * t.kv_stride + offset + c];
+    const std::uint16_t bits =
+        static_cast<const std::uint16_t*>(base)[j * t.kv_stride + offset + c];
+    return t.kv_type == DType::bf16 ? bf16_to_f32(bits) : f16_to_f32(bits);
+  };
+  auto load = [&](std::int64_t j, std::int64_t c) -> V {
+    if (t.kv_type == DType::f32)
+      return S::load(static_cast<const float*>(base) + j * t.kv_stride + offset + c);
+    const auto* p = static_cast<const std::uint16_t*>(base) + j * t.kv_stride + offset + c;
+    return t.kv_type == DType::bf16 ? S::load_bf16(p) : S::load_f16(p);
+  };
+  for (std::int64_t pair = 0; 2 * pair < n; ++pair) {
+    const std::int64_t even = j0 + 2 * pair;
+    const bool has_odd = 2 * pair + 1 < n;
+    float* dst = buffer + pair * d * 2;
+    std::int64_t c = 0;
+    for (; c + W <= d; c += W) {
+      V lo, hi;
+      S::interleave(load(even, c), has_odd ? load(even + 1, c) : S::zero(), &lo, &hi);
+      S::store(dst + 2 * c, lo);
+      S::store(dst + 2 * c + W, hi);
+    }
+    for (; c < d; ++c) {
+      dst[2 * c] = element(even, c);
+      dst[2 * c + 1] = has_odd ? element(even + 1, c) : 0.0f;
+    }
+  }
+}
+
+/// Tiles of at most kLanes / 2 rows (a decode step: one query's group of heads). run_tile would
+/// leave most lanes idle; here lane 2r + parity holds row r over the cache rows of that parity,
+/// so one vector scores two cache rows (a broadcast pair of key elements against each row's query
+/// twice). Each lane runs its own online softmax; the two lanes of a row are merged at the end
+/// like two split-K parts.
+template <class S>
+void run_pair_tile(const AttentionTile& t, const AttentionTileOut& o, float* scratch) {
+  using V = typename S::V;
+  constexpr int W = S::kLanes, T = kTile<S, 1>;
+  constexpr std::int64_t BK = kAttentionKvBlock, BP = BK / 2;  // cache rows, pairs per block
+  const std::int64_t d = t.head_dim;
+  float* qt = scratch;          // [d][W]: lanes 2r and 2r + 1 both hold row r's query
+  float* acc = qt + d * W;      // [d][W]
+  float* s = acc + d * W;       // [BP][W]
+  float* kbuf = s + BP * W;     // [BP][d][2]
+  float* vbuf = kbuf + BK * d;  // [BP][d][2]
+  alignas(64) float limit[W];
+  // A lane's limit also stops at kv_end, which masks the zero row padding an odd block.
+  std::int64_t min_limit = t.kv_end;
+  for (int lane = 0; lane < W; ++lane) {
+    const std::int64_t r = lane / 2;
+    if (r < t.n_rows) {
+      const float* qr = query_row(t, t.row_begin + r);
+      for (std::int64_t c = 0; c < d; ++c) qt[c * W + lane] = qr[c];
+      const std::int64_t visible = std::min(visible_rows(t, t.row_begin + r), t.kv_end);
+      limit[lane] = static_cast<float>(visible);
+      min_limit = std::min(min_limit, visible);
+    } else {
+      for (std::int64_t c = 0; c < d; ++c) qt[c * W + lane] = 0.0f;
+      limit[lane] = static_cast<float>(t.kv_end);
+    }
+  }
+  std::memset(acc, 0, sizeof(float) * static_cast<std::size_t>(d * W));
+  const V limit_v = S::load(limit), parity = S::lane_parity();
+  const V scale = S::set1(1.0f / std::sqrt(static_cast<float>(d)));
+  V m = S::set1(-std::numeric_limits<float>::infinity()), l = S::zero();
+
+  for (std::int64_t j0 = t.kv_begin; j0 < t.kv_end; j0 += BK) {
+    const std::int64_t nb = std::min(BK, t.kv_end - j0), np = (nb + 1) / 2;
+    widen_row_pairs<S>(t, t.k, j0, nb, kbuf);
+    std::int64_t jp = 0;
+    for (; jp < np; jp += T) {
+      const int n_pairs = static_cast<int>(std::min<std::int64_t>(T, np - jp));
+      V a[T];
+      for (int i = 0; i < T; ++i) a[i] = S::zero();
+      const float* k = kbuf + jp * d * 2;
+      if (n_pairs == T) {
+        for (std::int64_t c = 0; c < d; ++c) {
+          const V qv = S::load(qt + c * W);
+          for (int i = 0; i < T; ++i)
+            a[i] = S::fma(S::broadcast_pair(k + (i * d + c) * 2), qv, a[i]);
+        }
+      } else {
+        for (std::int64_t c = 0; c < d; ++c) {
+          const V qv = S::load(qt + c * W);
+          for (int i = 0; i < n_pairs; ++i)
+            a[i] = S::fma(S::broadcast_pair(k + (i * d + c) * 2), qv, a[i]);
+        }
+      }
+      for (int i = 0; i < n_pairs; ++i) S::store(s + (jp + i) * W, S::mul(a[i], scale));
+    }
+    if (j0 + 2 * np > min_limit) {
+      for (jp = 0; jp < np; ++jp) {
+        const V index = S::add(S::set1(static_cast<float>(j0 + 2 * jp)), parity);
+        S::store(s + jp * W, S::keep_below(S::load(s + jp * W), index, limit_v));
+      }
+    }
+    V block_max = m;
+    for (jp = 0; jp < np; ++jp) block_max = S::max(block_max, S::load(s + jp * W));
+    const V shift = S::replace(block_max, -std::numeric_limits<float>::infinity(), 0.0f);
+    const V alpha = S::exp(S::sub(m, shift));
+    m = block_max;
+    V sum = S::zero();
+    for (jp = 0; jp < np; ++jp) {
+      const V p = S::exp(S::sub(S::load(s + jp * W), shift));
+      S::store(s + jp * W, p);
+      sum = S::add(sum, p);
+    }
+    l = S::fma(l, alpha, sum);
+    if (!S::all_equal(alpha, 1.0f)) {
+      for (std::int64_t c = 0; c < d; ++c)
+        S::store(acc + c * W, S::mul(S::load(acc + c * W), alpha));
+    }
+    widen_row_pairs<S>(t, t.v, j0, nb, vbuf);
+    std::int64_t c0 = 0;
+    for (; c0 < d; c0 += T) {
+      const int n_cols = static_cast<int>(std::min<std::int64_t>(T, d - c0));
+      V a[T];
+      for (int i = 0; i < n_cols; ++i) a[i] = S::load(acc + (c0 + i) * W);
+      for (jp = 0; jp < np; ++jp) {
+        const V p = S::load(s + jp * W);
+        const float* v = vbuf + (jp * d + c0) * 2;
+        for (int i = 0; i < n_cols; ++i) a[i] = S::fma(S::broadcast_pair(v + 2 * i), p, a[i]);
+      }
+      for (int i = 0; i < n_cols; ++i) S::store(acc + (c0 + i) * W, a[i]);
+    }
+  }
+
+  alignas(64) float max_lanes[W], sum_lanes[W];
+  S::store(max_lanes, m);
+  S::store(sum_lanes, l);
+  for (std::int64_t r = 0; r < t.n_rows; ++r) {
+    // Merge the row's even and odd lanes; a lane that saw only masked rows has weight 0.
+    const float m_even = max_lanes[2 * r], m_odd = max_lanes[2 * r + 1];
+    const float row_max = std::max(m_even, m_odd);
+    const float w_even =
+        m_even == -std::numeric_limits<float>::infinity() ? 0.0f : std::exp(m_even - row_max);
+    const float w_odd =
+        m_odd == -std::numeric_limits<float>::infinity() ? 0.0f : std::exp(m_odd - row_max);
+    const float row_sum = w_even * sum_lanes[2 * r] + w_odd * sum_lanes[2 * r + 1];
+    if (o.partial_max != nullptr) {
+      o.partial_max[r] = row_max;
+      o.partial_sum[r] = row_sum;
+      for (std::int64_t c = 0; c < d; ++c)
+        o.partial_acc[r * d + c] = w_even * acc[c * W + 2 * r] + w_odd * acc[c * W + 2 * r + 1];
+    } else {
+      float* out = output_row(t, o, t.row_begin + r);
+      const float inv_sum = 1.0f / row_sum;
+      for (std::int64_t c = 0; c < d; ++c)
+        out[c] = (w_even * acc[c * W + 2 * r] + w_odd * acc[c * W + 2 * r + 1]) * inv_sum;
+    }
+  }
+}
+
 /// The kernel for tiles of up to 3 vectors of rows: the number of vectors is chosen per tile.
 template <class S>
 void run_any_tile(const AttentionTile& t, const AttentionTileOut& o, float* scratch) {
   const std::int64_t nv = (t.n_rows + S::kLanes - 1) / S::kLanes;
-  if (nv <= 1) {
+  if (2 * t.n_rows <= S::kLanes) {
+    run_pair_tile<S>(t, o, scratch);
+  } else if (nv <= 1) {
     run_tile<S, 1>(t, o, scratch);
   } else if (nv == 2) {
     run_tile<S, 2>(t, o, scratch);

@@ -28,8 +28,7 @@ struct Avx512F32 {
   static V exp(V x) { return simd_exp::exp_avx512(x); }
   /// a where a != value, else `replacement` (used to turn a -inf running max into 0).
   static V replace(V a, float value, float replacement) {
-    return _mm512_mask_mov_ps(a, _mm512_cmp_ps_mask(a, set1(value), _CMP_EQ_OQ),
-                              set1(replacement));
+    return _mm512_mask_mov_ps(a, _mm512_cmp_ps_mask(a, set1(value), _CMP_EQ_OQ), set1(replacement));
   }
   /// a where index < limit, else -inf (the causal mask, lane by lane).
   static V keep_below(V a, V index, V limit) {
@@ -47,6 +46,23 @@ struct Avx512F32 {
   static V load_f16(const std::uint16_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
+  /// The two floats at p repeated over the vector: (p[0], p[1], p[0], p[1], ...).
+  static V broadcast_pair(const float* p) {
+    double pair;
+    __builtin_memcpy(&pair, p, sizeof pair);
+    return _mm512_castpd_ps(_mm512_set1_pd(pair));
+  }
+  /// (a0, b0, a1, b1, ...) in *lo (lanes 0..7 of a and b) and *hi (lanes 8..15).
+  static void interleave(V a, V b, V* lo, V* hi) {
+    const __m512i lo_index =
+        _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi_index =
+        _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    *lo = _mm512_permutex2var_ps(a, lo_index, b);
+    *hi = _mm512_permutex2var_ps(a, hi_index, b);
+  }
+  /// (0, 1, 0, 1, ...): the parity of each lane.
+  static V lane_parity() { return _mm512_set_ps(1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0); }
 };
 #endif
 
@@ -81,6 +97,18 @@ struct Avx2F32 {
   static V load_f16(const std::uint16_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
+  static V broadcast_pair(const float* p) {
+    double pair;
+    __builtin_memcpy(&pair, p, sizeof pair);
+    return _mm256_castpd_ps(_mm256_set1_pd(pair));
+  }
+  static void interleave(V a, V b, V* lo, V* hi) {
+    const V low_halves = _mm256_unpacklo_ps(a, b);   // a0 b0 a1 b1 | a4 b4 a5 b5
+    const V high_halves = _mm256_unpackhi_ps(a, b);  // a2 b2 a3 b3 | a6 b6 a7 b7
+    *lo = _mm256_permute2f128_ps(low_halves, high_halves, 0x20);
+    *hi = _mm256_permute2f128_ps(low_halves, high_halves, 0x31);
+  }
+  static V lane_parity() { return _mm256_set_ps(1, 0, 1, 0, 1, 0, 1, 0); }
 };
 #endif
 

@@ -22,15 +22,16 @@ void swiglu_row_avx512(const float* gate, const float* up, std::int64_t ff, floa
     _mm512_storeu_ps(out + j, swiglu16(_mm512_loadu_ps(gate + j), _mm512_loadu_ps(up + j)));
   if (j < ff) {
     const __mmask16 tail = static_cast<__mmask16>((1u << (ff - j)) - 1u);
-    _mm512_mask_storeu_ps(out + j, tail,
-                          swiglu16(_mm512_maskz_loadu_ps(tail, gate + j),
-                                   _mm512_maskz_loadu_ps(tail, up + j)));
+    _mm512_mask_storeu_ps(
+        out + j, tail,
+        swiglu16(_mm512_maskz_loadu_ps(tail, gate + j), _mm512_maskz_loadu_ps(tail, up + j)));
   }
 }
 
 void exp_row_avx512(const float* x, std::int64_t n, float* out) {
   std::int64_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, simd_exp::exp_avx512(_mm512_loadu_ps(x + i)));
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(out + i, simd_exp::exp_avx512(_mm512_loadu_ps(x + i)));
   if (i < n) {
     const __mmask16 tail = static_cast<__mmask16>((1u << (n - i)) - 1u);
     _mm512_mask_storeu_ps(out + i, tail, simd_exp::exp_avx512(_mm512_maskz_loadu_ps(tail, x + i)));
