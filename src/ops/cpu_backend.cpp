@@ -286,6 +286,7 @@ class CpuBackend final : public Backend {
     for (std::size_t c = 0; c < calls.size(); ++c) {
       const AttentionCall& call = calls[c];
       const AttentionShape& s = call.shape;
+      if (s.n_q <= 0) continue;
       cpu::AttentionTile tile;
       tile.q = call.q;
       tile.q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
