@@ -7,7 +7,9 @@
 
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
+#include "ops/cpu/attention_kernels.h"
 #include "ops/cpu/dnnl_matmul.h"
+#include "ops/cpu/swiglu_kernels.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/gemm.h"
 #include "quant/quantize.h"
@@ -28,7 +30,9 @@ class CpuBackend final : public Backend {
                                                            : 0),
         kernels_{cpu::dot_rows_kernel(isa, DType::f32), cpu::dot_rows_kernel(isa, DType::f16),
                  cpu::dot_rows_kernel(isa, DType::bf16)},
-        scratch_(static_cast<std::size_t>(pool_.size())) {}
+        scratch_(static_cast<std::size_t>(pool_.size())),
+        attention_(cpu::attention_kernel(isa)),
+        swiglu_row_(cpu::swiglu_kernel(isa)) {}
 
   std::string describe() const override {
     return std::string("cpu ") + cpu::isa_name(isa_) + (!dnnl_.empty() ? "+onednn" : "") + ", " +
@@ -189,43 +193,46 @@ class CpuBackend final : public Backend {
   }
 
   void attention(std::span<const AttentionCall> calls) override {
-    for (const AttentionCall& call : calls) {
-      if (call.shape.head_dim > 512) {
-        throw Error(ErrorCode::unsupported, "the CPU attention supports head_dim up to 512, not " +
-                                                std::to_string(call.shape.head_dim));
-      }
-    }
-    // Work items: (call, query, kv head); handed out dynamically because causal rows differ in
-    // length.
-    std::vector<std::int64_t>& first_item = call_offsets_;
-    first_item.assign(calls.size() + 1, 0);
-    for (std::size_t c = 0; c < calls.size(); ++c)
-      first_item[c + 1] = first_item[c] + calls[c].shape.n_q * calls[c].shape.n_kv_heads;
-    const std::int64_t n_items = first_item.back();
-    std::atomic<std::int64_t> next{0};
+    plan_attention(calls);
+    std::size_t scratch_floats = 0;
+    for (const AttentionCall& call : calls)
+      scratch_floats = std::max(scratch_floats, cpu::attention_scratch_floats(call.shape.head_dim));
+    if (attention_partials_.size() < static_cast<std::size_t>(partial_floats_))
+      attention_partials_.resize(static_cast<std::size_t>(partial_floats_));
+    // Tiles handed out dynamically (largest first): causal tiles differ in length.
+    std::atomic<std::size_t> next{0};
     pool_.run([&](int thread, int) {
-      std::vector<float>& scores = scratch_[static_cast<std::size_t>(thread)];
-      std::size_t call = 0;
-      for (std::int64_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) {
-        while (item >= first_item[call + 1]) ++call;
-        const AttentionCall& a = calls[call];
-        const AttentionShape& s = a.shape;
-        const std::int64_t local = item - first_item[call];
-        const std::int64_t i = local / s.n_kv_heads, kv_head = local % s.n_kv_heads;
-        const std::int64_t visible = std::min<std::int64_t>(a.q_positions[i] + 1, s.n_kv);
-        const auto needed = static_cast<std::size_t>(visible * (s.n_heads / s.n_kv_heads));
-        if (scores.size() < needed) scores.resize(needed);
-        const std::int64_t q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
-        const std::int64_t out_stride = s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim;
-        cpu::attention_query(a.q + i * q_stride, a.k, a.v, a.kv_type, visible, kv_head, s,
-                             scores.data(), a.out + i * out_stride);
+      std::vector<float>& scratch = scratch_[static_cast<std::size_t>(thread)];
+      if (scratch.size() < scratch_floats) scratch.resize(scratch_floats);
+      for (std::size_t w = next.fetch_add(1); w < attention_work_.size(); w = next.fetch_add(1)) {
+        const AttentionWork& work = attention_work_[w];
+        cpu::AttentionTileOut out = output_of(calls[work.call]);
+        if (work.partial_max >= 0) {
+          float* base = attention_partials_.data();
+          out.partial_max = base + work.partial_max;
+          out.partial_sum = base + work.partial_sum;
+          out.partial_acc = base + work.partial_acc;
+        }
+        attention_.run(work.tile, out, scratch.data());
+      }
+    });
+    if (attention_splits_.empty()) return;
+    pool_.run([&](int thread, int n_threads) {
+      const ItemRange mine =
+          split_items(static_cast<std::int64_t>(attention_splits_.size()), 1, thread, n_threads);
+      for (std::int64_t i = mine.begin; i < mine.end; ++i) {
+        const AttentionSplit& split = attention_splits_[static_cast<std::size_t>(i)];
+        const float* base = attention_partials_.data();
+        cpu::attention_merge_partials(split.rows, split.n_parts, base + split.partial_max,
+                                      base + split.partial_sum, base + split.partial_acc,
+                                      output_of(calls[split.call]));
       }
     });
   }
 
   void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out) override {
     for_each_row(n, [&](std::int64_t t) {
-      cpu::swiglu_row(gate_up + t * 2 * ff, gate_up + t * 2 * ff + ff, ff, out + t * ff);
+      swiglu_row_(gate_up + t * 2 * ff, gate_up + t * 2 * ff + ff, ff, out + t * ff);
     });
   }
 
@@ -244,13 +251,122 @@ class CpuBackend final : public Backend {
     });
   }
 
+  // One tile of attention work: its rows and cache range, and where its partial goes when its
+  // rows' cache range is split over several tiles (offsets into attention_partials_, else -1).
+  struct AttentionWork {
+    cpu::AttentionTile tile;
+    std::size_t call = 0;
+    std::int64_t partial_max = -1, partial_sum = -1, partial_acc = -1;
+  };
+  // Rows whose cache range was split in n_parts tiles, merged after all tiles ran.
+  struct AttentionSplit {
+    cpu::AttentionTile rows;
+    std::size_t call = 0;
+    int n_parts = 0;
+    std::int64_t partial_max = 0, partial_sum = 0, partial_acc = 0;
+  };
+
+  // A split part covers at least this many cache rows (shorter ones cost more to merge than
+  // they save).
+  static constexpr std::int64_t kMinSplitKvRows = 128;
+
+  static cpu::AttentionTileOut output_of(const AttentionCall& call) {
+    const AttentionShape& s = call.shape;
+    return {call.out, s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim};
+  }
+
+  // Fills attention_work_ (and attention_splits_): every call's (kv head, tile of rows) over the
+  // cache rows its last query sees; with fewer tiles than a few per thread (decode), long cache
+  // ranges are split across threads and merged afterwards.
+  void plan_attention(std::span<const AttentionCall> calls) {
+    attention_work_.clear();
+    attention_splits_.clear();
+    partial_floats_ = 0;
+    const std::int64_t tile_rows = attention_.tile_rows;
+    for (std::size_t c = 0; c < calls.size(); ++c) {
+      const AttentionCall& call = calls[c];
+      const AttentionShape& s = call.shape;
+      if (s.n_q <= 0) continue;
+      cpu::AttentionTile tile;
+      tile.q = call.q;
+      tile.q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
+      tile.positions = call.q_positions;
+      tile.k = call.k;
+      tile.v = call.v;
+      tile.kv_type = call.kv_type;
+      tile.n_kv = s.n_kv;
+      tile.kv_stride = s.n_kv_heads * s.head_dim;
+      tile.group = s.n_heads / s.n_kv_heads;
+      tile.head_dim = s.head_dim;
+      const std::int64_t n_rows = s.n_q * tile.group;
+      // Last tiles first: in a causal prefill they see the most rows.
+      for (std::int64_t first = (n_rows - 1) / tile_rows * tile_rows; first >= 0;
+           first -= tile_rows) {
+        tile.row_begin = first;
+        tile.n_rows = std::min(tile_rows, n_rows - first);
+        tile.kv_end = 0;
+        for (std::int64_t i = first / tile.group; i <= (first + tile.n_rows - 1) / tile.group; ++i)
+          tile.kv_end = std::max<std::int64_t>(
+              tile.kv_end, std::min<std::int64_t>(call.q_positions[i] + 1, s.n_kv));
+        for (std::int64_t h = 0; h < s.n_kv_heads; ++h) {
+          tile.kv_head = h;
+          attention_work_.push_back({tile, c});
+        }
+      }
+    }
+    const auto n_threads = static_cast<std::int64_t>(pool_.size());
+    const auto n_tiles = static_cast<std::int64_t>(attention_work_.size());
+    if (n_threads == 1 || n_tiles == 0 || n_tiles >= 2 * n_threads) return;
+    const std::int64_t parts_wanted = (4 * n_threads + n_tiles - 1) / n_tiles;
+    std::vector<AttentionWork> tiles;
+    tiles.swap(attention_work_);
+    for (const AttentionWork& whole : tiles) {
+      const std::int64_t n_kv_rows = whole.tile.kv_end - whole.tile.kv_begin;
+      const std::int64_t parts =
+          std::clamp<std::int64_t>(n_kv_rows / kMinSplitKvRows, 1, parts_wanted);
+      if (parts == 1) {
+        attention_work_.push_back(whole);
+        continue;
+      }
+      // Parts of whole kv blocks, the last taking the remainder.
+      const std::int64_t block = cpu::kAttentionKvBlock;
+      const std::int64_t per_part = (n_kv_rows / parts + block - 1) / block * block;
+      const std::int64_t rows = whole.tile.n_rows, d = whole.tile.head_dim;
+      AttentionSplit split{whole.tile, whole.call, 0, partial_floats_, 0, 0};
+      int n_parts = 0;
+      for (std::int64_t begin = whole.tile.kv_begin; begin < whole.tile.kv_end; begin += per_part)
+        ++n_parts;
+      split.n_parts = n_parts;
+      split.partial_sum = split.partial_max + n_parts * rows;
+      split.partial_acc = split.partial_sum + n_parts * rows;
+      partial_floats_ = split.partial_acc + n_parts * rows * d;
+      int p = 0;
+      for (std::int64_t begin = whole.tile.kv_begin; begin < whole.tile.kv_end;
+           begin += per_part, ++p) {
+        AttentionWork part = whole;
+        part.tile.kv_begin = begin;
+        part.tile.kv_end = std::min(begin + per_part, whole.tile.kv_end);
+        part.partial_max = split.partial_max + p * rows;
+        part.partial_sum = split.partial_sum + p * rows;
+        part.partial_acc = split.partial_acc + p * rows * d;
+        attention_work_.push_back(part);
+      }
+      attention_splits_.push_back(split);
+    }
+  }
+
   ThreadPool pool_;
   cpu::CpuIsa isa_;
   std::vector<cpu::DnnlMatmul> dnnl_;        // one per thread; empty: no matrix units
   std::vector<std::uint16_t> x_bf16_;        // activations rounded for the matrix units
   cpu::DotRowsFn kernels_[3];                // by DType: f32, f16, bf16
   std::vector<std::vector<float>> scratch_;  // per thread
-  std::vector<std::int64_t> call_offsets_;
+  cpu::AttentionKernel attention_;
+  cpu::SwigluRowFn swiglu_row_;
+  std::vector<AttentionWork> attention_work_;
+  std::vector<AttentionSplit> attention_splits_;
+  std::vector<float> attention_partials_;  // split tiles' partial results
+  std::int64_t partial_floats_ = 0;
   std::vector<std::uint8_t> xq_;  // activations quantized for the integer dot products
 };
 

@@ -1,4 +1,4 @@
-// Row-wise CPU ops (norm, rotary embedding, SwiGLU, attention of one query) written as plain
+// Row-wise CPU ops (norm, rotary embedding, scalar SwiGLU, bf16 rounding) written as plain
 // loops that the compiler vectorizes, cloned per instruction set and picked at run time.
 #pragma once
 
@@ -16,15 +16,9 @@ void rmsnorm_row(const float* x, const float* weight, std::int64_t dim, float ep
 void rope_row(float* x, std::int64_t n_heads, std::int64_t head_dim, const float* cos_a,
               const float* sin_a, RopeLayout layout);
 
-/// out[j] = silu(gate[j]) * up[j] for j < ff.
+/// out[j] = silu(gate[j]) * up[j] for j < ff, with std::exp: the reference of the SIMD versions
+/// (swiglu_kernels.h).
 void swiglu_row(const float* gate, const float* up, std::int64_t ff, float* out);
-
-/// Attention of one query (q: its row of all heads, out: its output row) for the query heads of
-/// kv head `kv_head`: reads the sequence's keys/values rows 0..visible-1; `scores` holds at least
-/// visible * (n_heads / n_kv_heads) floats.
-void attention_query(const float* q, const void* k, const void* v, DType kv_type,
-                     std::int64_t visible, std::int64_t kv_head, const AttentionShape& shape,
-                     float* scores, float* out);
 
 /// Rounds x[0..n) to bf16 like f32_to_bf16 (round to nearest even), vectorized.
 void round_to_bf16(const float* x, std::int64_t n, std::uint16_t* out);
