@@ -12,8 +12,9 @@ namespace r1::ops {
 struct CpuBackendOptions {
   int n_threads = 0;               // 0 = physical cores
   std::optional<cpu::CpuIsa> isa;  // unset = the best this processor runs
-  /// bf16 products of at least kMatrixUnitMinTokens tokens on oneDNN (AMX / AVX512-BF16, with
-  /// activations rounded to bf16) when the build and the processor have them.
+  /// Products of at least kMatrixUnitMinTokens tokens on the matrix units, with activations
+  /// rounded to bf16: every weight type but f32 on our AMX kernel (cpu/amx_gemm.h) where the
+  /// processor has AMX-BF16, else bf16 weights on oneDNN (AVX512-BF16) when the build has it.
   bool matrix_units = true;
 };
 
