@@ -28,8 +28,10 @@ class CpuBackend final : public Backend {
       : pool_(n_threads),
         isa_(isa),
         amx_(matrix_units && cpu::amx_available()),
-        // oneDNN only where our AMX kernel cannot run (AVX512-BF16 without AMX).
-        dnnl_(matrix_units && !amx_ && cpu::DnnlMatmul::available()
+        // oneDNN for bf16 weights where the build has it: on AMX it measured ~4% faster than our
+        // kernel for bf16 (pp512 103 vs 99 tok/s, 2 threads), and it covers AVX512-BF16 without
+        // AMX; every other weight type goes to our AMX kernel.
+        dnnl_(matrix_units && cpu::DnnlMatmul::available()
                   ? static_cast<std::size_t>(n_threads)
                   : 0),
         amx_scratch_(static_cast<std::size_t>(n_threads)),
@@ -65,7 +67,8 @@ class CpuBackend final : public Backend {
   // y [n_tokens rows, y_stride apart] = x W^T + b for parts of one type.
   void linear_into(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
                    std::int64_t y_stride) {
-    if (amx_ && n_tokens >= kMatrixUnitMinTokens && cpu::amx_supports(w.type)) {
+    const bool to_dnnl = !dnnl_.empty() && w.type == DType::bf16;
+    if (amx_ && !to_dnnl && n_tokens >= kMatrixUnitMinTokens && cpu::amx_supports(w.type)) {
       linear_amx(x, n_tokens, w, y, y_stride);
       return;
     }

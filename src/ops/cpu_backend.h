@@ -13,8 +13,8 @@ struct CpuBackendOptions {
   int n_threads = 0;               // 0 = physical cores
   std::optional<cpu::CpuIsa> isa;  // unset = the best this processor runs
   /// Products of at least kMatrixUnitMinTokens tokens on the matrix units, with activations
-  /// rounded to bf16: every weight type but f32 on our AMX kernel (cpu/amx_gemm.h) where the
-  /// processor has AMX-BF16, else bf16 weights on oneDNN (AVX512-BF16) when the build has it.
+  /// rounded to bf16: bf16 weights on oneDNN (AMX / AVX512-BF16) when the build has it, every
+  /// other weight type but f32 (and bf16 without oneDNN) on our AMX kernel (cpu/amx_gemm.h).
   bool matrix_units = true;
 };
 
