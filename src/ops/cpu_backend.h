@@ -12,8 +12,9 @@ namespace r1::ops {
 struct CpuBackendOptions {
   int n_threads = 0;               // 0 = physical cores
   std::optional<cpu::CpuIsa> isa;  // unset = the best this processor runs
-  /// bf16 products of at least kMatrixUnitMinTokens tokens on oneDNN (AMX / AVX512-BF16, with
-  /// activations rounded to bf16) when the build and the processor have them.
+  /// Products of at least kMatrixUnitMinTokens tokens on the matrix units, with activations
+  /// rounded to bf16: bf16 weights on oneDNN (AMX / AVX512-BF16) when the build has it, every
+  /// other weight type but f32 (and bf16 without oneDNN) on our AMX kernel (cpu/amx_gemm.h).
   bool matrix_units = true;
 };
 

@@ -13,6 +13,7 @@
 
 #include "core/half.h"
 #include "ops/backend.h"
+#include "ops/cpu/amx_gemm.h"
 #include "ops/cpu/dnnl_matmul.h"
 #include "ops/cpu/vector_ops.h"
 #include "ops/cpu_backend.h"
@@ -109,16 +110,19 @@ TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
   }
 }
 
-// bf16 weights and a prefill-sized batch go to oneDNN on the matrix units with the activations
-// rounded to bf16 (as transformers computes a bf16 model): each output must be the exact dot
-// product of the rounded activations with the weights, up to fp32 summation order.
+// bf16 weights and a prefill-sized batch go to the matrix units (our AMX kernel, or oneDNN on
+// AVX512-BF16 without AMX) with the activations rounded to bf16 (as transformers computes a bf16
+// model): each output must be the exact dot product of the rounded activations with the weights,
+// up to fp32 summation order.
 TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
-  if (!cpu::DnnlMatmul::available()) GTEST_SKIP() << "no oneDNN or no AMX/AVX512-BF16 here";
+  if (!cpu::amx_available() && !cpu::DnnlMatmul::available())
+    GTEST_SKIP() << "no AMX, and no oneDNN or no AVX512-BF16 here";
   const LinearCase cases[] = {{16, 64, 64}, {37, 300, 1536}, {512, 48, 8960}, {20, 7, 96}};
   std::uint32_t seed = 100;
   for (int threads : {1, 2}) {
     auto backend = make_cpu_backend({threads, std::nullopt, true});
-    ASSERT_NE(backend->describe().find("onednn"), std::string::npos);
+    ASSERT_TRUE(backend->describe().find("+amx") != std::string::npos ||
+                backend->describe().find("+onednn") != std::string::npos);
     for (const LinearCase& c : cases) {
       const OwnedMatrix q = make_matrix(DType::bf16, c.rows, c.cols, ++seed),
                         k = make_matrix(DType::bf16, 5, c.cols, ++seed);
