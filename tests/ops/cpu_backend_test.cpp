@@ -72,9 +72,9 @@ struct LinearCase {
 };
 
 TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
-  const LinearCase cases[] = {{1, 1, 1},      {1, 7, 5},      {3, 17, 33},
-                              {4, 64, 64},    {5, 33, 100},   {9, 40, 256},
-                              {1, 300, 1536}, {70, 48, 1536}, {13, 24, 8960}};
+  const LinearCase cases[] = {{1, 1, 1},      {1, 7, 5},     {3, 17, 33},    {4, 64, 64},
+                              {5, 33, 100},   {9, 40, 256},  {1, 300, 1536}, {70, 48, 1536},
+                              {13, 24, 8960}, {1, 61, 1543}, {1, 45, 8960}};
   std::uint32_t seed = 1;
   for (CpuIsa isa : supported_isas()) {
     for (int threads : {1, 2, 3}) {
@@ -194,17 +194,33 @@ TEST(CpuBackend, StackedPartsAreOneProductWithTheirBiases) {
 
 TEST(CpuBackend, OneTokenAndManyTokensGiveIdenticalRows) {
   // Decode (one token) and prefill (a tile of tokens) must not differ in the last bit, or a
-  // prefix reused from the cache would not equal a recomputed one.
+  // prefix reused from the cache would not equal a recomputed one. One token has its own row
+  // tiles (8 rows, prefetching): shapes with leftover rows and columns, every element type.
+  struct Shape {
+    std::int64_t rows, cols;
+  };
+  std::uint32_t seed = 20;
   for (CpuIsa isa : supported_isas()) {
-    auto backend = make_cpu_backend({2, isa});
-    const OwnedMatrix w = make_matrix(DType::bf16, 37, 1536, 21);
-    const Linear linear = Linear::single(w.view);
-    const std::vector<float> x = random_floats(11 * 1536, 22);
-    std::vector<float> all(11 * 37), one(37);
-    backend->linear(x.data(), 11, linear, all.data());
-    for (int t = 0; t < 11; ++t) {
-      backend->linear(x.data() + t * 1536, 1, linear, one.data());
-      for (int r = 0; r < 37; ++r) ASSERT_EQ(one[r], all[t * 37 + r]) << cpu::isa_name(isa);
+    for (int threads : {1, 2, 3}) {
+      auto backend = make_cpu_backend({threads, isa});
+      for (DType type : {DType::bf16, DType::f16, DType::f32}) {
+        for (const Shape shape : {Shape{37, 1536}, Shape{53, 1543}, Shape{9, 100}, Shape{3, 7}}) {
+          const OwnedMatrix w = make_matrix(type, shape.rows, shape.cols, ++seed);
+          const Linear linear = Linear::single(w.view);
+          const std::vector<float> x =
+              random_floats(static_cast<std::size_t>(11 * shape.cols), ++seed);
+          std::vector<float> all(static_cast<std::size_t>(11 * shape.rows));
+          std::vector<float> one(static_cast<std::size_t>(shape.rows));
+          backend->linear(x.data(), 11, linear, all.data());
+          for (int t = 0; t < 11; ++t) {
+            backend->linear(x.data() + t * shape.cols, 1, linear, one.data());
+            for (std::int64_t r = 0; r < shape.rows; ++r)
+              ASSERT_EQ(one[r], all[t * shape.rows + r])
+                  << cpu::isa_name(isa) << " " << dtype_cli_name(type) << " " << shape.rows << "x"
+                  << shape.cols << " threads " << threads << " token " << t << " row " << r;
+          }
+        }
+      }
     }
   }
 }
