@@ -14,6 +14,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -23,6 +24,15 @@ namespace r1::quant::x86 {
 namespace {
 
 constexpr std::ptrdiff_t kPrefetchBytes = 1024;
+// Rows in flight: each super-block's integer chain is ~40 cycles long, so two independent rows
+// keep the ports busy where one leaves them waiting.
+constexpr int kRowsAtOnce = 2;
+
+template <typename Block>
+inline void prefetch_block(const Block* b) {
+  const char* next = reinterpret_cast<const char*>(b) + kPrefetchBytes;
+  for (std::size_t off = 0; off < sizeof(Block); off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
+}
 
 /// vpermb index: byte j of each 32-byte half gets element (j % 4) * 8 + (j % 32) / 4 of that
 /// half's 32 elements; `half_offset` is added in the upper half (32 to read a 64-byte source's
@@ -53,14 +63,13 @@ __m512i load_half(const void* p) {
   return _mm512_zextsi256_si512(_mm256_loadu_si256(static_cast<const __m256i*>(p)));
 }
 
-/// int16 words: sc[first + (w >= 16 ? upper : 0) + (w % 2) * pair_step] for w = 0..31, from
-/// the 16-bit scales in the low words of `sc`.
-__m512i spread_scales(__m512i sc, int first, int upper, int pair_step) {
+/// vpermw index: word w gets scale first + (w >= 16 ? upper : 0) + (w % 2) * pair_step.
+__m512i scale_index(int first, int upper, int pair_step) {
   alignas(64) std::int16_t idx[32];
   for (int w = 0; w < 32; ++w) {
     idx[w] = static_cast<std::int16_t>(first + (w >= 16 ? upper : 0) + (w % 2) * pair_step);
   }
-  return _mm512_permutexvar_epi16(_mm512_load_si512(idx), sc);
+  return _mm512_load_si512(idx);
 }
 
 /// Float update of one block, the reference's: sums[l] += d * lanes[l], lanes being the sum of
@@ -78,6 +87,15 @@ inline float finish(__m256 sums, float sumf) {
   return sumf;
 }
 
+/// The finished outputs of rows r0.. (those below n_rows) for every token.
+template <int T>
+inline void store_rows(const __m256 (&sums)[kRowsAtOnce][T], const float (&sumf)[kRowsAtOnce][T],
+                       std::int64_t r0, std::int64_t n_rows, float* y, std::int64_t y_stride) {
+  for (int r = 0; r < kRowsAtOnce && r0 + r < n_rows; ++r) {
+    for (int t = 0; t < T; ++t) y[t * y_stride + r0 + r] = finish(sums[r][t], sumf[r][t]);
+  }
+}
+
 inline int hsum_epi32(__m128i v) {
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 0, 3, 2)));
   v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
@@ -86,24 +104,38 @@ inline int hsum_epi32(__m128i v) {
 
 // ---- Q4_K and Q5_K ----------------------------------------------------------------------
 
-/// One token's Q8_K block for Q4_K/Q5_K: group g (elements 64 g..64 g + 63) in residue order
-/// per 32-element sub-block, and the 8 sub-block sums (from bsums, as the reference uses them).
+/// One token's Q8_K block for Q4_K/Q5_K, laid out like WeightsK4::q: register 2 h + i holds
+/// sub-block 4 h + i (lower half) and 4 h + 2 + i (upper half), each in residue order; and the
+/// 8 sub-block sums from bsums (as the reference uses them; |sum| <= 32 * 128 fits int16).
 struct ActK4 {
   __m512i q[4];
   __m128i sub_sums;  // int16
   float d;
 };
 
+/// vpermt2b index taking 32-element sub-block `lo` of source A (0 or 1) into the lower half and
+/// sub-block `hi` of source B into the upper half, both in residue order.
+__m512i pick_subblocks(int lo, int hi) {
+  alignas(64) std::int8_t idx[64];
+  for (int j = 0; j < 64; ++j) {
+    const int within = (j % 4) * 8 + (j % 32) / 4;
+    idx[j] = static_cast<std::int8_t>(j < 32 ? 32 * lo + within : 64 + 32 * hi + within);
+  }
+  return _mm512_load_si512(idx);
+}
+
 void prepare_k4(const BlockQ8K* a, std::int64_t nb, ActK4* out) {
-  const __m512i order = residue_order(32);
+  const __m512i even = pick_subblocks(0, 0);
+  const __m512i odd = pick_subblocks(1, 1);
   for (std::int64_t i = 0; i < nb; ++i) {
-    for (int g = 0; g < 4; ++g) {
-      out[i].q[g] = _mm512_permutexvar_epi8(order, _mm512_loadu_si512(a[i].qs + 64 * g));
+    for (int h = 0; h < 2; ++h) {
+      const __m512i first = _mm512_loadu_si512(a[i].qs + 128 * h);  // sub-blocks 4 h, 4 h + 1
+      const __m512i second = _mm512_loadu_si512(a[i].qs + 128 * h + 64);
+      out[i].q[2 * h] = _mm512_permutex2var_epi8(first, even, second);
+      out[i].q[2 * h + 1] = _mm512_permutex2var_epi8(first, odd, second);
     }
     const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].bsums));
-    // Adjacent bsums pairs: |sum| <= 32 * 128, exact in int16.
-    const __m256i pairs = _mm256_madd_epi16(bs, _mm256_set1_epi16(1));
-    out[i].sub_sums = _mm256_cvtepi32_epi16(pairs);
+    out[i].sub_sums = _mm256_cvtepi32_epi16(_mm256_madd_epi16(bs, _mm256_set1_epi16(1)));
     out[i].d = a[i].d;
   }
 }
@@ -123,57 +155,70 @@ inline __m128i unpack_scales_mins(const std::uint8_t* packed) {
   return _mm_or_si128(r, _mm_and_si128(_mm_srli_epi16(top, 2), _mm_set1_epi8(0x30)));
 }
 
-/// Q4_K's 4 groups, unpacked: group g's low nibbles (sub-block 2 g) in the lower half, its high
-/// nibbles (sub-block 2 g + 1) in the upper, both in residue order.
+/// A Q4_K/Q5_K block unpacked: register 2 h + i holds sub-block 4 h + i (lower half) and
+/// 4 h + 2 + i (upper half) as unsigned bytes in residue order: the low (i = 0) or high (i = 1)
+/// nibbles of qs[64 h..64 h + 63], one vpermb for both.
 struct WeightsK4 {
   __m512i q[4];
-  __m512i scales[4];  // int16: sub-block 2 g's scale in the lower half, 2 g + 1's in the upper
+  __m512i scales[4];  // int16, the two sub-blocks' scales for the halves of q
   __m128i mins;       // int16
   float d, dmin;
 };
 
+struct K4Consts {
+  __m512i order;      // residue order within each 32-byte half
+  __m512i order_dup;  // the same for a 32-byte source read into both halves
+  __m512i scale_idx[4];
+};
+
+K4Consts k4_consts() {
+  K4Consts c{residue_order(32), residue_order(0), {}};
+  for (int k = 0; k < 4; ++k) c.scale_idx[k] = scale_index(4 * (k / 2) + k % 2, 2, 0);
+  return c;
+}
+
 template <typename Block>
-inline void unpack_common(const Block& b, WeightsK4* u) {
+inline void unpack_common(const Block& b, const K4Consts& c, WeightsK4* u) {
   const __m128i sm = unpack_scales_mins(b.scales);
   const __m512i sc = _mm512_zextsi128_si512(_mm_cvtepu8_epi16(sm));
-  for (int g = 0; g < 4; ++g) u->scales[g] = spread_scales(sc, 2 * g, 1, 0);
+  for (int k = 0; k < 4; ++k) u->scales[k] = _mm512_permutexvar_epi16(c.scale_idx[k], sc);
   u->mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
   u->d = _cvtsh_ss(b.d);
   u->dmin = _cvtsh_ss(b.dmin);
 }
 
-inline void unpack_k4(const BlockQ4K& b, __m512i order, WeightsK4* u) {
-  const __m512i nibble_shift = _mm512_set_epi64(0x0004000400040004, 0x0004000400040004,
-                                                0x0004000400040004, 0x0004000400040004, 0, 0, 0, 0);
+inline void unpack_nibbles(const std::uint8_t* qs, const K4Consts& c, WeightsK4* u) {
   const __m512i low4 = _mm512_set1_epi8(0x0F);
-  for (int g = 0; g < 4; ++g) {
-    const __m512i q = _mm512_permutexvar_epi8(order, load_half(b.qs + 32 * g));
-    u->q[g] = _mm512_and_si512(_mm512_srlv_epi16(q, nibble_shift), low4);
+  for (int h = 0; h < 2; ++h) {
+    const __m512i q = _mm512_permutexvar_epi8(c.order, _mm512_loadu_si512(qs + 64 * h));
+    u->q[2 * h] = _mm512_and_si512(q, low4);
+    u->q[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
   }
-  unpack_common(b, u);
 }
 
-/// Q5_K: bit 2 g (lower half) or 2 g + 1 (upper half) of qh[l] becomes bit 4; qh's bytes are
-/// indexed by l like qs's, so the same permutation lines them up.
-inline void unpack_k4(const BlockQ5K& b, __m512i order, WeightsK4* u) {
-  const __m512i nibble_shift = _mm512_set_epi64(0x0004000400040004, 0x0004000400040004,
-                                                0x0004000400040004, 0x0004000400040004, 0, 0, 0, 0);
-  const __m512i low4 = _mm512_set1_epi8(0x0F);
-  const __m512i bit4 = _mm512_set1_epi8(0x10);
-  const __m512i qh = _mm512_permutexvar_epi8(order, load_half(b.qh));
+inline void unpack_k4(const BlockQ4K& b, const K4Consts& c, WeightsK4* u) {
+  unpack_nibbles(b.qs, c, u);
+  unpack_common(b, c, u);
+}
+
+/// Q5_K: register 2 h + i's sub-blocks s = 4 h + i and s + 2 take bit s (lower half) and bit
+/// s + 2 (upper half) of qh[l] as bit 4; qh's bytes are indexed by l like qs's, so the same
+/// permutation lines them up.
+inline void unpack_k4(const BlockQ5K& b, const K4Consts& c, WeightsK4* u) {
+  unpack_nibbles(b.qs, c, u);
+  const __m512i qh = _mm512_permutexvar_epi8(c.order_dup, load_half(b.qh));
   // 16-bit shifts by at most 4 keep the selected bit inside its byte.
   const auto counts = [](int lo, int hi) {
     return _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(lo)),
                               _mm256_set1_epi16(static_cast<short>(hi)), 1);
   };
-  const __m512i high[4] = {_mm512_sllv_epi16(qh, counts(4, 3)), _mm512_sllv_epi16(qh, counts(2, 1)),
-                           _mm512_srlv_epi16(qh, counts(0, 1)), _mm512_srlv_epi16(qh, counts(2, 3))};
-  for (int g = 0; g < 4; ++g) {
-    const __m512i q = _mm512_permutexvar_epi8(order, load_half(b.qs + 32 * g));
-    const __m512i low = _mm512_and_si512(_mm512_srlv_epi16(q, nibble_shift), low4);
-    u->q[g] = _mm512_ternarylogic_epi32(low, high[g], bit4, 0xF8);  // low | (high & bit4)
+  const __m512i high[4] = {_mm512_sllv_epi16(qh, counts(4, 2)), _mm512_sllv_epi16(qh, counts(3, 1)),
+                           _mm512_srlv_epi16(qh, counts(0, 2)), _mm512_srlv_epi16(qh, counts(1, 3))};
+  const __m512i bit4 = _mm512_set1_epi8(0x10);
+  for (int k = 0; k < 4; ++k) {
+    u->q[k] = _mm512_ternarylogic_epi32(u->q[k], high[k], bit4, 0xF8);  // q | (high & bit4)
   }
-  unpack_common(b, u);
+  unpack_common(b, c, u);
 }
 
 template <typename Block, int T>
@@ -182,33 +227,41 @@ void decode_k4(const Block* w, std::int64_t n_rows, std::int64_t nb, const Block
   thread_local std::vector<ActK4> acts;
   acts.resize(static_cast<std::size_t>(T * nb));
   for (int t = 0; t < T; ++t) prepare_k4(a + t * nb, nb, acts.data() + t * nb);
-  const __m512i order = residue_order(0);
-  for (std::int64_t r = 0; r < n_rows; ++r) {
-    const Block* row = w + r * nb;
-    __m256 sums[T];
-    float sumf[T];
-    for (int t = 0; t < T; ++t) {
-      sums[t] = _mm256_setzero_ps();
-      sumf[t] = 0.0f;
-    }
-    for (std::int64_t i = 0; i < nb; ++i) {
-      const char* next = reinterpret_cast<const char*>(row + i) + kPrefetchBytes;
-      for (std::size_t off = 0; off < sizeof(Block); off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
-      WeightsK4 u;
-      unpack_k4(row[i], order, &u);
+  const K4Consts consts = k4_consts();
+  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowsAtOnce) {
+    const Block* rows[kRowsAtOnce];
+    for (int r = 0; r < kRowsAtOnce; ++r) rows[r] = w + std::min(r0 + r, n_rows - 1) * nb;
+    __m256 sums[kRowsAtOnce][T];
+    float sumf[kRowsAtOnce][T];
+    for (int r = 0; r < kRowsAtOnce; ++r) {
       for (int t = 0; t < T; ++t) {
-        const ActK4& ap = acts[t * nb + i];
-        __m512i acc = _mm512_setzero_si512();
-        for (int g = 0; g < 4; ++g) {
-          acc = _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(u.q[g], ap.q[g]), u.scales[g]);
-        }
-        const int sumi = hsum_epi32(_mm_madd_epi16(u.mins, ap.sub_sums));
-        sums[t] = add_lanes(sums[t], acc, u.d * ap.d);
-        const float dmin = u.dmin * ap.d;
-        sumf[t] -= dmin * static_cast<float>(sumi);
+        sums[r][t] = _mm256_setzero_ps();
+        sumf[r][t] = 0.0f;
       }
     }
-    for (int t = 0; t < T; ++t) y[t * y_stride + r] = finish(sums[t], sumf[t]);
+    for (std::int64_t i = 0; i < nb; ++i) {
+      WeightsK4 u[kRowsAtOnce];
+      for (int r = 0; r < kRowsAtOnce; ++r) {
+        prefetch_block(rows[r] + i);
+        unpack_k4(rows[r][i], consts, &u[r]);
+      }
+      for (int t = 0; t < T; ++t) {
+        const ActK4& ap = acts[t * nb + i];
+        for (int r = 0; r < kRowsAtOnce; ++r) {
+          // Two accumulators: shorter dependency chains; the integer sum is the same.
+          __m512i acc[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+          for (int k = 0; k < 4; ++k) {
+            acc[k / 2] = _mm512_dpwssd_epi32(acc[k / 2], _mm512_maddubs_epi16(u[r].q[k], ap.q[k]),
+                                             u[r].scales[k]);
+          }
+          const int sumi = hsum_epi32(_mm_madd_epi16(u[r].mins, ap.sub_sums));
+          sums[r][t] = add_lanes(sums[r][t], _mm512_add_epi32(acc[0], acc[1]), u[r].d * ap.d);
+          const float dmin = u[r].dmin * ap.d;
+          sumf[r][t] -= dmin * static_cast<float>(sumi);
+        }
+      }
+    }
+    store_rows<T>(sums, sumf, r0, n_rows, y, y_stride);
   }
 }
 
@@ -249,42 +302,57 @@ void decode_q6(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, const Bl
   };
   const __m512i shift_a = counts(4, 2);  // qh bits 0-1 (lower half), 2-3 (upper) to bits 4-5
   const __m512i shift_b = counts(0, 2);  // qh bits 4-5 (lower half), 6-7 (upper) to bits 4-5
-  for (std::int64_t r = 0; r < n_rows; ++r) {
-    const BlockQ6K* row = w + r * nb;
-    __m256 sums[T];
-    for (int t = 0; t < T; ++t) sums[t] = _mm256_setzero_ps();
-    for (std::int64_t i = 0; i < nb; ++i) {
-      const BlockQ6K& b = row[i];
-      const char* next = reinterpret_cast<const char*>(row + i) + kPrefetchBytes;
-      for (std::size_t off = 0; off < sizeof(BlockQ6K); off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
-      // Chunk 2 h: elements 128 h..128 h + 63 (low nibbles of ql + 64 h, qh fields 0 and 1);
-      // chunk 2 h + 1: the next 64 (high nibbles, qh fields 2 and 3).
-      __m512i q[4];
-      for (int h = 0; h < 2; ++h) {
-        const __m512i ql = _mm512_permutexvar_epi8(order, _mm512_loadu_si512(b.ql + 64 * h));
-        const __m512i qh = _mm512_permutexvar_epi8(qh_order, load_half(b.qh + 32 * h));
-        q[2 * h] = _mm512_ternarylogic_epi32(_mm512_and_si512(ql, low4),
-                                             _mm512_sllv_epi16(qh, shift_a), two, 0xF8);
-        q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                                 _mm512_srlv_epi16(qh, shift_b), two, 0xF8);
-      }
-      // Chunk c: sub-blocks 4 c, 4 c + 1 in the lower half, 4 c + 2, 4 c + 3 in the upper.
-      const __m512i sc = _mm512_zextsi256_si512(
-          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
-      __m512i scales[4];
-      for (int c = 0; c < 4; ++c) scales[c] = spread_scales(sc, 4 * c, 2, 1);
-      const float d = _cvtsh_ss(b.d);
+  // Chunk c: sub-blocks 4 c, 4 c + 1 in the lower half, 4 c + 2, 4 c + 3 in the upper.
+  __m512i scale_idx[4];
+  for (int c = 0; c < 4; ++c) scale_idx[c] = scale_index(4 * c, 2, 1);
+  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowsAtOnce) {
+    const BlockQ6K* rows[kRowsAtOnce];
+    for (int r = 0; r < kRowsAtOnce; ++r) rows[r] = w + std::min(r0 + r, n_rows - 1) * nb;
+    __m256 sums[kRowsAtOnce][T];
+    float sumf[kRowsAtOnce][T];
+    for (int r = 0; r < kRowsAtOnce; ++r) {
       for (int t = 0; t < T; ++t) {
-        const ActQ6& ap = acts[t * nb + i];
-        __m512i acc = _mm512_setzero_si512();
-        for (int c = 0; c < 4; ++c) {
-          const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(q[c], ap.q[c]), ap.offset[c]);
-          acc = _mm512_dpwssd_epi32(acc, p, scales[c]);
-        }
-        sums[t] = add_lanes(sums[t], acc, d * ap.d);
+        sums[r][t] = _mm256_setzero_ps();
+        sumf[r][t] = 0.0f;
       }
     }
-    for (int t = 0; t < T; ++t) y[t * y_stride + r] = finish(sums[t], 0.0f);
+    for (std::int64_t i = 0; i < nb; ++i) {
+      // Chunk 2 h: elements 128 h..128 h + 63 (low nibbles of ql + 64 h, qh fields 0 and 1);
+      // chunk 2 h + 1: the next 64 (high nibbles, qh fields 2 and 3).
+      __m512i q[kRowsAtOnce][4];
+      __m512i scales[kRowsAtOnce][4];
+      float d[kRowsAtOnce];
+      for (int r = 0; r < kRowsAtOnce; ++r) {
+        const BlockQ6K& b = rows[r][i];
+        prefetch_block(rows[r] + i);
+        for (int h = 0; h < 2; ++h) {
+          const __m512i ql = _mm512_permutexvar_epi8(order, _mm512_loadu_si512(b.ql + 64 * h));
+          const __m512i qh = _mm512_permutexvar_epi8(qh_order, load_half(b.qh + 32 * h));
+          q[r][2 * h] = _mm512_ternarylogic_epi32(_mm512_and_si512(ql, low4),
+                                                  _mm512_sllv_epi16(qh, shift_a), two, 0xF8);
+          q[r][2 * h + 1] =
+              _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                        _mm512_srlv_epi16(qh, shift_b), two, 0xF8);
+        }
+        const __m512i sc = _mm512_zextsi256_si512(
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
+        for (int c = 0; c < 4; ++c) scales[r][c] = _mm512_permutexvar_epi16(scale_idx[c], sc);
+        d[r] = _cvtsh_ss(b.d);
+      }
+      for (int t = 0; t < T; ++t) {
+        const ActQ6& ap = acts[t * nb + i];
+        for (int r = 0; r < kRowsAtOnce; ++r) {
+          __m512i acc[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+          for (int c = 0; c < 4; ++c) {
+            const __m512i p =
+                _mm512_sub_epi16(_mm512_maddubs_epi16(q[r][c], ap.q[c]), ap.offset[c]);
+            acc[c / 2] = _mm512_dpwssd_epi32(acc[c / 2], p, scales[r][c]);
+          }
+          sums[r][t] = add_lanes(sums[r][t], _mm512_add_epi32(acc[0], acc[1]), d[r] * ap.d);
+        }
+      }
+    }
+    store_rows<T>(sums, sumf, r0, n_rows, y, y_stride);
   }
 }
 
