@@ -10,6 +10,20 @@
 #endif
 
 namespace r1::quant {
+namespace {
+
+// The decode K-quant kernels permute bytes with vpermb (AVX512_VBMI), which some VNNI CPUs
+// (Cascade Lake) lack; those keep the AVX2 kernels.
+bool cpu_has_vbmi() {
+#if defined(R1_QUANT_X86)
+  static const bool vbmi = __builtin_cpu_supports("avx512vbmi");
+  return vbmi;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
 
 SimdLevel gemm_kernel_level(SimdLevel level, QuantType weight_type) {
   switch (weight_type) {
@@ -38,6 +52,41 @@ void gemm_at(SimdLevel level, QuantType weight_type, const void* w, std::int64_t
 #if defined(R1_QUANT_X86)
   const SimdLevel kernel = gemm_kernel_level(level, weight_type);
   const bool vnni = kernel == SimdLevel::avx512_vnni;
+  // Decode: a few tokens, every weight byte used once per token, so the kernels stream the
+  // rows and unpack each block once for all tokens.
+  if (level == SimdLevel::avx512_vnni && n_tokens <= x86::kDecodeMaxTokens) {
+    switch (weight_type) {
+      case QuantType::q8_0:
+        return x86::decode_q8_0_avx512_vnni(static_cast<const BlockQ8_0*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
+      case QuantType::q4_0:
+        return x86::decode_q4_0_avx512_vnni(static_cast<const BlockQ4_0*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
+      case QuantType::q4_1:
+        return x86::decode_q4_1_avx512_vnni(static_cast<const BlockQ4_1*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8_1*>(a), n_tokens, y, y_stride);
+      case QuantType::q5_0:
+        return x86::decode_q5_0_avx512_vnni(static_cast<const BlockQ5_0*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
+      case QuantType::q5_1:
+        return x86::decode_q5_1_avx512_vnni(static_cast<const BlockQ5_1*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8_1*>(a), n_tokens, y, y_stride);
+      case QuantType::q4_k:
+        if (!cpu_has_vbmi()) break;
+        return x86::decode_q4_k_avx512_vbmi(static_cast<const BlockQ4K*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      case QuantType::q5_k:
+        if (!cpu_has_vbmi()) break;
+        return x86::decode_q5_k_avx512_vbmi(static_cast<const BlockQ5K*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      case QuantType::q6_k:
+        if (!cpu_has_vbmi()) break;
+        return x86::decode_q6_k_avx512_vbmi(static_cast<const BlockQ6K*>(w), n_rows, nb,
+                                            static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      default:
+        break;
+    }
+  }
   if (kernel != SimdLevel::scalar) {
     switch (weight_type) {
       case QuantType::q8_0: {
