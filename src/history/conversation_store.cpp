@@ -212,6 +212,10 @@ void preflight(const std::filesystem::path& file) {
     throw std::runtime_error("it has schema version " + std::to_string(version) +
                              ", written by a newer r1 (this one knows up to " +
                              std::to_string(kSchemaVersion) + ")");
+  if (version == 0 &&
+      db.query_int("SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'") > 0)
+    throw std::runtime_error("it is an SQLite database of some other program (it has tables "
+                             "but no r1 schema version)");
 }
 
 std::string sqlite_reason(const SqliteError& e) {
