@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/generation_options.h"
 #include "engine/serving_engine.h"
+#include "history/conversation_store.h"
 #include "http/api_server.h"
 #include "r1/error.h"
 #include "server/api_key.h"
@@ -71,6 +72,8 @@ int run_serve(int argc, char** argv, int first) {
       value_option("max-reasoning-tokens", "N",
                    "Default thinking budget per request (default: unlimited)"),
       value_option("data-dir", "DIR", "Where conversations are stored (default ~/.local/share/r1)"),
+      value_option("history-max-bytes", "BYTES",
+                   "Largest size of the conversation history database (default: unlimited)"),
       value_option("http-threads", "N",
                    "HTTP connections served at once (default: parallel + max-queue + 16)"),
   };
@@ -104,6 +107,16 @@ int run_serve(int argc, char** argv, int first) {
     throw UsageError{"--reasoning-format is separate or raw, not " + reasoning_format};
   const std::filesystem::path data_dir =
       args.has("data-dir") ? std::filesystem::path(args.get("data-dir")) : default_data_dir();
+
+  // The history never stops the server: without it /api/conversations answers 503 with why.
+  history::StoreOptions history_options;
+  if (args.has("history-max-bytes")) history_options.max_bytes = positive(args, "history-max-bytes");
+  history::OpenedHistory opened = history::open_history(data_dir, history_options);
+  options.history = opened.store;
+  if (!opened.store) {
+    options.history_unavailable = opened.error;
+    std::fprintf(stderr, "r1 serve: conversation history disabled: %s\n", opened.error.c_str());
+  }
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
   sigset_t stop_signals;
@@ -149,8 +162,6 @@ int run_serve(int argc, char** argv, int first) {
                                                               : server::ReasoningFormat::separate;
   served.limits.max_n = std::min(positive(args, "max-n"), parallel);
   api.set_model(std::move(served));
-  std::error_code ignored;
-  std::filesystem::create_directories(data_dir, ignored);
   std::fprintf(stderr,
                "r1 serve: ready on http://%s:%d — %s, %d parallel x %d tokens of context, %s\n",
                options.host.c_str(), api.port(), session.model->transformer->backend().describe().c_str(),

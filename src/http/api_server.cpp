@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "http/generation.h"
+#include "http/history_routes.h"
 #include "server/api_error.h"
 #include "server/api_key.h"
 #include "server/metrics.h"
@@ -163,7 +164,8 @@ struct ApiServer::Impl {
         return httplib::Server::HandlerResponse::Handled;
       }
       if (req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
-      if (!options.api_key.empty() && is_known_path(req.path) &&
+      // /api (the web chat's history) is protected exactly like /v1.
+      if (!options.api_key.empty() && (is_known_path(req.path) || is_history_path(req.path)) &&
           !server::api_key_matches(req.get_header_value("Authorization"), options.api_key)) {
         send_error(res, server::authentication(
                             "Incorrect API key provided. Pass it as 'Authorization: Bearer KEY'."));
@@ -260,6 +262,7 @@ struct ApiServer::Impl {
     http.Post("/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
       detokenize(req, res);
     });
+    register_history_routes(http, options.history, options.history_unavailable);
     // Every other method on a known path is 405.
     auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
       send_error(res, server::method_not_allowed(req.method, req.path));

@@ -14,6 +14,10 @@
 
 #include "http/served_model.h"
 
+namespace r1::history {
+class ConversationStore;
+}
+
 namespace r1::http {
 
 struct ServerOptions {
@@ -25,6 +29,9 @@ struct ServerOptions {
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 60;
   int http_threads = 32;  // connections served at once (streams hold one each)
+  // The web chat's history (/api/conversations); null: those routes answer 503 with this reason.
+  std::shared_ptr<history::ConversationStore> history;
+  std::string history_unavailable = "no data directory was configured";
 };
 
 class ApiServer {
