@@ -25,6 +25,8 @@ struct ServerOptions {
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 60;
   int http_threads = 32;  // connections served at once (streams hold one each)
+  std::vector<std::string> allowed_hosts;  // Host names admitted besides localhost / IP literals
+  std::string ui_dir;                      // the web UI from this folder instead of the binary
 };
 
 class ApiServer {
