@@ -307,6 +307,7 @@ def test_api_key_is_asked_once(tiny_model, tmp_path):
         answer = answered(d, 1)
         assert "state-complete" in answer.get_attribute("class"), by(d, "#banner-text").text
         assert d.execute_script("return sessionStorage.getItem('r1.apiKey')") == "sk-ui-test"
+        assert by(d, "#key-dialog").get_attribute("open") is None, "asked twice"
         send(d, "second message, no dialog")
         answered(d, 2)
         assert by(d, "#key-dialog").get_attribute("open") is None
