@@ -71,6 +71,10 @@ int run_serve(int argc, char** argv, int first) {
                    "separate"),
       value_option("max-reasoning-tokens", "N",
                    "Default thinking budget per request (default: unlimited)"),
+      value_option("allowed-host", "NAMES",
+                   "Comma-separated host names the server may be reached by, besides localhost "
+                   "and IP addresses (DNS-rebinding defence)"),
+      value_option("ui-dir", "DIR", "Serve the web UI from DIR instead of the copy in the program"),
       value_option("data-dir", "DIR", "Where conversations are stored (default ~/.local/share/r1)"),
       value_option("history-max-bytes", "BYTES",
                    "Largest size of the conversation history database (default: unlimited)"),
@@ -102,6 +106,13 @@ int run_serve(int argc, char** argv, int first) {
   if (args.has("api-key")) options.api_key = args.get("api-key");
   if (args.has("api-key-file")) options.api_key = server::read_api_key_file(args.get("api-key-file"));
   if (args.has("cors-origin")) options.cors_origins = split_commas(args.get("cors-origin"));
+  if (args.has("allowed-host")) options.allowed_hosts = split_commas(args.get("allowed-host"));
+  if (args.has("ui-dir")) {
+    options.ui_dir = args.get("ui-dir");
+    if (!std::filesystem::is_regular_file(std::filesystem::path(options.ui_dir) / "index.html"))
+      throw UsageError{"--ui-dir " + options.ui_dir +
+                       " has no index.html; point it at the repository's ui/ folder"};
+  }
   const std::string reasoning_format = args.get("reasoning-format");
   if (reasoning_format != "separate" && reasoning_format != "raw")
     throw UsageError{"--reasoning-format is separate or raw, not " + reasoning_format};

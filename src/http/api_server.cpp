@@ -16,8 +16,10 @@
 
 #include "http/generation.h"
 #include "http/history_routes.h"
+#include "http/ui_routes.h"
 #include "server/api_error.h"
 #include "server/api_key.h"
+#include "server/host_check.h"
 #include "server/metrics.h"
 #include "server/openai_response.h"
 
@@ -158,6 +160,13 @@ struct ApiServer::Impl {
                                  "invalid_request_error", "", "request_header_fields_too_large"));
         return httplib::Server::HandlerResponse::Handled;
       }
+      // Before anything else, CORS included: a rebinding page must learn nothing.
+      if (!server::host_allowed(req.get_header_value("Host"),
+                                {options.host, options.allowed_hosts})) {
+        send_error(res, ApiError(403, server::host_refused_message(req.get_header_value("Host")),
+                                 "invalid_request_error", "", "host_not_allowed"));
+        return httplib::Server::HandlerResponse::Handled;
+      }
       add_cors_headers(req, res);
       if (req.method == "OPTIONS") {
         res.status = 204;
@@ -263,6 +272,7 @@ struct ApiServer::Impl {
       detokenize(req, res);
     });
     register_history_routes(http, options.history, options.history_unavailable);
+    register_ui_routes(http, {options.ui_dir});
     // Every other method on a known path is 405.
     auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
       send_error(res, server::method_not_allowed(req.method, req.path));

@@ -32,6 +32,8 @@ struct ServerOptions {
   // The web chat's history (/api/conversations); null: those routes answer 503 with this reason.
   std::shared_ptr<history::ConversationStore> history;
   std::string history_unavailable = "no data directory was configured";
+  std::vector<std::string> allowed_hosts;  // Host names admitted besides localhost / IP literals
+  std::string ui_dir;                      // the web UI from this folder instead of the binary
 };
 
 class ApiServer {
