@@ -359,7 +359,6 @@ async function answer(replaceFromSeq) {
     tokens_per_second: tFirst !== null && tEnd > tFirst ? tokens / ((tEnd - tFirst) / 1000) : 0,
     ttft_s: tFirst !== null ? (tFirst - t0) / 1000 : null,
     thought_s: tThinkStart !== null ? ((tAnswer ?? tEnd) - tThinkStart) / 1000 : null,
-    finish_reason: result.finishReason || null,
   };
   if (result.state === 'interrupted' || result.state === 'error')
     banner(`${result.error || 'The answer was cut off.'} The partial answer is kept${state.saving ? ' and saved as ' + result.state : ''}.`);

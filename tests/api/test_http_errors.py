@@ -116,7 +116,7 @@ def test_disconnect_mid_stream_frees_the_sequence(server):
     body = {**OK_BODY, "max_tokens": 400, "stream": True}
     sock = socket.create_connection(("127.0.0.1", server.port))
     payload = json.dumps(body).encode()
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
                  b"\r\nContent-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload)
     received = b""
     while received.count(b"data:") < 3:
@@ -148,13 +148,13 @@ def test_api_key_is_required_when_set(tiny_model, tmp_path):
 
 
 def test_overload_is_503_with_retry_after(tiny_model, tmp_path):
-    s = Server(tiny_model, ["--parallel", "1", "--max-queue", "1"], tmp_path)
+    s = Server(tiny_model, ["--parallel", "1", "--max-queue", "1", "--ctx-size", "4096"], tmp_path)
     try:
-        long_body = json.dumps({**OK_BODY, "max_tokens": 300, "stream": True}).encode()
+        long_body = json.dumps({**OK_BODY, "max_tokens": 4000, "stream": True}).encode()
         socks = []
         for _ in range(2):  # one runs, one waits in the queue
             sock = socket.create_connection(("127.0.0.1", s.port))
-            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                          b"application/json\r\nContent-Length: " + str(len(long_body)).encode() +
                          b"\r\n\r\n" + long_body)
             socks.append(sock)

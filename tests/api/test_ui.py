@@ -138,7 +138,8 @@ def test_send_streams_thinking_and_answer(ui_server, browser):
     open_page(d, ui_server, {**SETTINGS, "max_tokens": 200})
     send(d, "What is 2+2?")
     # While streaming: the thinking panel fills and the Stop button shows.
-    wait(lambda: by(d, ".message.assistant .thinking .plain").text.strip(), what="thinking text")
+    wait(lambda: by(d, ".message.assistant .thinking .plain").get_attribute("textContent").strip(),
+         what="thinking text")
     answer = answered(d, 1)
     assert by(d, ".message.user .plain").text == "What is 2+2?"
     thinking = answer.find_element("css selector", ".thinking")
@@ -300,10 +301,12 @@ def test_api_key_is_asked_once(tiny_model, tmp_path):
     d = make_driver()
     try:
         open_page(d, s)
-        send(d, "hello with a key")
+        # The page's first call (the conversation list under /api) meets the 401 and asks.
         wait(lambda: by(d, "#key-dialog").get_attribute("open") is not None, what="the key dialog")
         by(d, "#key-input").send_keys("sk-ui-test")
         by(d, "#key-ok").click()
+        wait(lambda: by(d, "#key-dialog").get_attribute("open") is None, what="the dialog to close")
+        send(d, "hello with a key")
         answer = answered(d, 1)
         assert "state-complete" in answer.get_attribute("class"), by(d, "#banner-text").text
         assert d.execute_script("return sessionStorage.getItem('r1.apiKey')") == "sk-ui-test"
