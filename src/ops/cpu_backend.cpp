@@ -72,7 +72,9 @@ class CpuBackend final : public Backend {
   void linear_into(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
                    std::int64_t y_stride) {
     const bool to_dnnl = !dnnl_.empty() && w.type == DType::bf16;
-    if (amx_ && !to_dnnl && n_tokens >= kMatrixUnitMinTokens && cpu::amx_supports(w.type)) {
+    const std::int64_t amx_min_tokens =
+        is_quantized(w.type) ? kQuantizedMatrixUnitMinTokens : kMatrixUnitMinTokens;
+    if (amx_ && !to_dnnl && n_tokens >= amx_min_tokens && cpu::amx_supports(w.type)) {
       linear_amx(x, n_tokens, w, y, y_stride);
       return;
     }

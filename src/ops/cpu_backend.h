@@ -21,6 +21,11 @@ struct CpuBackendOptions {
 /// Batches smaller than this stay on the FMA kernels (decode keeps fp32 activations).
 inline constexpr std::int64_t kMatrixUnitMinTokens = 16;
 
+/// Quantized weights go to the matrix units only from this many tokens: each call dequantizes
+/// every weight panel to bf16, which costs about as much as ~40 tokens of the integer products,
+/// so smaller batches (continuous-batching decode steps of many streams) stay on those.
+inline constexpr std::int64_t kQuantizedMatrixUnitMinTokens = 64;
+
 /// Throws Error(unsupported) when a forced `isa` cannot run here.
 std::unique_ptr<Backend> make_cpu_backend(const CpuBackendOptions& options = {});
 

@@ -154,7 +154,7 @@ TEST(AmxGemm, BackendLinearUsesTheKernelForStackedMixedParts) {
   for (int threads : {1, 2, 3}) {
     auto backend = make_cpu_backend({threads, std::nullopt, true});
     ASSERT_NE(backend->describe().find("+amx"), std::string::npos) << backend->describe();
-    for (std::int64_t tokens : {kMatrixUnitMinTokens, std::int64_t{37}}) {
+    for (std::int64_t tokens : {kQuantizedMatrixUnitMinTokens, std::int64_t{70}}) {
       const std::vector<float> x = random_floats(static_cast<std::size_t>(tokens * cols), 17);
       std::vector<float> ours(static_cast<std::size_t>(tokens * linear.rows));
       backend->linear(x.data(), tokens, linear, ours.data());
@@ -185,7 +185,7 @@ TEST(AmxGemm, BackendLinearUsesTheKernelForStackedMixedParts) {
 // value; over random sums both leave well under 1% RMS, so 1.5% catches a wrong block or scale.
 TEST(AmxGemm, QuantizedProductsStayCloseToTheIntegerPath) {
   if (!cpu::amx_available()) GTEST_SKIP() << "no AMX-BF16 here";
-  const std::int64_t rows = 48, cols = 768, tokens = 24;
+  const std::int64_t rows = 48, cols = 768, tokens = kQuantizedMatrixUnitMinTokens + 8;
   auto amx = make_cpu_backend({2, std::nullopt, true});
   auto integer = make_cpu_backend({2, std::nullopt, false});
   const std::vector<float> x = random_floats(static_cast<std::size_t>(tokens * cols), 21);
