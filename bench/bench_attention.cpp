@@ -46,8 +46,11 @@ void run_attention(benchmark::State& state, std::int64_t n_q, std::int64_t n_kv)
   std::vector<float> out(q.size());
   AttentionCall call;
   call.q = q.data();
-  call.k = k.data();
-  call.v = v.data();
+  const void* k_page = k.data();
+  const void* v_page = v.data();
+  call.k_pages = &k_page;
+  call.v_pages = &v_page;
+  call.page_rows = n_kv;
   call.q_positions = positions.data();
   call.out = out.data();
   call.shape = {n_q, n_kv, kHeads, kKvHeads, kHeadDim};

@@ -60,6 +60,9 @@ int run_serve(int argc, char** argv, int first) {
       value_option("parallel", "N", "Sequences generated at once (KV cache slots)", "4"),
       value_option("max-queue", "N", "Requests waiting for a slot before 503", "64"),
       value_option("prefill-chunk", "N", "Tokens per forward pass while prompts prefill", "512"),
+      value_option("kv-cache-tokens", "N",
+                   "Positions the shared KV block pool holds for all sequences together "
+                   "(default: parallel x ctx-size; at least ctx-size)"),
       value_option("max-body", "BYTES", "Largest request body (413 beyond)", "8388608"),
       value_option("max-n", "N", "Largest n (choices per request)", "4"),
       value_option("api-key", "KEY", "Require 'Authorization: Bearer KEY' on the API"),
@@ -87,7 +90,8 @@ int run_serve(int argc, char** argv, int first) {
     std::cout << args.help_text(
         "Serves the OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, "
         "/tokenize, /detokenize, /health, /metrics) with continuous batching. --ctx-size is the "
-        "context of each parallel sequence.");
+        "context of each parallel sequence; their keys and values live in one pool of blocks "
+        "(--kv-cache-tokens) that requests wait for when it is full.");
     return 0;
   }
 
@@ -145,10 +149,21 @@ int run_serve(int argc, char** argv, int first) {
 
   LoadedSession session = load_session(args);
   const engine::GenerationRequest defaults = make_request(args, session);
-  // One KV slot per parallel sequence, each with the full --ctx-size.
-  session.cache = std::make_unique<model::KvCache>(session.model->config, parallel,
-                                                   session.cache->ctx_size(),
-                                                   session.cache->type());
+  // One KV slot per parallel sequence, each up to the full --ctx-size, in one pool of blocks.
+  const std::int32_t ctx_size = session.cache->ctx_size();
+  const std::int64_t pool_tokens = args.has("kv-cache-tokens")
+                                       ? positive(args, "kv-cache-tokens")
+                                       : static_cast<std::int64_t>(parallel) * ctx_size;
+  if (pool_tokens < ctx_size) {
+    throw UsageError{"--kv-cache-tokens " + std::to_string(pool_tokens) +
+                     " is smaller than one sequence's context (--ctx-size " +
+                     std::to_string(ctx_size) + "); give at least that"};
+  }
+  const DType kv_type = session.cache->type();
+  session.cache.reset();
+  session.cache = std::make_unique<model::KvCache>(
+      session.model->config, parallel, ctx_size, kv_type,
+      model::KvCache::blocks_for(pool_tokens));
   engine::EngineOptions engine_options;
   engine_options.max_queue = max_queue;
   engine_options.prefill_chunk = positive(args, "prefill-chunk");
@@ -174,9 +189,12 @@ int run_serve(int argc, char** argv, int first) {
   served.limits.max_n = std::min(positive(args, "max-n"), parallel);
   api.set_model(std::move(served));
   std::fprintf(stderr,
-               "r1 serve: ready on http://%s:%d — %s, %d parallel x %d tokens of context, %s\n",
+               "r1 serve: ready on http://%s:%d — %s, %d parallel x %d tokens of context, "
+               "KV pool %lld tokens (%.0f MiB), %s\n",
                options.host.c_str(), api.port(), session.model->transformer->backend().describe().c_str(),
                parallel, session.cache->ctx_size(),
+               static_cast<long long>(session.cache->n_blocks() * model::KvCache::kBlockTokens),
+               static_cast<double>(session.cache->bytes()) / (1024.0 * 1024.0),
                options.api_key.empty() ? "no API key" : "API key required");
 
   int received = 0;

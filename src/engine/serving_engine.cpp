@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
+#include <utility>
 
 #include "engine/token_logprobs.h"
 #include "r1/error.h"
@@ -16,7 +18,7 @@ double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
-std::size_t common_prefix(const std::vector<TokenId>& a, const std::vector<TokenId>& b) {
+std::size_t common_prefix(std::span<const TokenId> a, std::span<const TokenId> b) {
   const std::size_t n = std::min(a.size(), b.size());
   std::size_t i = 0;
   while (i < n && a[i] == b[i]) ++i;
@@ -74,12 +76,13 @@ struct ServingEngine::Sequence {
   StopMatcher stops;
   IncrementalDetokenizer detokenizer;
   std::int32_t max_tokens = 0;
+  std::int32_t limit = 0;  // positions it may reach: prompt + max_tokens
   std::int32_t logprobs = -1;
   std::optional<std::int32_t> max_reasoning_tokens;
   bool in_reasoning = false;
   bool budget_spent = false;
   std::deque<TokenId> forced;  // ids the thinking budget inserts, one per step
-  // Choices after the first copy the prompt's keys/values from the first choice's slot.
+  // Choices after the first share the prompt's blocks of the first choice's slot.
   Sequence* copy_from = nullptr;
   ChoiceStats stats;
   Clock::time_point submitted;
@@ -101,8 +104,7 @@ ServingEngine::ServingEngine(model::Transformer& transformer, const Tokenizer& t
                                           {.special_tokens = SpecialTokens::skip});
   }
   metrics_.slots = cache.n_slots();
-  metrics_.kv_blocks_total =
-      static_cast<std::int64_t>(cache.n_slots()) * (cache.ctx_size() / kKvBlockTokens);
+  metrics_.kv_blocks_total = cache.n_blocks();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -160,6 +162,17 @@ std::shared_ptr<RequestHandle> ServingEngine::submit(ServeRequest request) {
             std::to_string(request.prompt.size()) + " in the messages, " +
             std::to_string(request.max_tokens) +
             " in the completion). Please reduce the length of the messages or completion.");
+  }
+  const std::int64_t blocks = request.n * model::KvCache::blocks_for(static_cast<std::int64_t>(needed));
+  if (blocks > cache_.n_blocks()) {
+    throw ContextLengthExceeded(
+        ErrorCode::limit_exceeded,
+        "This server's KV cache holds " +
+            std::to_string(cache_.n_blocks() * model::KvCache::kBlockTokens) + " positions, but " +
+            std::to_string(request.n) + " choices of up to " + std::to_string(needed) +
+            " tokens each may need " +
+            std::to_string(blocks * model::KvCache::kBlockTokens) +
+            ". Please request fewer choices (n) or fewer tokens.");
   }
   auto pending = std::make_unique<Pending>();
   pending->handle = std::make_shared<RequestHandle>(request.n);
@@ -220,87 +233,178 @@ void ServingEngine::loop() {
 
 void ServingEngine::admit_waiting() {
   while (true) {
-    std::unique_ptr<Pending> pending;
+    Pending* front = nullptr;
     {
       std::lock_guard lock(mutex_);
       if (queue_.empty()) return;
-      const std::int32_t n_free = static_cast<std::int32_t>(
-          std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.busy; }));
-      Pending& front = *queue_.front();
-      if (!front.handle->cancelled() && front.request.n > n_free) return;  // FIFO: wait
-      pending = std::move(queue_.front());
-      queue_.pop_front();
+      front = queue_.front().get();  // only this thread pops, so it stays valid
     }
-    ServeRequest& request = pending->request;
-    if (pending->handle->cancelled()) {
+    const ServeRequest& request = front->request;
+    if (front->handle->cancelled()) {
       for (std::int32_t c = 0; c < request.n; ++c) {
         StreamEvent event;
         event.kind = StreamEvent::Kind::finished;
         event.choice = c;
         event.stats.n_prompt = request.prompt.size();
         event.stats.finish_reason = FinishReason::cancelled;
-        pending->handle->push(std::move(event));
+        front->handle->push(std::move(event));
       }
-      continue;
+    } else if (!admit(*front)) {
+      return;  // FIFO: it waits for slots or blocks
     }
-    Sequence* first = nullptr;
-    for (std::int32_t c = 0; c < request.n; ++c) {
-      // The free slot sharing the longest prefix with the prompt; ties go to the least recently
-      // used, so other conversations' prefixes survive longest.
-      std::int32_t best = -1;
-      std::size_t best_prefix = 0;
-      for (std::size_t s = 0; s < slots_.size(); ++s) {
-        if (slots_[s].busy) continue;
-        const std::size_t prefix = common_prefix(slots_[s].cached, request.prompt);
-        if (best < 0 || prefix > best_prefix ||
-            (prefix == best_prefix &&
-             slots_[s].last_used < slots_[static_cast<std::size_t>(best)].last_used)) {
-          best = static_cast<std::int32_t>(s);
-          best_prefix = prefix;
-        }
-      }
-      Slot& slot = slots_[static_cast<std::size_t>(best)];
-      slot.busy = true;
-      slot.last_used = ++clock_;
+    std::lock_guard lock(mutex_);
+    queue_.pop_front();
+  }
+}
 
-      SamplingParams params = request.sampling;
-      if (params.seed && c > 0) *params.seed += static_cast<std::uint64_t>(c);
-      auto sequence = std::make_unique<Sequence>(tokenizer_, std::move(params), request.stop_strings);
-      sequence->handle = pending->handle;
-      sequence->choice = c;
-      sequence->slot = best;
-      sequence->tokens = request.prompt;
-      sequence->n_prompt = request.prompt.size();
-      // At least the last prompt token is computed again so that its logits exist.
-      sequence->n_computed = std::min(best_prefix, request.prompt.size() - 1);
-      slot.cached.resize(sequence->n_computed);
-      sequence->max_tokens = request.max_tokens;
-      sequence->logprobs = request.logprobs;
-      sequence->max_reasoning_tokens = request.max_reasoning_tokens;
-      sequence->in_reasoning = request.starts_in_reasoning;
-      sequence->stats.n_prompt = request.prompt.size();
-      sequence->stats.n_reused = sequence->n_computed;
-      sequence->submitted = pending->submitted;
-      if (c == 0) {
-        first = sequence.get();
-      } else {
-        sequence->copy_from = first;
-      }
-      {
-        std::lock_guard lock(mutex_);
-        metrics_.reused_tokens += sequence->n_computed;
-        ++metrics_.active_sequences;
-      }
-      active_.push_back(std::move(sequence));
+std::int64_t ServingEngine::blocks_still_needed() const {
+  std::int64_t needed = 0;
+  for (const auto& sequence : active_) {
+    if (sequence->finished) continue;
+    needed += cache_.blocks_to_reserve(sequence->slot,
+                                       static_cast<std::int32_t>(sequence->n_computed),
+                                       sequence->limit);
+  }
+  return needed;
+}
+
+bool ServingEngine::admit(Pending& pending) {
+  const ServeRequest& request = pending.request;
+  std::vector<std::int32_t> idle;  // least recently used first
+  for (std::size_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s].sequence == nullptr) idle.push_back(static_cast<std::int32_t>(s));
+  }
+  if (static_cast<std::int32_t>(idle.size()) < request.n) return false;
+  std::sort(idle.begin(), idle.end(), [&](std::int32_t a, std::int32_t b) {
+    return slots_[static_cast<std::size_t>(a)].last_used <
+           slots_[static_cast<std::size_t>(b)].last_used;
+  });
+
+  // The slot holding the longest prefix of the prompt: a finished sequence's cached ids, or a
+  // running one's computed ids in whole blocks (it still writes its last block). Ties go to an
+  // idle slot (reused in place), then to the least recently used.
+  std::int32_t source = -1;
+  std::size_t source_prefix = 0;
+  for (const std::int32_t s : idle) {
+    const std::size_t prefix = common_prefix(slots_[static_cast<std::size_t>(s)].cached, request.prompt);
+    if (prefix > source_prefix) source = s, source_prefix = prefix;
+  }
+  for (const auto& running : active_) {
+    if (running->finished || running->copy_from != nullptr) continue;
+    const std::size_t whole =
+        running->n_computed / model::KvCache::kBlockTokens * model::KvCache::kBlockTokens;
+    const std::size_t prefix =
+        common_prefix(std::span(running->tokens).first(whole), request.prompt);
+    if (prefix > source_prefix) source = running->slot, source_prefix = prefix;
+  }
+  // At least the last prompt token is computed again so that its logits exist.
+  const std::size_t reuse = std::min(source_prefix, request.prompt.size() - 1);
+
+  // Choice 0 goes to the source when it is idle, else to the least recently used idle slot; the
+  // other choices to the next idle slots.
+  std::vector<std::int32_t> chosen;
+  const bool source_idle =
+      source >= 0 && slots_[static_cast<std::size_t>(source)].sequence == nullptr;
+  if (source_idle) chosen.push_back(source);
+  for (const std::int32_t s : idle) {
+    if (static_cast<std::int32_t>(chosen.size()) == request.n) break;
+    if (s != source) chosen.push_back(s);
+  }
+  const auto limit = static_cast<std::int32_t>(request.prompt.size()) + request.max_tokens;
+  const std::int32_t first = chosen[0];
+  if (source >= 0 && reuse > 0) {
+    cache_.share(source, first, static_cast<std::int32_t>(reuse));  // in place when idle
+  } else {
+    cache_.release(first);
+  }
+  for (std::size_t c = 1; c < chosen.size(); ++c) cache_.release(chosen[c]);
+  for (const std::int32_t s : chosen) slots_[static_cast<std::size_t>(s)].cached.clear();
+
+  // Does the pool hold what the running sequences and these choices may still need? If not,
+  // reclaim finished sequences' blocks, least recently used first, when that is enough.
+  auto needed = [&] {
+    std::int64_t n = blocks_still_needed() +
+                     cache_.blocks_to_reserve(first, static_cast<std::int32_t>(reuse), limit);
+    for (std::size_t c = 1; c < chosen.size(); ++c) n += model::KvCache::blocks_for(limit);
+    return n;
+  };
+  if (needed() > cache_.free_blocks()) {
+    std::vector<char> pinned(static_cast<std::size_t>(cache_.n_blocks()), 0);
+    std::int64_t n_pinned = 0;
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      const bool keep = slots_[s].sequence != nullptr ||
+                        std::find(chosen.begin(), chosen.end(), s) != chosen.end();
+      if (!keep) continue;
+      for (const std::int32_t block : cache_.blocks(static_cast<std::int32_t>(s)))
+        n_pinned += !std::exchange(pinned[static_cast<std::size_t>(block)], 1);
+    }
+    if (needed() > cache_.n_blocks() - n_pinned) {
+      cache_.release(first);  // the shared prefix is not kept for a request that must wait
+      return false;
+    }
+    for (const std::int32_t s : idle) {
+      if (needed() <= cache_.free_blocks()) break;
+      if (std::find(chosen.begin(), chosen.end(), s) != chosen.end()) continue;
+      cache_.release(s);
+      slots_[static_cast<std::size_t>(s)].cached.clear();
     }
   }
+
+  Sequence* first_sequence = nullptr;
+  for (std::int32_t c = 0; c < request.n; ++c) {
+    const std::int32_t slot_index = chosen[static_cast<std::size_t>(c)];
+    Slot& slot = slots_[static_cast<std::size_t>(slot_index)];
+    slot.last_used = ++clock_;
+    SamplingParams params = request.sampling;
+    if (params.seed && c > 0) *params.seed += static_cast<std::uint64_t>(c);
+    auto sequence = std::make_unique<Sequence>(tokenizer_, std::move(params), request.stop_strings);
+    sequence->handle = pending.handle;
+    sequence->choice = c;
+    sequence->slot = slot_index;
+    sequence->tokens = request.prompt;
+    sequence->n_prompt = request.prompt.size();
+    sequence->n_computed = c == 0 ? reuse : 0;
+    sequence->max_tokens = request.max_tokens;
+    sequence->limit = limit;
+    sequence->logprobs = request.logprobs;
+    sequence->max_reasoning_tokens = request.max_reasoning_tokens;
+    sequence->in_reasoning = request.starts_in_reasoning;
+    sequence->stats.n_prompt = request.prompt.size();
+    sequence->stats.n_reused = sequence->n_computed;
+    sequence->submitted = pending.submitted;
+    if (c == 0) {
+      first_sequence = sequence.get();
+    } else {
+      sequence->copy_from = first_sequence;
+    }
+    slot.sequence = sequence.get();
+    {
+      std::lock_guard lock(mutex_);
+      metrics_.reused_tokens += sequence->n_computed;
+      ++metrics_.active_sequences;
+    }
+    active_.push_back(std::move(sequence));
+  }
+  return true;
+}
+
+void ServingEngine::share_prompt(Sequence& from, Sequence& to) {
+  // The first choice's prompt blocks that it will not write again (whole blocks): the rest of
+  // the prompt is computed again by each choice.
+  const std::size_t whole = (to.n_prompt - 1) / model::KvCache::kBlockTokens *
+                            model::KvCache::kBlockTokens;
+  cache_.share(from.slot, to.slot, static_cast<std::int32_t>(whole));
+  to.n_computed = whole;
+  to.stats.n_reused = whole;
+  to.copy_from = nullptr;
 }
 
 void ServingEngine::release(Sequence& sequence) {
   Slot& slot = slots_[static_cast<std::size_t>(sequence.slot)];
   slot.cached.assign(sequence.tokens.begin(),
                      sequence.tokens.begin() + static_cast<std::ptrdiff_t>(sequence.n_computed));
-  slot.busy = false;
+  cache_.truncate(sequence.slot, static_cast<std::int32_t>(sequence.n_computed));
+  slot.sequence = nullptr;
   slot.last_used = ++clock_;
   std::lock_guard lock(mutex_);
   --metrics_.active_sequences;
@@ -338,12 +442,13 @@ void ServingEngine::fail_all(const std::string& message) {
     release(*sequence);
     // What the slot holds is no longer known.
     slots_[static_cast<std::size_t>(sequence->slot)].cached.clear();
+    cache_.release(sequence->slot);
   }
   active_.clear();
   publish_kv_usage();
 }
 
-bool ServingEngine::step() {
+void ServingEngine::step() {
   // Cancelled requests leave first (their slots keep the computed prefix for reuse).
   for (auto& sequence : active_) {
     if (sequence->handle->cancelled()) finish(*sequence, FinishReason::cancelled);
@@ -351,20 +456,16 @@ bool ServingEngine::step() {
   std::erase_if(active_, [](const auto& s) { return s->finished; });
   publish_kv_usage();
 
-  // Later choices of an n > 1 request take the first choice's prompt keys/values once computed.
+  // Later choices of an n > 1 request share the first choice's prompt blocks once computed.
   auto copy_prompts = [&] {
     for (auto& sequence : active_) {
       Sequence* from = sequence->copy_from;
       if (from == nullptr || sequence->finished) continue;
-      const std::size_t shared = sequence->n_prompt - 1;
-      if (from->n_computed < shared) continue;
-      if (sequence->n_computed < shared) {
-        cache_.copy_positions(from->slot, sequence->slot,
-                              static_cast<std::int32_t>(sequence->n_computed),
-                              static_cast<std::int32_t>(shared));
-        sequence->n_computed = shared;
+      if (from->finished) {
+        sequence->copy_from = nullptr;  // computes its prompt itself
+      } else if (from->n_computed >= sequence->n_prompt - 1) {
+        share_prompt(*from, *sequence);
       }
-      sequence->copy_from = nullptr;
     }
   };
   copy_prompts();
@@ -395,7 +496,7 @@ bool ServingEngine::step() {
     prompt_tokens += end - begin;
     fed.emplace_back(sequence.get(), end - begin);
   }
-  if (batch.size() == 0) return false;
+  if (batch.size() == 0) return;
 
   const auto start = Clock::now();
   transformer_.forward(batch, cache_, logits_);
@@ -478,17 +579,23 @@ bool ServingEngine::step() {
   }
   std::erase_if(active_, [](const auto& s) { return s->finished; });
   publish_kv_usage();
-  return true;
 }
 
 void ServingEngine::publish_kv_usage() {
-  std::int64_t used = 0;
-  for (const auto& sequence : active_) {
-    used += (static_cast<std::int64_t>(sequence->tokens.size()) + kKvBlockTokens - 1) /
-            kKvBlockTokens;
+  // A block is used while a running sequence holds it, cached while only finished ones do.
+  std::vector<char> state(static_cast<std::size_t>(cache_.n_blocks()), 0);  // 1 cached, 2 used
+  for (std::size_t s = 0; s < slots_.size(); ++s) {
+    const char mark = slots_[s].sequence != nullptr ? 2 : 1;
+    for (const std::int32_t block : cache_.blocks(static_cast<std::int32_t>(s))) {
+      char& b = state[static_cast<std::size_t>(block)];
+      b = std::max(b, mark);
+    }
   }
+  const auto used = std::count(state.begin(), state.end(), 2);
+  const auto cached = std::count(state.begin(), state.end(), 1);
   std::lock_guard lock(mutex_);
   metrics_.kv_blocks_used = used;
+  metrics_.kv_blocks_cached = cached;
 }
 
 }  // namespace r1::engine

@@ -3,10 +3,15 @@
 // their events from a RequestHandle; new requests join between steps, and long prompts are
 // prefilled in chunks interleaved with the decode steps of the running streams.
 //
-// The KV cache has one slot per parallel sequence (--parallel). A finished sequence leaves its
-// keys/values in its slot, and a new request goes to the free slot whose cached tokens share the
-// longest prefix with its prompt (the next turn of a conversation, a shared system prompt), so
-// that prefix is not recomputed. Capacity is reported in blocks of kKvBlockTokens positions.
+// The KV cache is a pool of blocks shared by all sequences (model::KvCache), with one slot (block
+// table) per parallel sequence (--parallel). Admission control: a request starts only when the
+// pool can hold every block its choices may still need (prompt + max_tokens), counting the blocks
+// running sequences may still take; otherwise it waits in the bounded queue.
+//
+// Prefix cache: a finished sequence leaves its blocks in its slot. A new request takes the blocks
+// holding the longest prefix of its prompt from any slot, finished or running (the next turn of a
+// conversation, a shared system prompt), shared rather than copied, and computes only the rest.
+// Finished sequences' blocks are reclaimed, least recently used first, when the pool runs short.
 #pragma once
 
 #include <atomic>
@@ -30,9 +35,6 @@
 
 namespace r1::engine {
 
-/// Positions per KV block in the capacity figures (metrics, admission).
-inline constexpr std::int32_t kKvBlockTokens = 16;
-
 struct TokenLogprob {
   TokenId id = 0;
   float logprob = 0.0f;
@@ -53,7 +55,7 @@ struct ServeRequest {
   std::vector<std::string> stop_strings;
   std::int32_t max_tokens = 2048;
   /// Independent completions of the same prompt; choice i samples with seed + i when a seed is
-  /// set. The prompt is computed once and its keys/values copied to the other choices' slots.
+  /// set. The prompt is computed once and its blocks shared by the other choices.
   std::int32_t n = 1;
   /// -1: no log-probabilities; k >= 0: each token's and the k most likely alternatives.
   std::int32_t logprobs = -1;
@@ -119,7 +121,8 @@ struct EngineOptions {
 struct EngineMetrics {
   std::int64_t queued = 0;
   std::int64_t active_sequences = 0;
-  std::int64_t kv_blocks_used = 0;
+  std::int64_t kv_blocks_used = 0;    // held by running sequences
+  std::int64_t kv_blocks_cached = 0;  // held only by finished ones (prefix cache, reclaimable)
   std::int64_t kv_blocks_total = 0;
   std::int64_t slots = 0;
   std::uint64_t prompt_tokens = 0;     // computed (not reused) prompt tokens
@@ -135,7 +138,8 @@ class EngineOverloaded : public Error {
   using Error::Error;
 };
 
-/// Thrown by submit() when prompt + max_tokens do not fit a slot's context.
+/// Thrown by submit() when prompt + max_tokens do not fit a slot's context (or n choices of it
+/// the whole cache).
 class ContextLengthExceeded : public Error {
  public:
   using Error::Error;
@@ -167,11 +171,14 @@ class ServingEngine {
  private:
   void loop();
   void admit_waiting();
-  bool step();
+  void step();
   void finish(Sequence& sequence, FinishReason reason);
   void fail_all(const std::string& message);
   void release(Sequence& sequence);
-  void publish_kv_usage();  // metrics_.kv_blocks_used from the active sequences
+  void publish_kv_usage();  // metrics_.kv_blocks_* from the slots
+  bool admit(Pending& pending);  // starts its choices if the pool has room
+  std::int64_t blocks_still_needed() const;  // by the running sequences, at most
+  void share_prompt(Sequence& from, Sequence& to);
 
   model::Transformer& transformer_;
   const Tokenizer& tokenizer_;
@@ -189,8 +196,8 @@ class ServingEngine {
 
   // Inference-thread state.
   struct Slot {
-    std::vector<TokenId> cached;  // ids whose keys/values the slot holds, from position 0
-    bool busy = false;
+    std::vector<TokenId> cached;  // idle: ids whose keys/values the slot holds, from position 0
+    Sequence* sequence = nullptr;  // the running sequence in it, if any
     std::uint64_t last_used = 0;
   };
   std::vector<Slot> slots_;

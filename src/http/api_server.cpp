@@ -313,7 +313,9 @@ struct ApiServer::Impl {
     metrics.queue_length.set(static_cast<double>(e.queued));
     metrics.active_sequences.set(static_cast<double>(e.active_sequences));
     metrics.kv_blocks_used.set(static_cast<double>(e.kv_blocks_used));
-    metrics.kv_blocks_free.set(static_cast<double>(e.kv_blocks_total - e.kv_blocks_used));
+    metrics.kv_blocks_cached.set(static_cast<double>(e.kv_blocks_cached));
+    metrics.kv_blocks_free.set(
+        static_cast<double>(e.kv_blocks_total - e.kv_blocks_used - e.kv_blocks_cached));
     if (e.prefill_seconds > 0)
       prefill_rate->set(static_cast<double>(e.prompt_tokens) / e.prefill_seconds);
     if (e.decode_seconds > 0)

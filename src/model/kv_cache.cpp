@@ -1,6 +1,8 @@
 #include "model/kv_cache.h"
 
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "core/half.h"
@@ -9,7 +11,7 @@
 namespace r1::model {
 
 KvCache::KvCache(const io::ModelConfig& config, std::int32_t n_slots, std::int32_t ctx_size,
-                 DType type)
+                 DType type, std::int64_t n_blocks)
     : n_layers_(config.num_hidden_layers),
       kv_dim_(config.num_key_value_heads * config.head_dim),
       n_slots_(n_slots),
@@ -25,31 +27,158 @@ KvCache::KvCache(const io::ModelConfig& config, std::int32_t n_slots, std::int32
     throw Error(ErrorCode::invalid_argument,
                 std::string("the KV cache holds f32, bf16 or f16, not ") + dtype_cli_name(type));
   }
-  storage_.resize(static_cast<std::size_t>(n_slots) * n_layers_ * 2 * ctx_size * kv_dim_ *
-                  dtype_size(type));
+  max_blocks_per_slot_ = blocks_for(ctx_size);
+  n_blocks_ = n_blocks > 0 ? n_blocks : n_slots * max_blocks_per_slot_;
+  if (n_blocks_ < max_blocks_per_slot_) {
+    throw Error(ErrorCode::invalid_argument,
+                "a KV cache of " + std::to_string(n_blocks_ * kBlockTokens) +
+                    " positions cannot hold one sequence's context of " +
+                    std::to_string(ctx_size) + "; give it at least that many");
+  }
+  page_bytes_ = static_cast<std::size_t>(kBlockTokens * kv_dim_) * dtype_size(type);
+  block_bytes_ = page_bytes_ * 2 * static_cast<std::size_t>(n_layers_);
+  storage_.reset(new std::uint8_t[static_cast<std::size_t>(n_blocks_) * block_bytes_]);
+  refs_.assign(static_cast<std::size_t>(n_blocks_), 0);
+  free_.reserve(static_cast<std::size_t>(n_blocks_));
+  for (std::int64_t b = n_blocks_ - 1; b >= 0; --b) free_.push_back(static_cast<std::int32_t>(b));
+  tables_.resize(static_cast<std::size_t>(n_slots));
+  pages_.assign(static_cast<std::size_t>(n_slots),
+                std::vector<const void*>(
+                    static_cast<std::size_t>(n_layers_ * 2 * max_blocks_per_slot_), nullptr));
 }
 
-std::size_t KvCache::offset(std::int32_t slot, std::int64_t layer, int which) const {
-  return static_cast<std::size_t>(
-             ((static_cast<std::int64_t>(slot) * n_layers_ + layer) * 2 + which) * ctx_size_ *
-             kv_dim_) *
-         dtype_size(type_);
+void KvCache::check_slot(std::int32_t slot) const {
+  if (slot < 0 || slot >= n_slots_) {
+    throw std::logic_error("KV cache slot " + std::to_string(slot) + " outside [0, " +
+                           std::to_string(n_slots_) + ")");
+  }
 }
 
-void* KvCache::keys(std::int32_t slot, std::int64_t layer) {
-  return storage_.data() + offset(slot, layer, 0);
+std::span<const std::int32_t> KvCache::blocks(std::int32_t slot) const {
+  check_slot(slot);
+  return tables_[static_cast<std::size_t>(slot)];
 }
 
-void* KvCache::values(std::int32_t slot, std::int64_t layer) {
-  return storage_.data() + offset(slot, layer, 1);
+std::uint8_t* KvCache::page(std::int32_t block, std::int64_t layer, int which) const {
+  return storage_.get() + static_cast<std::size_t>(block) * block_bytes_ +
+         static_cast<std::size_t>(layer * 2 + which) * page_bytes_;
+}
+
+std::int32_t KvCache::take_free_block() {
+  const std::int32_t block = free_.back();
+  free_.pop_back();
+  refs_[static_cast<std::size_t>(block)] = 1;
+  return block;
+}
+
+void KvCache::drop(std::int32_t block) {
+  if (--refs_[static_cast<std::size_t>(block)] == 0) free_.push_back(block);
+}
+
+void KvCache::set_block(std::int32_t slot, std::size_t index, std::int32_t block) {
+  auto& table = tables_[static_cast<std::size_t>(slot)];
+  if (index == table.size()) {
+    table.push_back(block);
+  } else {
+    table[index] = block;
+  }
+  auto& pages = pages_[static_cast<std::size_t>(slot)];
+  for (std::int64_t layer = 0; layer < n_layers_; ++layer) {
+    for (int which = 0; which < 2; ++which) {
+      pages[static_cast<std::size_t>((layer * 2 + which) * max_blocks_per_slot_) + index] =
+          page(block, layer, which);
+    }
+  }
+}
+
+std::int64_t KvCache::blocks_to_reserve(std::int32_t slot, std::int32_t begin,
+                                        std::int32_t end) const {
+  check_slot(slot);
+  const auto& table = tables_[static_cast<std::size_t>(slot)];
+  const auto held = static_cast<std::int64_t>(table.size());
+  std::int64_t needed = std::max<std::int64_t>(0, blocks_for(end) - held);
+  for (std::int64_t b = begin / kBlockTokens; b < std::min(blocks_for(end), held); ++b)
+    needed += refs_[static_cast<std::size_t>(table[static_cast<std::size_t>(b)])] > 1;
+  return needed;
+}
+
+bool KvCache::reserve(std::int32_t slot, std::int32_t begin, std::int32_t end) {
+  check_slot(slot);
+  if (begin < 0 || end > ctx_size_ || begin > end) {
+    throw Error(ErrorCode::invalid_argument,
+                "KV positions [" + std::to_string(begin) + ", " + std::to_string(end) +
+                    ") are outside the context of " + std::to_string(ctx_size_) +
+                    " tokens; raise --ctx-size");
+  }
+  auto& table = tables_[static_cast<std::size_t>(slot)];
+  if (static_cast<std::size_t>(begin / kBlockTokens) > table.size()) {
+    throw std::logic_error("KV reserve from position " + std::to_string(begin) + " of slot " +
+                           std::to_string(slot) + ", which holds only " +
+                           std::to_string(table.size() * kBlockTokens) + " positions");
+  }
+  if (blocks_to_reserve(slot, begin, end) > free_blocks()) return false;
+  for (std::int64_t b = begin / kBlockTokens; b < blocks_for(end); ++b) {
+    const auto index = static_cast<std::size_t>(b);
+    if (index >= table.size()) {
+      set_block(slot, index, take_free_block());
+    } else if (refs_[static_cast<std::size_t>(table[index])] > 1) {
+      const std::int32_t shared = table[index];
+      const std::int32_t copy = take_free_block();
+      std::memcpy(page(copy, 0, 0), page(shared, 0, 0), block_bytes_);
+      drop(shared);
+      set_block(slot, index, copy);
+    }
+  }
+  return true;
+}
+
+void KvCache::truncate(std::int32_t slot, std::int32_t positions) {
+  check_slot(slot);
+  auto& table = tables_[static_cast<std::size_t>(slot)];
+  const auto keep = static_cast<std::size_t>(blocks_for(std::max(positions, 0)));
+  while (table.size() > keep) {
+    drop(table.back());
+    table.pop_back();
+  }
+}
+
+void KvCache::share(std::int32_t from, std::int32_t to, std::int32_t positions) {
+  check_slot(from);
+  check_slot(to);
+  if (from == to) {
+    truncate(to, positions);
+    return;
+  }
+  const auto& source = tables_[static_cast<std::size_t>(from)];
+  const auto n = static_cast<std::size_t>(blocks_for(std::max(positions, 0)));
+  if (n > source.size()) {
+    throw std::logic_error("KV share of " + std::to_string(positions) + " positions from slot " +
+                           std::to_string(from) + ", which holds " +
+                           std::to_string(source.size()) + " blocks");
+  }
+  release(to);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t block = source[i];
+    ++refs_[static_cast<std::size_t>(block)];
+    set_block(to, i, block);
+  }
 }
 
 void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
                     const float* value) {
-  const std::size_t row = static_cast<std::size_t>(position * kv_dim_) * dtype_size(type_);
+  check_slot(slot);
+  const auto& table = tables_[static_cast<std::size_t>(slot)];
+  const auto index = static_cast<std::size_t>(position / kBlockTokens);
+  if (position < 0 || index >= table.size() ||
+      refs_[static_cast<std::size_t>(table[index])] != 1) {
+    throw std::logic_error("KV position " + std::to_string(position) + " of slot " +
+                           std::to_string(slot) + " was not reserved before the store");
+  }
+  const std::size_t row =
+      static_cast<std::size_t>((position % kBlockTokens) * kv_dim_) * dtype_size(type_);
   for (int which = 0; which < 2; ++which) {
     const float* from = which == 0 ? key : value;
-    std::uint8_t* to = storage_.data() + offset(slot, layer, which) + row;
+    std::uint8_t* to = page(table[index], layer, which) + row;
     if (type_ == DType::f32) {
       std::memcpy(to, from, static_cast<std::size_t>(kv_dim_) * 4);
       continue;
@@ -60,24 +189,14 @@ void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position
   }
 }
 
-void KvCache::copy_positions(std::int32_t from_slot, std::int32_t to_slot, std::int32_t begin,
-                             std::int32_t end) {
-  if (from_slot < 0 || from_slot >= n_slots_ || to_slot < 0 || to_slot >= n_slots_ || begin < 0 ||
-      end > ctx_size_ || begin > end) {
-    throw Error(ErrorCode::invalid_argument,
-                "KV copy of positions [" + std::to_string(begin) + ", " + std::to_string(end) +
-                    ") from slot " + std::to_string(from_slot) + " to slot " +
-                    std::to_string(to_slot) + " is out of range");
-  }
-  if (from_slot == to_slot || begin == end) return;
-  const std::size_t row = static_cast<std::size_t>(kv_dim_) * dtype_size(type_);
-  for (std::int64_t layer = 0; layer < n_layers_; ++layer) {
-    for (int which = 0; which < 2; ++which) {
-      std::memcpy(storage_.data() + offset(to_slot, layer, which) + row * begin,
-                  storage_.data() + offset(from_slot, layer, which) + row * begin,
-                  row * static_cast<std::size_t>(end - begin));
-    }
-  }
+const void* const* KvCache::key_pages(std::int32_t slot, std::int64_t layer) const {
+  check_slot(slot);
+  return pages_[static_cast<std::size_t>(slot)].data() + layer * 2 * max_blocks_per_slot_;
+}
+
+const void* const* KvCache::value_pages(std::int32_t slot, std::int64_t layer) const {
+  check_slot(slot);
+  return pages_[static_cast<std::size_t>(slot)].data() + (layer * 2 + 1) * max_blocks_per_slot_;
 }
 
 }  // namespace r1::model

@@ -1,6 +1,7 @@
 #include "model/transformer.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "ops/rope.h"
@@ -85,8 +86,32 @@ void Transformer::check(const Batch& batch, const KvCache& cache) const {
   }
 }
 
+void Transformer::reserve(const Batch& batch, KvCache& cache) const {
+  // Each slot's positions of this batch, [first, last], become writable before anything runs.
+  std::vector<std::pair<std::int32_t, std::int32_t>> range(
+      static_cast<std::size_t>(cache.n_slots()), {std::numeric_limits<std::int32_t>::max(), -1});
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& [first, last] = range[static_cast<std::size_t>(batch.slots[i])];
+    first = std::min(first, batch.positions[i]);
+    last = std::max(last, batch.positions[i]);
+  }
+  for (std::int32_t slot = 0; slot < cache.n_slots(); ++slot) {
+    const auto [first, last] = range[static_cast<std::size_t>(slot)];
+    if (last < 0) continue;
+    if (!cache.reserve(slot, first, last + 1)) {
+      throw Error(ErrorCode::limit_exceeded,
+                  "the KV cache has no free blocks for positions " + std::to_string(first) + ".." +
+                      std::to_string(last) + " of sequence slot " + std::to_string(slot) + " (" +
+                      std::to_string(cache.n_blocks()) + " blocks of " +
+                      std::to_string(KvCache::kBlockTokens) +
+                      " positions in all); give the cache more room");
+    }
+  }
+}
+
 void Transformer::forward(const Batch& batch, KvCache& cache, std::vector<float>& logits) {
   check(batch, cache);
+  reserve(batch, cache);
   const auto n_wanted = static_cast<std::size_t>(
       std::count(batch.want_logits.begin(), batch.want_logits.end(), true));
   logits.resize(n_wanted * static_cast<std::size_t>(config_.vocab_size));
@@ -151,8 +176,9 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
       while (end < n && slots[end] == slots[t] && positions[end] == positions[end - 1] + 1) ++end;
       ops::AttentionCall call;
       call.q = qkv + t * qkv_dim;
-      call.k = cache.keys(slots[t], l);
-      call.v = cache.values(slots[t], l);
+      call.k_pages = cache.key_pages(slots[t], l);
+      call.v_pages = cache.value_pages(slots[t], l);
+      call.page_rows = KvCache::kBlockTokens;
       call.kv_type = cache.type();
       call.q_positions = positions + t;
       call.out = attn + t * q_dim;

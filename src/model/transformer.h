@@ -74,6 +74,7 @@ class Transformer {
 
  private:
   void check(const Batch& batch, const KvCache& cache) const;
+  void reserve(const Batch& batch, KvCache& cache) const;
   void forward_chunk(const Batch& batch, std::int64_t first, std::int64_t n, KvCache& cache,
                      std::vector<float>& logits);
   void emit(std::string_view name, std::int64_t first, std::int64_t n, std::int64_t dim,

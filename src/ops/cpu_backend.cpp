@@ -332,8 +332,16 @@ class CpuBackend final : public Backend {
       tile.q = call.q;
       tile.q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
       tile.positions = call.q_positions;
-      tile.k = call.k;
-      tile.v = call.v;
+      if (call.page_rows < s.n_kv && call.page_rows % kKvPageAlignment != 0) {
+        throw Error(ErrorCode::invalid_argument,
+                    "attention over a paged cache needs pages of a multiple of " +
+                        std::to_string(kKvPageAlignment) + " positions, not " +
+                        std::to_string(call.page_rows));
+      }
+      static_assert(kKvPageAlignment % cpu::kAttentionKvBlock == 0);
+      tile.k_pages = call.k_pages;
+      tile.v_pages = call.v_pages;
+      tile.page_rows = call.page_rows;
       tile.kv_type = call.kv_type;
       tile.n_kv = s.n_kv;
       tile.kv_stride = s.n_kv_heads * s.head_dim;

@@ -36,21 +36,16 @@ class ReferenceBackend final : public Backend {
 
   void attention(std::span<const AttentionCall> calls) override {
     for (const AttentionCall& call : calls) {
-      if (call.kv_type == DType::f32) {
-        attention_reference(call.q, static_cast<const float*>(call.k),
-                            static_cast<const float*>(call.v), call.q_positions, call.shape,
-                            call.out);
-        continue;
-      }
-      // A 16-bit cache is widened to floats first: the reference computes in fp32.
+      // The pages are gathered into contiguous fp32 rows first: the reference computes in fp32.
       const std::int64_t kv_dim = call.shape.n_kv_heads * call.shape.head_dim;
-      const WeightMatrix k{call.kv_type, call.k, call.shape.n_kv, kv_dim};
-      const WeightMatrix v{call.kv_type, call.v, call.shape.n_kv, kv_dim};
       std::vector<float> keys(static_cast<std::size_t>(call.shape.n_kv * kv_dim)),
           values(keys.size());
       for (std::int64_t j = 0; j < call.shape.n_kv; ++j) {
-        dequantize_row(k, j, keys.data() + j * kv_dim);
-        dequantize_row(v, j, values.data() + j * kv_dim);
+        const std::int64_t page = j / call.page_rows, row = j % call.page_rows;
+        const WeightMatrix k{call.kv_type, call.k_pages[page], call.page_rows, kv_dim};
+        const WeightMatrix v{call.kv_type, call.v_pages[page], call.page_rows, kv_dim};
+        dequantize_row(k, row, keys.data() + j * kv_dim);
+        dequantize_row(v, row, values.data() + j * kv_dim);
       }
       attention_reference(call.q, keys.data(), values.data(), call.q_positions, call.shape,
                           call.out);

@@ -236,7 +236,9 @@ ServerMetrics::ServerMetrics(MetricsRegistry& registry)
       generation_tokens(registry.counter("generation_tokens_total", "Tokens generated.")),
       queue_length(registry.gauge("queue_length", "Requests waiting to be scheduled.")),
       active_sequences(registry.gauge("active_sequences", "Sequences being generated.")),
-      kv_blocks_used(registry.gauge("kv_blocks_used", "KV cache blocks in use.")),
+      kv_blocks_used(registry.gauge("kv_blocks_used", "KV cache blocks held by running sequences.")),
+      kv_blocks_cached(registry.gauge(
+          "kv_blocks_cached", "KV cache blocks held only as prefix cache (reclaimed on demand).")),
       kv_blocks_free(registry.gauge("kv_blocks_free", "KV cache blocks free.")),
       time_to_first_token(registry.histogram("time_to_first_token_seconds",
                                              "Seconds from request arrival to the first token.",

@@ -112,6 +112,7 @@ struct ServerMetrics {
   Gauge& queue_length;         ///< r1_queue_length
   Gauge& active_sequences;     ///< r1_active_sequences
   Gauge& kv_blocks_used;       ///< r1_kv_blocks_used
+  Gauge& kv_blocks_cached;     ///< r1_kv_blocks_cached
   Gauge& kv_blocks_free;       ///< r1_kv_blocks_free
   Histogram& time_to_first_token;  ///< r1_time_to_first_token_seconds
   Histogram& inter_token_latency;  ///< r1_inter_token_latency_seconds

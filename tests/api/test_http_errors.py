@@ -127,7 +127,37 @@ def test_disconnect_mid_stream_frees_the_sequence(server):
         assert time.time() < deadline, "the cancelled stream still holds its sequence"
         time.sleep(0.1)
     assert metric(server, "r1_kv_blocks_used") == 0
+    assert metric(server, "r1_kv_blocks_cached") > 0, "the computed prefix stays as prefix cache"
     assert_still_serving(server)
+
+
+def test_requests_wait_for_kv_blocks_when_the_pool_is_full(tiny_model, tmp_path):
+    # Four slots but a pool of one context (256 positions = 8 blocks): requests that may reach
+    # ~120 positions (4 blocks) run two at a time, the others wait; all of them succeed.
+    import concurrent.futures
+    s = Server(tiny_model, ["--parallel", "4", "--ctx-size", "256", "--kv-cache-tokens", "256"],
+               tmp_path)
+    try:
+        body = {**OK_BODY, "max_tokens": 100}
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: s.json("POST", "/v1/chat/completions", body), range(4)))
+        for status, answer in results:
+            assert status == 200, answer
+            assert answer["usage"]["completion_tokens"] > 0
+        assert metric(s, "r1_kv_blocks_used") == 0
+        assert metric(s, "r1_kv_blocks_free") + metric(s, "r1_kv_blocks_cached") == 8
+    finally:
+        s.stop()
+
+
+def test_a_kv_pool_smaller_than_one_context_is_refused(tiny_model):
+    import subprocess
+    from conftest import BINARY
+    p = subprocess.run([str(BINARY), "serve", "--model", str(tiny_model), "--port", "0",
+                        "--ctx-size", "256", "--kv-cache-tokens", "100"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "--kv-cache-tokens 100" in p.stderr and "256" in p.stderr
 
 
 def test_api_key_is_required_when_set(tiny_model, tmp_path):

@@ -4,31 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "model/loaded_model.h"
-#include "model/random_checkpoint.h"
 #include "r1/error.h"
-#include "test_paths.h"
+#include "tiny_model.h"
 
 namespace r1::engine {
 namespace {
 
-struct TinyModel {
-  std::filesystem::path folder;
-  std::unique_ptr<model::LoadedModel> model;
-  Tokenizer tokenizer;
-};
+using test_support::TinyModel;
 
-TinyModel& tiny() {
-  static TinyModel* instance = [] {
-    const auto folder = test::scratch_dir("generator_qwen2_tiny");
-    std::filesystem::remove_all(folder);
-    model::write_random_checkpoint({model::RandomPreset::qwen2_tiny, io::DType::f32, 3, folder});
-    return new TinyModel{folder, model::load_model(folder), Tokenizer::load(folder)};
-  }();
-  return *instance;
-}
+TinyModel& tiny() { return test_support::tiny_model(3); }
 
 GenerationRequest greedy(std::vector<TokenId> prompt, int max_tokens) {
   GenerationRequest request;

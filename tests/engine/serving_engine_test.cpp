@@ -6,33 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "engine/generator.h"
 #include "engine/token_logprobs.h"
-#include "model/loaded_model.h"
-#include "model/random_checkpoint.h"
 #include "r1/error.h"
-#include "test_paths.h"
+#include "tiny_model.h"
 
 namespace r1::engine {
 namespace {
 
-struct TinyModel {
-  std::filesystem::path folder;
-  std::unique_ptr<model::LoadedModel> model;
-  Tokenizer tokenizer;
-};
+using test_support::TinyModel;
 
-TinyModel& tiny() {
-  static TinyModel* instance = [] {
-    const auto folder = test::scratch_dir("serving_engine_qwen2_tiny");
-    std::filesystem::remove_all(folder);
-    model::write_random_checkpoint({model::RandomPreset::qwen2_tiny, io::DType::f32, 5, folder});
-    return new TinyModel{folder, model::load_model(folder), Tokenizer::load(folder)};
-  }();
-  return *instance;
-}
+TinyModel& tiny() { return test_support::tiny_model(5); }
 
 std::vector<TokenId> prompt_of(std::size_t n, int salt) {
   std::vector<TokenId> ids = {*tiny().tokenizer.bos_id()};
@@ -46,6 +31,7 @@ struct Result {
   std::vector<TokenId> ids;
   ChoiceStats stats;
   bool failed = false;
+  std::string error;
 };
 
 // Drains a handle: the text and ids of each choice.
@@ -60,10 +46,18 @@ std::vector<Result> collect(RequestHandle& handle, std::int32_t n_choices) {
       } else {
         r.stats = event.stats;
         r.failed = event.kind == StreamEvent::Kind::failed;
+        r.error = event.error;
       }
     }
   }
   return results;
+}
+
+// Sampling that never picks the model's padding rows (ids the tokenizer has no text for), as
+// the server configures it.
+SamplingParams within_vocab(SamplingParams params) {
+  params.n_vocab_valid = static_cast<std::size_t>(tiny().tokenizer.vocab_size());
+  return params;
 }
 
 // What the Generator produces alone for the same prompt and sampling (its callback sees only the
@@ -75,7 +69,7 @@ std::pair<std::string, std::vector<TokenId>> alone(const std::vector<TokenId>& p
                       StopTokenIds(std::vector<TokenId>{}), cache);
   GenerationRequest request;
   request.prompt = prompt;
-  request.sampling = std::move(sampling);
+  request.sampling = within_vocab(std::move(sampling));
   request.max_tokens = max_tokens;
   std::string text;
   std::vector<TokenId> ids;
@@ -91,6 +85,7 @@ ServeRequest greedy(std::vector<TokenId> prompt, int max_tokens) {
   ServeRequest request;
   request.prompt = std::move(prompt);
   request.sampling.temperature = 0.0f;
+  request.sampling = within_vocab(request.sampling);
   request.max_tokens = max_tokens;
   return request;
 }
@@ -192,6 +187,7 @@ TEST(ServingEngine, SeveralChoicesSampleWithConsecutiveSeeds) {
                        StopTokenIds(std::vector<TokenId>{}), cache);
   ServeRequest request;
   request.prompt = prompt_of(25, 4);
+  request.sampling = within_vocab(request.sampling);
   request.sampling.temperature = 1.0f;
   request.sampling.seed = 77;
   request.max_tokens = 10;
@@ -201,6 +197,103 @@ TEST(ServingEngine, SeveralChoicesSampleWithConsecutiveSeeds) {
     SamplingParams params = request.sampling;
     params.seed = 77 + static_cast<std::uint64_t>(c);
     EXPECT_EQ(results[c].text, alone(request.prompt, params, 10).first) << "choice " << c;
+  }
+}
+
+TEST(ServingEngine, RequestsWaitForBlocksWhenThePoolIsFull) {
+  // 4 slots but a pool of 8 blocks (256 positions): each request may reach 70 positions (3
+  // blocks), so at most two run at once and the others wait in the queue, then run; every text
+  // is still the solo one and every block comes back.
+  model::KvCache cache(tiny().model->config, 4, 256, DType::f32, 8);
+  ServingEngine engine(*tiny().model->transformer, tiny().tokenizer,
+                       StopTokenIds(std::vector<TokenId>{}), cache);
+  std::vector<std::shared_ptr<RequestHandle>> handles;
+  for (int i = 0; i < 4; ++i) handles.push_back(engine.submit(greedy(prompt_of(40, 10 + i), 30)));
+  std::vector<Result> results;
+  for (auto& handle : handles) results.push_back(collect(*handle, 1)[0]);
+  for (int i = 0; i < 4; ++i) {
+    SamplingParams greedy_params;
+    greedy_params.temperature = 0.0f;
+    EXPECT_FALSE(results[static_cast<std::size_t>(i)].failed)
+        << results[static_cast<std::size_t>(i)].error;
+    EXPECT_EQ(results[static_cast<std::size_t>(i)].text,
+              alone(prompt_of(40, 10 + i), greedy_params, 30).first)
+        << "request " << i;
+  }
+  const EngineMetrics m = engine.metrics();
+  EXPECT_EQ(m.kv_blocks_used, 0);
+  EXPECT_LE(m.kv_blocks_cached, 8);
+  EXPECT_EQ(m.kv_blocks_total, 8);
+  // Three choices of up to 100 positions (4 blocks each) can never fit 8 blocks: refused now.
+  ServeRequest too_many = greedy(prompt_of(40, 20), 60);
+  too_many.n = 3;
+  EXPECT_THROW(engine.submit(too_many), ContextLengthExceeded);
+}
+
+TEST(ServingEngine, ARunningSequenceSharesItsPromptBlocks) {
+  // Two requests with a common 70-token prefix (a shared system prompt): the second, submitted
+  // while the first still generates, takes the first's two whole blocks of it instead of
+  // computing them, and both texts are the solo ones.
+  model::KvCache cache(tiny().model->config, 2, 256);
+  ServingEngine engine(*tiny().model->transformer, tiny().tokenizer,
+                       StopTokenIds(std::vector<TokenId>{}), cache);
+  const std::vector<TokenId> system = prompt_of(70, 9);
+  std::vector<TokenId> a = system, b = system;
+  for (int i = 0; i < 5; ++i) a.push_back(3000 + i), b.push_back(4000 + i);
+  auto first = engine.submit(greedy(a, 40));
+  Result ra;
+  while (ra.ids.empty()) {  // the first has computed its prompt
+    for (StreamEvent& e : first->wait(std::chrono::milliseconds(100))) {
+      ra.text += e.text;
+      for (const SampledToken& t : e.tokens) ra.ids.push_back(t.id);
+    }
+  }
+  const Result rb = collect(*engine.submit(greedy(b, 8)), 1)[0];
+  const Result rest = collect(*first, 1)[0];
+  ra.text += rest.text;
+  EXPECT_EQ(rest.stats.finish_reason, FinishReason::length);
+  EXPECT_EQ(rb.stats.n_reused, 2u * model::KvCache::kBlockTokens);
+  SamplingParams greedy_params;
+  greedy_params.temperature = 0.0f;
+  EXPECT_EQ(ra.text, alone(a, greedy_params, 40).first);
+  EXPECT_EQ(rb.text, alone(b, greedy_params, 8).first);
+}
+
+TEST(ServingEngine, ChoicesShareThePromptsBlocks) {
+  // n = 3 over a 75-token prompt: the later choices reuse the first choice's two whole prompt
+  // blocks, and while they run the pool holds the prompt once (2 shared blocks + each choice's
+  // own third block), not three times.
+  model::KvCache cache(tiny().model->config, 3, 256);
+  ServingEngine engine(*tiny().model->transformer, tiny().tokenizer,
+                       StopTokenIds(std::vector<TokenId>{}), cache);
+  ServeRequest request;
+  request.prompt = prompt_of(75, 6);
+  request.sampling = within_vocab(request.sampling);
+  request.sampling.temperature = 1.0f;
+  request.sampling.seed = 5;
+  request.max_tokens = 12;
+  request.n = 3;
+  auto handle = engine.submit(request);
+  std::int64_t most_used = 0;
+  std::vector<Result> results(3);
+  while (!handle->done()) {
+    most_used = std::max(most_used, engine.metrics().kv_blocks_used);
+    for (StreamEvent& event : handle->wait(std::chrono::milliseconds(5))) {
+      Result& r = results[static_cast<std::size_t>(event.choice)];
+      r.text += event.text;
+      if (event.kind != StreamEvent::Kind::tokens) r.stats = event.stats;
+    }
+  }
+  EXPECT_LE(most_used, 2 + 3);
+  for (int c = 0; c < 3; ++c) {
+    SamplingParams params = request.sampling;
+    params.seed = 5 + static_cast<std::uint64_t>(c);
+    EXPECT_EQ(results[static_cast<std::size_t>(c)].text, alone(request.prompt, params, 12).first)
+        << "choice " << c;
+    if (c > 0) {
+      EXPECT_EQ(results[static_cast<std::size_t>(c)].stats.n_reused,
+                2u * model::KvCache::kBlockTokens);
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <span>
@@ -18,6 +19,7 @@
 #include "ops/backend.h"
 #include "ops/cpu/attention_kernels.h"
 #include "ops/cpu_backend.h"
+#include "r1/error.h"
 
 namespace r1::ops {
 namespace {
@@ -48,6 +50,10 @@ struct Sequence {
   std::vector<float> k, v;  // fp32 values (exactly representable in `type`)
   std::vector<std::uint16_t> k16, v16;
   std::vector<std::int32_t> positions;
+  mutable const void* k_page = nullptr;  // call()'s single page
+  mutable const void* v_page = nullptr;
+  mutable std::vector<std::uint8_t> pool;  // paged_call()'s pages
+  mutable std::vector<const void*> k_pages, v_pages;
 
   Sequence(std::int64_t n_q, std::int64_t prefix, std::int64_t n_kv, std::int64_t heads,
            std::int64_t kv_heads, std::int64_t d, DType kv_type, std::uint32_t seed,
@@ -69,10 +75,39 @@ struct Sequence {
     }
   }
 
+  // The cache as one contiguous page.
   AttentionCall call(float* out) const {
-    const void* kp = type == DType::f32 ? static_cast<const void*>(k.data()) : k16.data();
-    const void* vp = type == DType::f32 ? static_cast<const void*>(v.data()) : v16.data();
-    return {q.data(), kp, vp, positions.data(), out, shape, type};
+    k_page = type == DType::f32 ? static_cast<const void*>(k.data()) : k16.data();
+    v_page = type == DType::f32 ? static_cast<const void*>(v.data()) : v16.data();
+    return {q.data(), &k_page, &v_page, shape.n_kv, positions.data(), out, shape, type};
+  }
+
+  // The cache copied into pages of page_rows positions, stored in a pool in reverse order (so a
+  // kernel reading past a page's end, or ignoring the page table, reads the wrong rows).
+  AttentionCall paged_call(float* out, std::int64_t page_rows) const {
+    const std::int64_t kv_dim = shape.n_kv_heads * shape.head_dim;
+    const std::size_t row_bytes = static_cast<std::size_t>(kv_dim) * dtype_size(type);
+    const std::int64_t n_pages = (shape.n_kv + page_rows - 1) / page_rows;
+    const std::size_t page_bytes = row_bytes * static_cast<std::size_t>(page_rows);
+    pool.assign(2 * static_cast<std::size_t>(n_pages) * page_bytes, 0xFF);
+    k_pages.assign(static_cast<std::size_t>(n_pages), nullptr);
+    v_pages.assign(static_cast<std::size_t>(n_pages), nullptr);
+    const auto* k_bytes = reinterpret_cast<const std::uint8_t*>(
+        type == DType::f32 ? static_cast<const void*>(k.data()) : k16.data());
+    const auto* v_bytes = reinterpret_cast<const std::uint8_t*>(
+        type == DType::f32 ? static_cast<const void*>(v.data()) : v16.data());
+    for (std::int64_t p = 0; p < n_pages; ++p) {
+      std::uint8_t* k_dst = pool.data() + static_cast<std::size_t>(2 * (n_pages - 1 - p)) * page_bytes;
+      std::uint8_t* v_dst = k_dst + page_bytes;
+      const std::int64_t rows = std::min(page_rows, shape.n_kv - p * page_rows);
+      const std::size_t at = static_cast<std::size_t>(p * page_rows) * row_bytes;
+      std::memcpy(k_dst, k_bytes + at, static_cast<std::size_t>(rows) * row_bytes);
+      std::memcpy(v_dst, v_bytes + at, static_cast<std::size_t>(rows) * row_bytes);
+      k_pages[static_cast<std::size_t>(p)] = k_dst;
+      v_pages[static_cast<std::size_t>(p)] = v_dst;
+    }
+    return {q.data(), k_pages.data(), v_pages.data(), page_rows, positions.data(), out, shape,
+            type};
   }
 
   std::vector<float> reference() const {
@@ -172,6 +207,56 @@ TEST(AttentionKernels, SeveralSequencesInOneOp) {
   }
 }
 
+TEST(AttentionKernels, PagedCachesMatchTheReference) {
+  // The same sequences with their caches in scattered pages (KvCache's blocks): prefills that
+  // cross page boundaries, decodes long enough to be split across threads (split parts start on
+  // a page), every cache type, pages of one and of two kernel blocks; and the reference backend
+  // reading the same pages.
+  for (DType type : {DType::f32, DType::bf16, DType::f16}) {
+    std::vector<Sequence> seqs;
+    seqs.emplace_back(40, 30, 70, 12, 2, 64, type, 101);
+    seqs.emplace_back(1, 700, 701, 12, 2, 64, type, 111);
+    seqs.emplace_back(1, 31, 32, 12, 2, 64, type, 121);
+    seqs.emplace_back(3, 62, 65, 12, 2, 64, type, 131);
+    std::vector<float> expected;
+    for (const Sequence& s : seqs) {
+      const std::vector<float> r = s.reference();
+      expected.insert(expected.end(), r.begin(), r.end());
+    }
+    for (std::int64_t page_rows : {kKvPageAlignment, 2 * kKvPageAlignment}) {
+      const std::string what = std::string(dtype_cli_name(type)) + " pages of " +
+                               std::to_string(page_rows);
+      auto paged_calls = [&](std::vector<float>& out) {
+        std::vector<AttentionCall> calls;
+        std::size_t offset = 0;
+        for (const Sequence& s : seqs) {
+          calls.push_back(s.paged_call(out.data() + offset, page_rows));
+          offset += s.q.size();
+        }
+        return calls;
+      };
+      std::vector<float> theirs(expected.size());
+      make_reference_backend()->attention(paged_calls(theirs));
+      expect_close(theirs, expected, 1e-6, "reference, " + what);
+      for (CpuIsa isa : supported_isas()) {
+        for (int threads : {1, 3}) {
+          std::vector<float> ours(expected.size());
+          make_cpu_backend({threads, isa})->attention(paged_calls(ours));
+          expect_close(ours, expected, 1e-5,
+                       what + " " + cpu::isa_name(isa) + " threads " + std::to_string(threads));
+        }
+      }
+    }
+  }
+}
+
+TEST(AttentionKernels, PagesThatSplitAKernelBlockAreRefused) {
+  const Sequence seq(1, 40, 41, 4, 2, 16, DType::f32, 7);
+  std::vector<float> out(seq.q.size());
+  const AttentionCall call = seq.paged_call(out.data(), 20);
+  EXPECT_THROW(make_cpu_backend({1, std::nullopt})->attention(std::span(&call, 1)), Error);
+}
+
 TEST(AttentionKernels, TilePartialsMatchTheScalarTileAndMergeToTheWhole) {
   // One tile of every SIMD kernel over cache ranges [begin, end), partial outputs, against the
   // scalar tile: rows whose queries see nothing of the range report max -inf and sum 0.
@@ -181,8 +266,11 @@ TEST(AttentionKernels, TilePartialsMatchTheScalarTileAndMergeToTheWhole) {
   tile.q = seq.q.data();
   tile.q_stride = 12 * d;
   tile.positions = seq.positions.data();
-  tile.k = seq.k16.data();
-  tile.v = seq.v16.data();
+  const void* k_page = seq.k16.data();
+  const void* v_page = seq.v16.data();
+  tile.k_pages = &k_page;
+  tile.v_pages = &v_page;
+  tile.page_rows = 102;
   tile.kv_type = DType::f16;
   tile.n_kv = 102;
   tile.kv_stride = 2 * d;

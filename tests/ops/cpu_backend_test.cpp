@@ -378,13 +378,15 @@ TEST(CpuBackend, AttentionCallsMatchReference) {
   for (CpuIsa isa : supported_isas()) {
     for (int threads : {1, 3}) {
       std::vector<float> ours(10 * q_dim), theirs(10 * q_dim);
+      const void* pages[4] = {k0.data(), v0.data(), k1.data(), v1.data()};
       auto calls_into = [&](std::vector<float>& out) {
         std::vector<AttentionCall> calls(2);
-        calls[0] = {qkv.data(),       k0.data(),  v0.data(),
+        calls[0] = {qkv.data(),       &pages[0],  &pages[1], 13,
                     positions.data(), out.data(), {9, 13, heads, kv_heads, d, qkv_stride, q_dim}};
         calls[1] = {qkv.data() + 9 * qkv_stride,
-                    k1.data(),
-                    v1.data(),
+                    &pages[2],
+                    &pages[3],
+                    31,
                     positions.data() + 9,
                     out.data() + 9 * q_dim,
                     {1, 31, heads, kv_heads, d, qkv_stride, q_dim}};
@@ -410,10 +412,12 @@ TEST(CpuBackend, AttentionOver16BitCachesMatchesReference) {
     for (float x : v) v16.push_back(type == DType::bf16 ? f32_to_bf16(x) : f32_to_f16(x));
     std::vector<float> ours(3 * heads * d), theirs(ours.size());
     const AttentionShape shape{3, n_kv, heads, kv_heads, d};
-    const AttentionCall ours_call{q.data(),    k16.data(), v16.data(), positions.data(),
-                                  ours.data(), shape,      type};
-    const AttentionCall theirs_call{q.data(),      k16.data(), v16.data(), positions.data(),
-                                    theirs.data(), shape,      type};
+    const void* k_page = k16.data();
+    const void* v_page = v16.data();
+    const AttentionCall ours_call{q.data(), &k_page, &v_page, n_kv, positions.data(),
+                                  ours.data(), shape, type};
+    const AttentionCall theirs_call{q.data(), &k_page, &v_page, n_kv, positions.data(),
+                                    theirs.data(), shape, type};
     make_cpu_backend({2, std::nullopt, true})->attention(std::span(&ours_call, 1));
     make_reference_backend()->attention(std::span(&theirs_call, 1));
     expect_close(ours, theirs, 1e-5, dtype_cli_name(type));

@@ -24,8 +24,12 @@ struct AttentionTile {
   const float* q = nullptr;  // the call's query 0, rows q_stride floats apart
   std::int64_t q_stride = 0;
   const std::int32_t* positions = nullptr;  // the call's query positions
-  const void* k = nullptr;                  // the call's cache from position 0
-  const void* v = nullptr;
+  // The call's cache in pages of page_rows rows (page p holds rows [p * page_rows, ...)). Each
+  // block of kAttentionKvBlock rows a kernel reads lies inside one page: page_rows is a multiple
+  // of the block and kv_begin too, or the cache is one page (page_rows >= n_kv).
+  const void* const* k_pages = nullptr;
+  const void* const* v_pages = nullptr;
+  std::int64_t page_rows = 0;
   DType kv_type = DType::f32;
   std::int64_t n_kv = 0;       // cache rows present; query i sees rows < min(positions[i]+1, n_kv)
   std::int64_t kv_stride = 0;  // elements between cache rows (n_kv_heads * head_dim)
@@ -56,6 +60,14 @@ struct AttentionKernel {
   AttentionTileFn run = nullptr;
   std::int64_t tile_rows = 0;  // rows per tile this kernel is built for
 };
+
+/// Cache row j of `pages` (keys or values of every kv head), the rows after it in its page
+/// kv_stride elements apart.
+inline const void* cache_row_start(const AttentionTile& t, const void* const* pages,
+                                   std::int64_t j) {
+  return static_cast<const std::uint8_t*>(pages[j / t.page_rows]) +
+         static_cast<std::size_t>((j % t.page_rows) * t.kv_stride) * dtype_size(t.kv_type);
+}
 
 /// The kernel for `isa` (which must be supported).
 AttentionKernel attention_kernel(CpuIsa isa);

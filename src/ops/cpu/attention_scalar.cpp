@@ -24,8 +24,10 @@ float* output_row(const AttentionTile& t, const AttentionTileOut& o, std::int64_
 
 // Cache row j of the tile's kv head as floats: the cache itself for f32, else widened into
 // `buffer`.
-const float* cache_row(const AttentionTile& t, const void* base, std::int64_t j, float* buffer) {
-  const std::int64_t offset = j * t.kv_stride + t.kv_head * t.head_dim;
+const float* cache_row(const AttentionTile& t, const void* const* pages, std::int64_t j,
+                       float* buffer) {
+  const void* base = cache_row_start(t, pages, j);
+  const std::int64_t offset = t.kv_head * t.head_dim;
   if (t.kv_type == DType::f32) return static_cast<const float*>(base) + offset;
   const auto* half = static_cast<const std::uint16_t*>(base) + offset;
   for (std::int64_t c = 0; c < t.head_dim; ++c)
@@ -52,7 +54,7 @@ void attention_tile_scalar(const AttentionTile& t, const AttentionTileOut& o, fl
       const std::int64_t nb = std::min(kAttentionKvBlock, end - j0);
       float block_max = max_score;
       for (std::int64_t j = 0; j < nb; ++j) {
-        const float* k = cache_row(t, t.k, j0 + j, row);
+        const float* k = cache_row(t, t.k_pages, j0 + j, row);
         float dot = 0.0f;
         for (std::int64_t c = 0; c < d; ++c) dot += q[c] * k[c];
         scores[j] = dot * scale;
@@ -65,7 +67,7 @@ void attention_tile_scalar(const AttentionTile& t, const AttentionTileOut& o, fl
       for (std::int64_t j = 0; j < nb; ++j) {
         const float p = std::exp(scores[j] - block_max);
         sum += p;
-        const float* v = cache_row(t, t.v, j0 + j, row);
+        const float* v = cache_row(t, t.v_pages, j0 + j, row);
         for (std::int64_t c = 0; c < d; ++c) acc[c] += p * v[c];
       }
       max_score = block_max;

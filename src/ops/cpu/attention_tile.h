@@ -36,20 +36,21 @@ inline std::int64_t visible_rows(const AttentionTile& t, std::int64_t f) {
   return std::min<std::int64_t>(t.positions[f / t.group] + 1, t.n_kv);
 }
 
-/// Cache rows [j0, j0 + n) of the tile's kv head as fp32 rows `*stride` floats apart: the cache
-/// itself for f32, else widened into `buffer` ([n][d]).
+/// Cache rows [j0, j0 + n) (one block, inside one page) of the tile's kv head as fp32 rows
+/// `*stride` floats apart: the cache itself for f32, else widened into `buffer` ([n][d]).
 template <class S>
-const float* widen_rows(const AttentionTile& t, const void* base, std::int64_t j0, std::int64_t n,
-                        float* buffer, std::int64_t* stride) {
+const float* widen_rows(const AttentionTile& t, const void* const* pages, std::int64_t j0,
+                        std::int64_t n, float* buffer, std::int64_t* stride) {
   const std::int64_t d = t.head_dim, offset = t.kv_head * d;
+  const void* base = cache_row_start(t, pages, j0);
   if (t.kv_type == DType::f32) {
     *stride = t.kv_stride;
-    return static_cast<const float*>(base) + j0 * t.kv_stride + offset;
+    return static_cast<const float*>(base) + offset;
   }
   constexpr int W = S::kLanes;
   const bool bf16 = t.kv_type == DType::bf16;
   for (std::int64_t r = 0; r < n; ++r) {
-    const auto* src = static_cast<const std::uint16_t*>(base) + (j0 + r) * t.kv_stride + offset;
+    const auto* src = static_cast<const std::uint16_t*>(base) + r * t.kv_stride + offset;
     float* dst = buffer + r * d;
     std::int64_t c = 0;
     for (; c + W <= d; c += W)
@@ -146,7 +147,7 @@ void run_tile(const AttentionTile& t, const AttentionTileOut& o, float* scratch)
   for (std::int64_t j0 = t.kv_begin; j0 < t.kv_end; j0 += BK) {
     const std::int64_t nb = std::min(BK, t.kv_end - j0);
     std::int64_t ks = 0, vs = 0;
-    const float* k = widen_rows<S>(t, t.k, j0, nb, kbuf, &ks);
+    const float* k = widen_rows<S>(t, t.k_pages, j0, nb, kbuf, &ks);
     std::int64_t j = 0;
     for (; j + T <= nb; j += T) score_rows<S, NV, T>(qt, k + j * ks, ks, d, scale, s + j * R);
     for (; j < nb; ++j) score_rows<S, NV, 1>(qt, k + j * ks, ks, d, scale, s + j * R);
@@ -182,7 +183,7 @@ void run_tile(const AttentionTile& t, const AttentionTileOut& o, float* scratch)
         for (int n = 0; n < NV; ++n)
           S::store(acc + c * R + n * W, S::mul(S::load(acc + c * R + n * W), alpha[n]));
     }
-    const float* v = widen_rows<S>(t, t.v, j0, nb, vbuf, &vs);
+    const float* v = widen_rows<S>(t, t.v_pages, j0, nb, vbuf, &vs);
     std::int64_t c = 0;
     for (; c + T <= d; c += T) accumulate_columns<S, NV, T>(s, v, vs, nb, c, acc);
     for (; c < d; ++c) accumulate_columns<S, NV, 1>(s, v, vs, nb, c, acc);
@@ -206,15 +207,16 @@ void run_tile(const AttentionTile& t, const AttentionTileOut& o, float* scratch)
   }
 }
 
-/// Cache rows [j0, j0 + n) of the tile's kv head widened to fp32 in pairs of consecutive rows,
-/// element by element: buffer[(pair * d + c) * 2 + parity] = row (j0 + 2 pair + parity)[c]; a
-/// missing last odd row is zeros.
+/// Cache rows [j0, j0 + n) (one block, inside one page) of the tile's kv head widened to fp32 in
+/// pairs of consecutive rows, element by element: buffer[(pair * d + c) * 2 + parity] = row
+/// (j0 + 2 pair + parity)[c]; a missing last odd row is zeros.
 template <class S>
-void widen_row_pairs(const AttentionTile& t, const void* base, std::int64_t j0, std::int64_t n,
-                     float* buffer) {
+void widen_row_pairs(const AttentionTile& t, const void* const* pages, std::int64_t j0,
+                     std::int64_t n, float* buffer) {
   using V = typename S::V;
   constexpr int W = S::kLanes;
   const std::int64_t d = t.head_dim, offset = t.kv_head * d;
+  const void* base = cache_row_start(t, pages, j0);  // j below counts from row j0
   auto element = [&](std::int64_t j, std::int64_t c) -> float {
     if (t.kv_type == DType::f32)
       return static_cast<const float*>(base)[j * t.kv_stride + offset + c];
@@ -229,7 +231,7 @@ void widen_row_pairs(const AttentionTile& t, const void* base, std::int64_t j0, 
     return t.kv_type == DType::bf16 ? S::load_bf16(p) : S::load_f16(p);
   };
   for (std::int64_t pair = 0; 2 * pair < n; ++pair) {
-    const std::int64_t even = j0 + 2 * pair;
+    const std::int64_t even = 2 * pair;
     const bool has_odd = 2 * pair + 1 < n;
     float* dst = buffer + pair * d * 2;
     std::int64_t c = 0;
@@ -285,7 +287,7 @@ void run_pair_tile(const AttentionTile& t, const AttentionTileOut& o, float* scr
 
   for (std::int64_t j0 = t.kv_begin; j0 < t.kv_end; j0 += BK) {
     const std::int64_t nb = std::min(BK, t.kv_end - j0), np = (nb + 1) / 2;
-    widen_row_pairs<S>(t, t.k, j0, nb, kbuf);
+    widen_row_pairs<S>(t, t.k_pages, j0, nb, kbuf);
     std::int64_t jp = 0;
     for (; jp < np; jp += T) {
       const int n_pairs = static_cast<int>(std::min<std::int64_t>(T, np - jp));
@@ -329,7 +331,7 @@ void run_pair_tile(const AttentionTile& t, const AttentionTileOut& o, float* scr
       for (std::int64_t c = 0; c < d; ++c)
         S::store(acc + c * W, S::mul(S::load(acc + c * W), alpha));
     }
-    widen_row_pairs<S>(t, t.v, j0, nb, vbuf);
+    widen_row_pairs<S>(t, t.v_pages, j0, nb, vbuf);
     std::int64_t c0 = 0;
     for (; c0 < d; c0 += T) {
       const int n_cols = static_cast<int>(std::min<std::int64_t>(T, d - c0));
