@@ -54,11 +54,12 @@ void gemm_at(SimdLevel level, QuantType weight_type, const void* w, std::int64_t
   const bool vnni = kernel == SimdLevel::avx512_vnni;
   // Decode: a few tokens, every weight byte used once per token, so the kernels stream the
   // rows and unpack each block once for all tokens.
+  if (level == SimdLevel::avx512_vnni && weight_type == QuantType::q8_0) {
+    return x86::batch_q8_0_avx512_vnni(static_cast<const BlockQ8_0*>(w), n_rows, nb,
+                                       static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
+  }
   if (level == SimdLevel::avx512_vnni && n_tokens <= x86::kDecodeMaxTokens) {
     switch (weight_type) {
-      case QuantType::q8_0:
-        return x86::decode_q8_0_avx512_vnni(static_cast<const BlockQ8_0*>(w), n_rows, nb,
-                                            static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
       case QuantType::q4_0:
         return x86::decode_q4_0_avx512_vnni(static_cast<const BlockQ4_0*>(w), n_rows, nb,
                                             static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
@@ -92,8 +93,7 @@ void gemm_at(SimdLevel level, QuantType weight_type, const void* w, std::int64_t
       case QuantType::q8_0: {
         const auto* x = static_cast<const BlockQ8_0*>(w);
         const auto* q = static_cast<const BlockQ8_0*>(a);
-        return vnni ? x86::gemm_q8_0_avx512_vnni(x, n_rows, nb, q, n_tokens, y, y_stride)
-                    : x86::gemm_q8_0_avx2(x, n_rows, nb, q, n_tokens, y, y_stride);
+        return x86::gemm_q8_0_avx2(x, n_rows, nb, q, n_tokens, y, y_stride);
       }
       case QuantType::q4_0: {
         const auto* x = static_cast<const BlockQ4_0*>(w);

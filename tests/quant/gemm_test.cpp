@@ -29,13 +29,15 @@ struct Shape {
 
 TEST(QuantGemm, EqualsVecDotForEveryOutput) {
   std::mt19937_64 rng(5);
-  // Decode sizes (1..4 tokens) with row counts off the kernels' groups of 8, and 32-element
+  // Decode sizes (1..4 tokens) and batches (up to 70 tokens: passes of 16 and a remainder) with
+  // row counts off the kernels' groups of 8 and 16, and 32-element
   // types with an odd block count (a lone last block); K-quants skip cols they cannot take.
   const Shape shapes[] = {{1, 1, 256},   {37, 19, 512},  {8, 1, 2048}, {5, 2, 256},
                           {13, 4, 1536}, {4, 33, 256},   {9, 7, 768},  {16, 34, 512},
                           {3, 5, 1024},  {37, 1, 1280},  {11, 3, 768}, {21, 1, 1536},
                           {17, 2, 2304}, {11, 3, 1312},  {17, 1, 544}, {7, 4, 32},
-                          {9, 2, 96}};
+                          {9, 2, 96},    {31, 16, 512},  {15, 17, 256}, {1, 48, 64},
+                          {33, 70, 96}};
   int compared = 0;
   for (QuantType type : kWeightTypes) {
     const QuantType act = vec_dot_activation_type(type);

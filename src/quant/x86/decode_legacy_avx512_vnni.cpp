@@ -1,4 +1,5 @@
-// Decode-sized products (1..4 tokens) of the 32-element types (q8_0, q4_0, q4_1, q5_0, q5_1)
+// Decode-sized products (1..4 tokens) of the 32-element types q4_0, q4_1, q5_0, q5_1 (q8_0
+// takes batch_q8_avx512_vnni.cpp at every size)
 // with 512-bit VNNI: each step takes 8 weight rows x 2 blocks, one vpdpbusd per row for both
 // blocks, then one transposing reduction turns the 8 vectors of per-block partial sums into the
 // 16 (row, block) integer sums at once, and the float update runs with one lane per row. The
@@ -54,19 +55,6 @@ inline __m512i fifth_bits_two(const std::uint8_t* qh0, const std::uint8_t* qh1) 
 // Policies: WBlock/ABlock, weights(b0, b1) as unsigned bytes (b1 null when absent), the
 // activation correction's shift (sum((q - 2^s) y) = sum(q y) - 2^s sum(y); 0 for none), and
 // the float term of one block in the reference's expression.
-struct Q8_0 {
-  using WBlock = BlockQ8_0;
-  using ABlock = BlockQ8_0;
-  static constexpr int kShift = 7;  // x + 128
-  static __m512i weights(const BlockQ8_0* b0, const BlockQ8_0* b1) {
-    return _mm512_xor_si512(load_two(b0->qs, b1 ? b1->qs : nullptr),
-                            _mm512_set1_epi8(static_cast<char>(0x80)));
-  }
-  static __m512 term(__m512 sumi, __m512 dx, __m512 dy, __m512, __m512) {
-    return _mm512_mul_ps(sumi, _mm512_mul_ps(dx, dy));  // sumi * (dx * dy)
-  }
-};
-
 struct Q4_0 {
   using WBlock = BlockQ4_0;
   using ABlock = BlockQ8_0;
@@ -251,7 +239,6 @@ void decode(const typename K::WBlock* w, std::int64_t n_rows, std::int64_t nb,
             std::int64_t n_tokens, float* y, std::int64_t y_stride) {                        \
     decode<K>(w, n_rows, nb, a, n_tokens, y, y_stride);                                      \
   }
-R1_DECODE_DEF(Q8_0, decode_q8_0_avx512_vnni)
 R1_DECODE_DEF(Q4_0, decode_q4_0_avx512_vnni)
 R1_DECODE_DEF(Q4_1, decode_q4_1_avx512_vnni)
 R1_DECODE_DEF(Q5_0, decode_q5_0_avx512_vnni)

@@ -1,6 +1,6 @@
-// AVX-512 VNNI tiled products for q8_0 and q4_0 (256-bit registers through AVX512VL): one
-// vpdpbusd per (row, token) block, the activation's correction term precomputed per token as
-// the accumulator it starts from. Exact integer sums, float steps lane-wise in the scalar
+// AVX-512 VNNI tiled products for q4_0 (q8_0 has batch_q8_avx512_vnni.cpp), in 256-bit
+// registers through AVX512VL: one vpdpbusd per (row, token) block, the activation's correction
+// term precomputed per token as the accumulator it starts from. Exact integer sums, float steps lane-wise in the scalar
 // reference's order.
 #include "quant/x86/avx2_common.h"
 #include "quant/x86/gemm_tiles.h"
@@ -18,28 +18,6 @@ __m256i pair_sums_x(__m256i y, int shift) {
 struct ActVnni {
   __m256i y;
   __m256i correction;
-};
-
-struct Q8_0 {
-  using WBlock = BlockQ8_0;
-  using ABlock = BlockQ8_0;
-  using W = __m256i;  // x + 128 as unsigned bytes
-  using A = ActVnni;
-  static W prep_w(const BlockQ8_0& b) {
-    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
-                            _mm256_set1_epi8(static_cast<char>(0x80)));
-  }
-  // sum(x * y) = sum((x + 128) * y) - 128 sum(y)
-  static A prep_a(const BlockQ8_0& b) {
-    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
-    return {y, pair_sums_x(y, 7)};
-  }
-  static __m256i dot(const W& x, const A& a) { return _mm256_dpbusd_epi32(a.correction, x, a.y); }
-  static float wd(const BlockQ8_0& b) { return f16(b.d); }
-  static float ad(const BlockQ8_0& b) { return f16(b.d); }
-  static __m256 step(__m256 acc, __m256 sumi, __m256 dx, __m256 dy) {
-    return _mm256_add_ps(acc, _mm256_mul_ps(sumi, _mm256_mul_ps(dx, dy)));
-  }
 };
 
 struct Q4_0 {
@@ -72,12 +50,6 @@ void legacy(const typename K::WBlock* w, std::int64_t n_rows, std::int64_t nb,
 }
 
 }  // namespace
-
-void gemm_q8_0_avx512_vnni(const BlockQ8_0* w, std::int64_t n_rows, std::int64_t nb,
-                           const BlockQ8_0* a, std::int64_t n_tokens, float* y,
-                           std::int64_t y_stride) {
-  legacy<Q8_0>(w, n_rows, nb, a, n_tokens, y, y_stride);
-}
 
 void gemm_q4_0_avx512_vnni(const BlockQ4_0* w, std::int64_t n_rows, std::int64_t nb,
                            const BlockQ8_0* a, std::int64_t n_tokens, float* y,
