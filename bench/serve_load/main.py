@@ -142,8 +142,11 @@ def start_r1(args, model, port, log):
 
 
 def start_llama(args, model, port, log):
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--port", str(port),
-           "--host", "127.0.0.1", "--n_threads", str(args.threads), "--n_ctx", "2048"]
+    # Extra buffer types (AMX) off: llama.cpp 0.3.36's AMX kernels crash here mid-stream.
+    cmd = [sys.executable, str(pathlib.Path(__file__).with_name("llama_server_no_extra_bufts.py")),
+           "--model", str(model), "--port", str(port),
+           "--host", "127.0.0.1", "--n_threads", str(args.threads), "--n_ctx", "2048",
+           "--interrupt_requests", "False"]  # queue concurrent requests, do not abort them
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), "/v1/models"
 
 

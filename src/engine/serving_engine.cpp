@@ -511,30 +511,48 @@ void ServingEngine::step() {
     (prompt_tokens > 0 ? metrics_.prefill_seconds : metrics_.decode_seconds) += seconds;
   }
 
+  // Each wanted row's next token: sampling the rows is independent (each sequence has its own
+  // sampler), so it runs on the backend's threads; what follows it (events, stops) runs here.
   const auto vocab = static_cast<std::size_t>(transformer_.config().vocab_size);
+  std::vector<SampledToken> sampled(wanted.size());
+  std::vector<std::string> errors(wanted.size());
+  transformer_.backend().for_each_index(
+      static_cast<std::int64_t>(wanted.size()), [&](std::int64_t index) {
+        const auto row = static_cast<std::size_t>(index);
+        Sequence& sequence = *wanted[row];
+        const std::span<const float> logits(logits_.data() + row * vocab, vocab);
+        try {
+          SampledToken& token = sampled[row];
+          if (sequence.in_reasoning && sequence.max_reasoning_tokens && !sequence.budget_spent &&
+              static_cast<std::int32_t>(sequence.stats.n_reasoning) >=
+                  *sequence.max_reasoning_tokens) {
+            sequence.budget_spent = true;
+            sequence.forced.assign(budget_close_ids_.begin(), budget_close_ids_.end());
+          }
+          if (!sequence.forced.empty()) {
+            token.id = sequence.forced.front();
+            token.forced = true;
+            sequence.forced.pop_front();
+          } else {
+            token.id = sequence.sampler.sample(logits, sequence.tokens, sequence.n_prompt);
+          }
+          if (sequence.logprobs >= 0) {
+            const TokenLogprobs lp = token_logprobs(logits, token.id, sequence.logprobs,
+                                                    sequence.sampler.params().n_vocab_valid);
+            token.logprob = lp.logprob;
+            token.top = lp.top;
+          }
+        } catch (const std::exception& error) {
+          errors[row] = error.what();
+          if (errors[row].empty()) errors[row] = "sampling failed";
+        }
+      });
+
   for (std::size_t row = 0; row < wanted.size(); ++row) {
     Sequence& sequence = *wanted[row];
-    const std::span<const float> logits(logits_.data() + row * vocab, vocab);
     try {
-      if (sequence.in_reasoning && sequence.max_reasoning_tokens && !sequence.budget_spent &&
-          static_cast<std::int32_t>(sequence.stats.n_reasoning) >= *sequence.max_reasoning_tokens) {
-        sequence.budget_spent = true;
-        sequence.forced.assign(budget_close_ids_.begin(), budget_close_ids_.end());
-      }
-      SampledToken token;
-      if (!sequence.forced.empty()) {
-        token.id = sequence.forced.front();
-        token.forced = true;
-        sequence.forced.pop_front();
-      } else {
-        token.id = sequence.sampler.sample(logits, sequence.tokens, sequence.n_prompt);
-      }
-      if (sequence.logprobs >= 0) {
-        const TokenLogprobs lp = token_logprobs(logits, token.id, sequence.logprobs,
-                                                sequence.sampler.params().n_vocab_valid);
-        token.logprob = lp.logprob;
-        token.top = lp.top;
-      }
+      if (!errors[row].empty()) throw Error(ErrorCode::invalid_argument, errors[row]);
+      SampledToken token = std::move(sampled[row]);
       if (sequence.stats.n_generated == 0) {
         sequence.stats.first_token_seconds = seconds_between(sequence.submitted, Clock::now());
       }

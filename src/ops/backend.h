@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -65,6 +66,12 @@ class Backend {
 
   /// x[i] += y[i].
   virtual void add(float* x, const float* y, std::int64_t n) = 0;
+
+  /// Runs body(0) .. body(n - 1), independent host-side work between forward passes (sampling
+  /// each sequence of a batch), on the backend's threads where it has them.
+  virtual void for_each_index(std::int64_t n, const std::function<void(std::int64_t)>& body) {
+    for (std::int64_t i = 0; i < n; ++i) body(i);
+  }
 };
 
 /// The scalar reference ops, one thread: the test oracle.

@@ -233,6 +233,17 @@ class CpuBackend final : public Backend {
     });
   }
 
+  void for_each_index(std::int64_t n, const std::function<void(std::int64_t)>& body) override {
+    if (n <= 1 || pool_.size() == 1) {
+      for (std::int64_t i = 0; i < n; ++i) body(i);
+      return;
+    }
+    std::atomic<std::int64_t> next{0};
+    pool_.run([&](int, int) {
+      for (std::int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
+    });
+  }
+
   void attention(std::span<const AttentionCall> calls) override {
     plan_attention(calls);
     std::size_t scratch_floats = 0;

@@ -85,30 +85,46 @@ void apply_top_p(std::span<float> logits, float top_p, std::size_t min_tokens_to
   }
   double cumulative = removed_mass / total;
 
-  scratch.clear();
+  // The rest, grouped by bin (a counting sort by bin, ids ascending within one). Bins hold
+  // disjoint, ordered logit ranges (a lower logit is never in a nearer bin), so the ascending
+  // order is the bins from the farthest, each sorted; the walk sorts a bin only when it reaches
+  // it, and it stops once the cumulative mass passes 1 - top_p, usually a few bins in.
+  std::array<std::size_t, kBins + 1> bin_start{};
+  for (std::size_t bin = 0; bin < first_removed_bin; ++bin)
+    bin_start[bin + 1] = bin_start[bin] + bin_count[bin];
+  std::array<std::size_t, kBins + 1> fill = bin_start;
+  scratch.resize(n_not_removed);
   for (std::size_t i = 0; i < logits.size(); ++i) {
     if (!(logits[i] > kRemoved)) continue;
-    if (bin_of(logits[i]) >= first_removed_bin) {
+    const std::size_t bin = bin_of(logits[i]);
+    if (bin >= first_removed_bin) {
       logits[i] = kRemoved;
     } else {
-      scratch.push_back(static_cast<std::int32_t>(i));
+      scratch[fill[bin]++] = static_cast<std::int32_t>(i);
     }
   }
   // Ascending by logit, equal logits by ascending id: the order of a stable ascending sort.
   // (-inf logits have probability 0 and stay removed, as in transformers' full sort where they
   // come first with a cumulative sum of 0.)
-  std::sort(scratch.begin(), scratch.end(), [&](std::int32_t a, std::int32_t b) {
+  const auto ascending = [&](std::int32_t a, std::int32_t b) {
     const float la = logits[static_cast<std::size_t>(a)];
     const float lb = logits[static_cast<std::size_t>(b)];
     return la < lb || (la == lb && a < b);
-  });
-  const std::size_t n = scratch.size();
+  };
+  const std::size_t n = n_not_removed;
   const std::size_t always_kept = std::min(min_tokens_to_keep, n);
-  for (std::size_t rank = 0; rank + always_kept < n; ++rank) {
-    const auto id = static_cast<std::size_t>(scratch[rank]);
-    cumulative += std::exp(static_cast<double>(logits[id]) - max_logit) / total;
-    if (cumulative > remove_at_or_below) break;  // cumulative only grows: the rest are kept
-    logits[id] = kRemoved;
+  std::size_t rank = 0;
+  for (std::size_t bin = first_removed_bin; bin-- > 0;) {
+    const auto first = scratch.begin() + static_cast<std::ptrdiff_t>(bin_start[bin]);
+    const auto last = scratch.begin() + static_cast<std::ptrdiff_t>(bin_start[bin + 1]);
+    std::sort(first, last, ascending);
+    for (auto it = first; it != last; ++it, ++rank) {
+      if (rank + always_kept >= n) return;
+      const auto id = static_cast<std::size_t>(*it);
+      cumulative += std::exp(static_cast<double>(logits[id]) - max_logit) / total;
+      if (cumulative > remove_at_or_below) return;  // cumulative only grows: the rest are kept
+      logits[id] = kRemoved;
+    }
   }
 }
 
