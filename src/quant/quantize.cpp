@@ -6,6 +6,9 @@
 
 #include "quant/reference_kernels.h"
 #include "r1/error.h"
+#if defined(R1_QUANT_X86)
+#include "quant/x86/simd_kernels.h"
+#endif
 
 namespace r1::quant {
 namespace {
@@ -19,14 +22,35 @@ Block* blocks_of(void* p) {
   return static_cast<Block*>(p);
 }
 
+// The activation quantizers run for every token of every quantized product: SIMD where the CPU
+// has AVX-512 (bit-exact with the reference on finite input; a NaN makes both produce garbage,
+// not necessarily the same).
+bool fast_activation_quantizers() {
+#if defined(R1_QUANT_X86)
+  static const bool avx512 =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return avx512;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 void quantize_row(QuantType type, const float* in, void* out, std::int64_t n) {
   const std::int64_t nb = row_blocks(type, n);
   switch (type) {
     case QuantType::q8_0:
+#if defined(R1_QUANT_X86)
+      if (fast_activation_quantizers())
+        return x86::quantize_q8_0_avx512(in, blocks_of<BlockQ8_0>(out), nb);
+#endif
       return ref::quantize_q8_0(in, blocks_of<BlockQ8_0>(out), nb);
     case QuantType::q8_1:
+#if defined(R1_QUANT_X86)
+      if (fast_activation_quantizers())
+        return x86::quantize_q8_1_avx512(in, blocks_of<BlockQ8_1>(out), nb);
+#endif
       return ref::quantize_q8_1(in, blocks_of<BlockQ8_1>(out), nb);
     case QuantType::q4_0:
       return ref::quantize_q4_0(in, blocks_of<BlockQ4_0>(out), nb);
