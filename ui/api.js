@@ -81,12 +81,15 @@ export const history = {
   async remove(id) {
     return apiJson(`/api/conversations/${encodeURIComponent(id)}`, { method: 'DELETE' });
   },
-  /** Appends a complete message; replaceFromSeq drops that message and everything after it. */
-  async append(id, message, replaceFromSeq) {
+  /**
+   * Appends a complete message; replaceFromSeq drops that message and everything after it.
+   * extra: more fetch options ({ keepalive: true } when the page is going away).
+   */
+  async append(id, message, replaceFromSeq, extra = {}) {
     const body = { ...message };
     if (replaceFromSeq !== undefined && replaceFromSeq !== null) body.replace_from_seq = replaceFromSeq;
     return unwrap(await apiJson(`/api/conversations/${encodeURIComponent(id)}/messages`, {
-      method: 'POST', body: JSON.stringify(body),
+      ...extra, method: 'POST', body: JSON.stringify(body),
     }));
   },
   async exportText(id, format) {

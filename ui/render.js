@@ -103,6 +103,21 @@ const MARKDOWN_CONFIG = {
 // glyphs stay; scripts, handlers and remote URLs still go.
 const MATH_CONFIG = { IN_PLACE: true, FORBID_TAGS: ['foreignObject', 'image', 'use'], ADD_ATTR: ['aria-hidden'] };
 
+// DOMPurify 2.x takes every attribute off and sets the kept ones back with setAttribute; a style
+// attribute set that way is refused by the CSP (no 'unsafe-inline' for styles), which would leave
+// KaTeX's layout (heights, offsets, fraction bars, boxes) unapplied. KaTeX sets its styles
+// through the CSSOM, which the CSP allows, so they are taken off before the pass and put back the
+// same way on the elements that survive it.
+function sanitizeMath(root) {
+  const styles = new Map();
+  for (const el of root.querySelectorAll('.math [style]')) {
+    styles.set(el, el.style.cssText);
+    el.removeAttribute('style');
+  }
+  DOMPurify.sanitize(root, MATH_CONFIG);
+  for (const [el, css] of styles) if (root.contains(el)) el.style.cssText = css;
+}
+
 function typeset(root) {
   for (const el of root.querySelectorAll('span.math-pending')) {
     const out = document.createElement('span');
@@ -154,7 +169,7 @@ export function renderMarkdown(text) {
   }
   root.append(DOMPurify.sanitize(html, MARKDOWN_CONFIG));
   typeset(root);
-  DOMPurify.sanitize(root, MATH_CONFIG);
+  sanitizeMath(root);
   addCopyButtons(root);  // our own buttons, added after sanitizing
   return root;
 }
