@@ -290,6 +290,7 @@ def test_settings_persist_and_reach_the_server(ui_server, browser):
     tokens = by(d, "#settings-form input[name=max_tokens]")
     tokens.clear()
     tokens.send_keys("3")
+    by(d, "#settings-form textarea[name=system_prompt]").send_keys("Be brief.")
     by(d, "#settings-save").click()
     d.refresh()
     by(d, "#open-settings").click()
@@ -298,9 +299,21 @@ def test_settings_persist_and_reach_the_server(ui_server, browser):
     by(d, "#settings-reset").click()  # fills in the defaults; Cancel keeps what was saved
     assert by(d, "#settings-form input[name=temperature]").get_attribute("value") == "0.6"
     by(d, "#settings-cancel").click()
+    # What the page asks /v1/chat/completions for (fetch is watched, not changed).
+    d.execute_script("window.__sent = []; const f = window.fetch;"
+                     "window.fetch = (url, o) => { __sent.push([String(url), o && o.body]); return f(url, o); };")
     send(d, "how many tokens?")
     stats = answered(d, 1).find_element("css selector", ".stats").text
     assert int(stats.split(" tokens")[0]) <= 3, stats
+    chat = [json.loads(b) for url, b in d.execute_script("return window.__sent")
+            if url == "/v1/chat/completions"]
+    assert len(chat) == 1
+    assert chat[0]["messages"] == [{"role": "system", "content": "Be brief."},
+                                   {"role": "user", "content": "how many tokens?"}]
+    assert {k: chat[0][k] for k in ("temperature", "top_p", "max_tokens", "repetition_penalty",
+                                    "seed", "max_reasoning_tokens", "stream")} == {
+        "temperature": 0.3, "top_p": 0.95, "max_tokens": 3, "repetition_penalty": 1.1, "seed": 1,
+        "max_reasoning_tokens": 4, "stream": True}
     status, c = ui_server.json("GET", f"/api/conversations/{current_id(d)}")
     assert c["settings"] == {"temperature": 0.3, "top_p": 0.95, "max_tokens": 3,
                              "repetition_penalty": 1.1, "seed": 1, "max_reasoning_tokens": 4}
@@ -484,7 +497,8 @@ def test_import_json_through_the_page(ui_server, browser, tmp_path):
     good.write_text(json.dumps(IMPORTED))
     by(d, "#import-file").send_keys(str(good))
     wait(lambda: by(d, "#title").text == IMPORTED["title"], what="the imported conversation")
-    assert any(e.text == IMPORTED["title"] for e in all_of(d, ".conversation"))
+    wait(lambda: any(e.text == IMPORTED["title"] for e in all_of(d, ".conversation")),
+         what="the imported conversation in the sidebar")  # the list is redrawn meanwhile
     assert by(d, ".message.user .plain").text == IMPORTED["messages"][0]["content"]
     answer = by(d, ".message.assistant .answer")
     assert len(answer.find_elements("css selector", ".katex")) == 2 and "55" in answer.text
