@@ -134,6 +134,24 @@ function typeset(root) {
   }
 }
 
+// The Clipboard API exists only in secure contexts: http://localhost is one, but the page opened
+// from another machine (http://<host>:7860) is not, so there the selection is copied instead.
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.readOnly = true;
+  area.className = 'offscreen';
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('the browser refused to copy');
+}
+
 function addCopyButtons(root) {
   for (const pre of root.querySelectorAll('pre')) {
     const code = pre.querySelector('code');
@@ -144,7 +162,7 @@ function addCopyButtons(root) {
     button.textContent = 'Copy';
     button.addEventListener('click', async () => {
       try {
-        await navigator.clipboard.writeText(code.textContent);
+        await copyText(code.textContent);
         button.textContent = 'Copied';
       } catch (e) {
         button.textContent = 'Copy failed';

@@ -190,6 +190,22 @@ def test_foreign_host_is_refused(ui_server, path):
         assert status == 200, allowed
 
 
+def test_ui_dir_serves_the_page_from_disk(tiny_model, tmp_path):
+    ui = tmp_path / "ui"
+    shutil.copytree(ROOT / "ui", ui)
+    (ui / "index.html").write_text((ui / "index.html").read_text().replace("<title>r1 chat", "<title>edited"))
+    s = Server(tiny_model, ["--ctx-size", "256", "--ui-dir", str(ui)], tmp_path)
+    try:
+        status, headers, body = s.request("GET", "/")
+        assert status == 200 and b"<title>edited" in body
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert s.request("GET", "/vendor/marked/marked.min.js")[0] == 200  # still embedded
+        status, _, body = s.request("GET", "/ui/missing.js")
+        assert status == 404 and str(ui).encode() in body
+    finally:
+        s.stop()
+
+
 def test_send_streams_thinking_and_answer(ui_server, browser):
     d = browser
     open_page(d, ui_server, {**SETTINGS, "max_tokens": 200})
@@ -210,6 +226,9 @@ def test_send_streams_thinking_and_answer(ui_server, browser):
     thinking.find_element("css selector", "summary").click()
     assert thinking.get_attribute("open") is not None
     assert not severe_console_errors(d), severe_console_errors(d)
+    # Offline-ready: everything the page loaded came from r1 serve itself.
+    assert d.execute_script("return performance.getEntriesByType('resource')"
+                            ".map(e => e.name).filter(u => new URL(u).host !== location.host)") == []
 
 
 def test_stop_cancels_the_answer_server_side(ui_server, browser):
@@ -425,9 +444,18 @@ def test_stored_hostile_answer_renders_inert_and_code_copies(ui_server, browser)
         "origin": origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     by(d, ".message.assistant pre .copy").click()
     wait(lambda: by(d, ".message.assistant pre .copy").text == "Copied", what="Copied")
-    copied = d.execute_async_script(
-        "navigator.clipboard.readText().then(arguments[0], e => arguments[0]('ERR ' + e))")
-    assert copied == 'print("hi")\n'
+    read = "navigator.clipboard.readText().then(arguments[0], e => arguments[0]('ERR ' + e))"
+    assert d.execute_async_script(read) == 'print("hi")\n'
+    # Opened from another machine (http://<host>:7860, not a secure context) there is no
+    # Clipboard API: the button copies the selection instead.
+    d.execute_async_script(
+        "navigator.clipboard.writeText('something else').then(arguments[0]);"
+        "window.__read = navigator.clipboard.readText.bind(navigator.clipboard);")
+    d.execute_script("Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined })")
+    wait(lambda: by(d, ".message.assistant pre .copy").text == "Copy", what="the button reset")
+    by(d, ".message.assistant pre .copy").click()
+    wait(lambda: by(d, ".message.assistant pre .copy").text == "Copied", what="Copied without the API")
+    assert d.execute_async_script(read.replace("navigator.clipboard.readText()", "window.__read()")) == 'print("hi")\n'
 
 
 def downloaded(folder, suffix):
@@ -443,10 +471,14 @@ def test_history_reload_rename_export_delete(ui_server, browser, tmp_path):
     cid = current_id(d)
     wait(lambda: any("Remember this conversation" in e.text for e in all_of(d, ".conversation")),
          what="the title (the first message) in the sidebar")
+    live_stats = by(d, ".message.assistant .stats").text
     d.refresh()
     wait(lambda: by(d, ".message.user .plain").text == "Remember this conversation please",
          what="the conversation restored after reload")
     assert all_of(d, ".message.assistant .answer")
+    # The numbers under the answer and "thought for" come back from the store too.
+    assert by(d, ".message.assistant .stats").text == live_stats
+    assert re.fullmatch(r"Thought for \d+ s", by(d, ".message.assistant .thinking summary").text)
     # Rename (prompt dialog).
     by(d, "#rename").click()
     alert = d.switch_to.alert
