@@ -177,6 +177,11 @@ def test_page_headers(ui_server):
     assert status == 304
     status, _, _ = ui_server.request("GET", "/ui/../CMakeLists.txt")
     assert status in (400, 404)
+    for path in ("/api/conversations", "/v1/models", "/no/such/page"):
+        status, h, _ = ui_server.request("GET", path)
+        assert h["x-content-type-options"] == "nosniff", path
+    status, h, _ = ui_server.request("GET", "/", headers={"Host": "rebind.example"})
+    assert status == 403 and h["x-content-type-options"] == "nosniff"
 
 
 @pytest.mark.parametrize("path", ["/", "/v1/models", "/health", "/ui/app.js",
