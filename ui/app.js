@@ -160,11 +160,22 @@ function download(name, type, text) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+// A conversation the store refused lives only in this tab: its JSON export (what
+// POST /api/conversations/import takes) is written here, to be imported once saving works again.
+function tabExport(c) {
+  const messages = c.messages.filter((m) => m.state !== 'streaming').map((m) => ({
+    role: m.role, content: m.content, reasoning_content: m.reasoning_content || '',
+    state: m.state || 'complete', stats: m.stats || null,
+  }));
+  return JSON.stringify({ format: 'r1-conversation', version: 1, title: c.title,
+                          settings: requestFields(state.settings), messages }, null, 2);
+}
+
 async function exportAs(format) {
   const c = state.conversation;
-  if (!c.id) return;
+  if (!c.id && !(format === 'json' && c.messages.length)) return;
   try {
-    const text = await history.exportText(c.id, format);
+    const text = c.id ? await history.exportText(c.id, format) : tabExport(c);
     const base = (c.title || 'conversation').replace(/[^\w.-]+/g, '_').slice(0, 60);
     download(`${base}.${format === 'markdown' ? 'md' : 'json'}`, format === 'markdown' ? 'text/markdown' : 'application/json', text);
   } catch (e) { notice('action', `Export failed: ${e.message}`); }
@@ -186,7 +197,9 @@ $('import-file').addEventListener('change', async (e) => {
 function renderTitle() {
   $('title').textContent = state.conversation.title;
   document.title = `${state.conversation.title} · r1`;
-  for (const id of ['rename', 'export-md', 'export-json', 'delete']) $(id).disabled = !state.conversation.id;
+  const { id, messages } = state.conversation;
+  for (const button of ['rename', 'export-md', 'delete']) $(button).disabled = !id;
+  $('export-json').disabled = !id && !messages.length;  // unsaved: exported from the tab
 }
 
 function statsLine(m) {
@@ -303,17 +316,16 @@ function setBusy(busy) {
   $('new-chat').disabled = busy;
 }
 
+// The first message names the conversation, saved or not.
 async function ensureConversation(firstText) {
   const c = state.conversation;
-  if (c.id || !state.saving) return;
-  const title = firstText.replace(/\s+/g, ' ').trim().slice(0, 80) || 'New chat';
-  const created = await save(() => history.create(title, requestFields(state.settings)));
+  if (c.id || c.messages.length) return;
+  c.title = firstText.replace(/\s+/g, ' ').trim().slice(0, 80) || 'New chat';
+  const created = await save(() => history.create(c.title, requestFields(state.settings)));
   if (created && created.id) {
     c.id = created.id;
-    c.title = created.title || title;
+    c.title = created.title || c.title;
     location.hash = `#c=${encodeURIComponent(c.id)}`;
-  } else {
-    c.title = title;
   }
 }
 

@@ -563,7 +563,7 @@ def fill_history(server):
 
 
 @pytest.mark.parametrize("case", ["disk-full", "unusable-data-dir"])
-def test_not_saved_while_chatting_keeps_working(tiny_model, tmp_path, browser, case):
+def test_not_saved_while_chatting_keeps_working(tiny_model, tmp_path, browser, ui_server, case):
     d = browser
     if case == "disk-full":
         s = Server(tiny_model, ["--ctx-size", "512", "--history-max-bytes", "32768"], tmp_path)
@@ -581,6 +581,7 @@ def test_not_saved_while_chatting_keeps_working(tiny_model, tmp_path, browser, c
         assert "state-complete" in answer.get_attribute("class")
         assert answer.find_element("css selector", ".answer").text.strip()
         assert by(d, "#not-saved").is_displayed(), "the Not saved badge"
+        assert by(d, "#title").text == "Will this be saved?"  # named by its first message anyway
         if case == "disk-full":
             banner_saying(d, "Not saved", "history size limit is reached")
             assert s.json("GET", "/api/conversations")[1]["total"] == stored
@@ -591,6 +592,20 @@ def test_not_saved_while_chatting_keeps_working(tiny_model, tmp_path, browser, c
         answered(d, 2)
         by(d, "#banner-close").click()
         assert not by(d, "#banner").is_displayed() and by(d, "#not-saved").is_displayed()
+        # Kept in the tab, it can still leave as JSON, and a working store imports that file.
+        downloads = tmp_path / "downloads"
+        downloads.mkdir()
+        d.execute_cdp_cmd("Browser.setDownloadBehavior",
+                          {"behavior": "allow", "downloadPath": str(downloads)})
+        assert by(d, "#export-md").get_attribute("disabled") is not None
+        by(d, "#export-json").click()
+        exported = json.loads(downloaded(downloads, ".json").read_text())
+        assert [(m["role"], m["state"]) for m in exported["messages"]] == [
+            ("user", "complete"), ("assistant", "complete")] * 2
+        assert exported["messages"][2]["content"] == "And this one?"
+        status, imported = ui_server.json("POST", "/api/conversations/import", exported)
+        assert status == 201, imported
+        assert imported["title"] == "Will this be saved?" and len(imported["messages"]) == 4
     finally:
         s.stop()
 
