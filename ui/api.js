@@ -83,13 +83,15 @@ export const history = {
   },
   /**
    * Appends a complete message; replaceFromSeq drops that message and everything after it.
-   * extra: more fetch options ({ keepalive: true } when the page is going away).
+   * The request outlives the page (keepalive: a reload just after an answer still saves it),
+   * unless it is over the browsers' 64 KiB keepalive limit.
    */
-  async append(id, message, replaceFromSeq, extra = {}) {
+  async append(id, message, replaceFromSeq) {
     const body = { ...message };
     if (replaceFromSeq !== undefined && replaceFromSeq !== null) body.replace_from_seq = replaceFromSeq;
+    const text = JSON.stringify(body);
     return unwrap(await apiJson(`/api/conversations/${encodeURIComponent(id)}/messages`, {
-      ...extra, method: 'POST', body: JSON.stringify(body),
+      method: 'POST', body: text, keepalive: new Blob([text]).size < 60000,
     }));
   },
   async exportText(id, format) {

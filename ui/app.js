@@ -421,7 +421,7 @@ window.addEventListener('pagehide', () => {
   b.savedOnHide = true;
   const m = b.message;
   history.append(c.id, { role: 'assistant', content: m.content, reasoning_content: m.reasoning_content,
-                         state: 'interrupted', stats: null }, b.replaceFromSeq, { keepalive: true })
+                         state: 'interrupted', stats: null }, b.replaceFromSeq)
     .catch(() => {});
 });
 

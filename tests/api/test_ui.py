@@ -147,6 +147,16 @@ def severe_console_errors(d):
             and "favicon" not in e["message"] and "inline event handler" not in e["message"]]
 
 
+def stored_messages(server, cid, count):
+    """The conversation's saved messages once there are `count` (the page saves an answer just
+    after showing it finished)."""
+    def get():
+        status, c = server.json("GET", f"/api/conversations/{cid}")
+        assert status == 200, c
+        return len(c["messages"]) == count and c["messages"]
+    return wait(get, timeout=10, what=f"{count} saved messages")
+
+
 def metric(server, name):
     status, _, payload = server.request("GET", "/metrics")
     assert status == 200
@@ -248,9 +258,8 @@ def test_stop_cancels_the_answer_server_side(ui_server, browser):
     # The sequence is freed at once, long before its 400 tokens (about 10 s of this model) are done.
     wait(lambda: metric(ui_server, "active_sequences") == 0, timeout=3,
          what="the server to cancel the sequence")
-    cid = current_id(d)
-    status, c = ui_server.json("GET", f"/api/conversations/{cid}")
-    assert [m["state"] for m in c["messages"]] == ["complete", "stopped"]
+    messages = stored_messages(ui_server, current_id(d), 2)
+    assert [m["state"] for m in messages] == ["complete", "stopped"]
 
 
 def test_regenerate_with_a_seed_and_edit(ui_server, browser):
@@ -273,9 +282,11 @@ def test_regenerate_with_a_seed_and_edit(ui_server, browser):
     answered(d, 1)
     users = [e.text for e in all_of(d, ".message.user .plain")]
     assert users == ["edited question"]
-    status, c = ui_server.json("GET", f"/api/conversations/{current_id(d)}")
-    assert [(m["role"], m["seq"]) for m in c["messages"]] == [("user", 1), ("assistant", 2)]
-    assert c["messages"][0]["content"] == "edited question"
+    cid = current_id(d)
+    wait(lambda: stored_messages(ui_server, cid, 2)[0]["content"] == "edited question",
+         what="the edit saved")
+    messages = stored_messages(ui_server, cid, 2)
+    assert [(m["role"], m["seq"]) for m in messages] == [("user", 1), ("assistant", 2)]
 
 
 def test_enter_sends_shift_enter_adds_a_line_and_new_chat(ui_server, browser):
@@ -477,6 +488,7 @@ def test_history_reload_rename_export_delete(ui_server, browser, tmp_path):
     wait(lambda: any("Remember this conversation" in e.text for e in all_of(d, ".conversation")),
          what="the title (the first message) in the sidebar")
     live_stats = by(d, ".message.assistant .stats").text
+    stored_messages(ui_server, cid, 2)
     d.refresh()
     wait(lambda: by(d, ".message.user .plain").text == "Remember this conversation please",
          what="the conversation restored after reload")
@@ -642,8 +654,8 @@ def test_server_error_shows_a_banner(ui_server, browser):
     text = banner_saying(d, "Nothing was answered.")
     assert "context" in text.lower(), text
     assert "error" in answer.find_element("css selector", ".stats").text
-    status, c = ui_server.json("GET", f"/api/conversations/{current_id(d)}")
-    assert [m["state"] for m in c["messages"]] == ["complete", "error"]
+    messages = stored_messages(ui_server, current_id(d), 2)
+    assert [m["state"] for m in messages] == ["complete", "error"]
 
 
 def test_leaving_mid_answer_saves_it_as_interrupted(ui_server, browser):
