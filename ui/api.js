@@ -81,12 +81,17 @@ export const history = {
   async remove(id) {
     return apiJson(`/api/conversations/${encodeURIComponent(id)}`, { method: 'DELETE' });
   },
-  /** Appends a complete message; replaceFromSeq drops that message and everything after it. */
+  /**
+   * Appends a complete message; replaceFromSeq drops that message and everything after it.
+   * The request outlives the page (keepalive: a reload just after an answer still saves it),
+   * unless it is over the browsers' 64 KiB keepalive limit.
+   */
   async append(id, message, replaceFromSeq) {
     const body = { ...message };
     if (replaceFromSeq !== undefined && replaceFromSeq !== null) body.replace_from_seq = replaceFromSeq;
+    const text = JSON.stringify(body);
     return unwrap(await apiJson(`/api/conversations/${encodeURIComponent(id)}/messages`, {
-      method: 'POST', body: JSON.stringify(body),
+      method: 'POST', body: text, keepalive: new Blob([text]).size < 60000,
     }));
   },
   async exportText(id, format) {

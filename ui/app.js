@@ -14,12 +14,21 @@ const state = {
   saving: true,        // false once the store refused: chatting goes on, "not saved" is shown
 };
 
-// ---------- banner ----------
-function banner(text) {
-  $('banner-text').textContent = text;
-  $('banner').hidden = !text;
+// ---------- banner: one line per kind of trouble ----------
+// 'history': the store refused (stays until a save succeeds again); 'answer': the last answer was
+// cut off or failed (cleared when the next starts); 'action': a button's request failed.
+const notices = new Map();
+function notice(kind, text) {
+  if (text) notices.set(kind, text); else notices.delete(kind);
+  const box = $('banner-text');
+  box.replaceChildren(...[...notices.values()].map((t) => {
+    const line = document.createElement('p');
+    line.textContent = t;
+    return line;
+  }));
+  $('banner').hidden = notices.size === 0;
 }
-$('banner-close').addEventListener('click', () => banner(''));
+$('banner-close').addEventListener('click', () => { for (const k of [...notices.keys()]) notice(k, ''); });
 
 // ---------- API key dialog (once; api.js retries with the answer) ----------
 let keyPromise = null;
@@ -37,14 +46,25 @@ onApiKeyNeeded(() => {
 });
 
 // ---------- saving ----------
+// A store that refuses (disk full, read-only, unavailable) never stops the chat: the page keeps
+// the conversation in this tab and shows "Not saved" (badge and banner) until a save succeeds
+// again; a new or reopened conversation tries the store again.
+function setSaving(ok, reason = '') {
+  state.saving = ok;
+  $('not-saved').hidden = ok;
+  $('not-saved').title = reason;
+  notice('history', ok ? '' : reason);
+}
+
 async function save(fn) {
   if (!state.saving) return null;
   try {
-    return await fn();
+    const result = await fn();
+    if (!$('not-saved').hidden) setSaving(true);
+    return result;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) throw e;
-    state.saving = false;
-    banner(`Not saved: ${e.message}. Chatting still works; this conversation is kept only in this tab.`);
+    setSaving(false, `Not saved: ${e.message}. Chatting still works; this conversation is kept only in this tab.`);
     return null;
   }
 }
@@ -55,10 +75,7 @@ async function refreshList() {
     state.list = await history.list($('search').value.trim());
   } catch (e) {
     state.list = [];
-    if (state.saving) {
-      state.saving = false;
-      banner(`History is unavailable (${e.message}); conversations are not saved.`);
-    }
+    if (state.saving) setSaving(false, `History is unavailable (${e.message}); conversations are not saved.`);
   }
   const ul = $('conversations');
   ul.replaceChildren();
@@ -84,9 +101,11 @@ async function openConversation(id) {
     state.conversation = { id: c.id, title: c.title || 'Untitled', messages: (c.messages || []).map(fromStored) };
     location.hash = `#c=${encodeURIComponent(c.id)}`;
   } catch (e) {
-    banner(`Could not open the conversation: ${e.message}`);
+    notice('action', `Could not open the conversation: ${e.message}`);
     return;
   }
+  state.saving = true;
+  notice('action', '');
   document.body.classList.remove('sidebar-open');
   renderAll();
   refreshList();
@@ -100,6 +119,7 @@ function fromStored(m) {
 function newChat() {
   if (state.busy) return;
   state.conversation = { id: null, title: 'New chat', messages: [] };
+  state.saving = true;
   location.hash = '';
   renderAll();
   refreshList();
@@ -119,7 +139,7 @@ $('rename').addEventListener('click', async () => {
     c.title = title.trim();
     renderTitle();
     refreshList();
-  } catch (e) { banner(`Rename failed: ${e.message}`); }
+  } catch (e) { notice('action', `Rename failed: ${e.message}`); }
 });
 $('delete').addEventListener('click', async () => {
   const c = state.conversation;
@@ -127,7 +147,7 @@ $('delete').addEventListener('click', async () => {
   try {
     await history.remove(c.id);
     newChat();
-  } catch (e) { banner(`Delete failed: ${e.message}`); }
+  } catch (e) { notice('action', `Delete failed: ${e.message}`); }
 });
 
 function download(name, type, text) {
@@ -140,14 +160,25 @@ function download(name, type, text) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+// A conversation the store refused lives only in this tab: its JSON export (what
+// POST /api/conversations/import takes) is written here, to be imported once saving works again.
+function tabExport(c) {
+  const messages = c.messages.filter((m) => m.state !== 'streaming').map((m) => ({
+    role: m.role, content: m.content, reasoning_content: m.reasoning_content || '',
+    state: m.state || 'complete', stats: m.stats || null,
+  }));
+  return JSON.stringify({ format: 'r1-conversation', version: 1, title: c.title,
+                          settings: requestFields(state.settings), messages }, null, 2);
+}
+
 async function exportAs(format) {
   const c = state.conversation;
-  if (!c.id) return;
+  if (!c.id && !(format === 'json' && c.messages.length)) return;
   try {
-    const text = await history.exportText(c.id, format);
+    const text = c.id ? await history.exportText(c.id, format) : tabExport(c);
     const base = (c.title || 'conversation').replace(/[^\w.-]+/g, '_').slice(0, 60);
     download(`${base}.${format === 'markdown' ? 'md' : 'json'}`, format === 'markdown' ? 'text/markdown' : 'application/json', text);
-  } catch (e) { banner(`Export failed: ${e.message}`); }
+  } catch (e) { notice('action', `Export failed: ${e.message}`); }
 }
 $('export-md').addEventListener('click', () => exportAs('markdown'));
 $('export-json').addEventListener('click', () => exportAs('json'));
@@ -159,14 +190,16 @@ $('import-file').addEventListener('change', async (e) => {
     const c = await history.importJson(await file.text());
     await refreshList();
     if (c && c.id) openConversation(c.id);
-  } catch (err) { banner(`Import failed: ${err.message}`); }
+  } catch (err) { notice('action', `Import failed: ${err.message}`); }
 });
 
 // ---------- messages ----------
 function renderTitle() {
   $('title').textContent = state.conversation.title;
   document.title = `${state.conversation.title} · r1`;
-  for (const id of ['rename', 'export-md', 'export-json', 'delete']) $(id).disabled = !state.conversation.id;
+  const { id, messages } = state.conversation;
+  for (const button of ['rename', 'export-md', 'delete']) $(button).disabled = !id;
+  $('export-json').disabled = !id && !messages.length;  // unsaved: exported from the tab
 }
 
 function statsLine(m) {
@@ -187,10 +220,13 @@ function messageView(m, index) {
   el.dataset.index = index;
   if (m.role === 'assistant') {
     if (m.reasoning_content || m.thinking) {
+      // Open while thinking, folded once the answer starts, unless the reader chose otherwise
+      // (a click is remembered across the re-renders of streaming).
       const details = document.createElement('details');
       details.className = 'thinking';
-      details.open = !!m.thinking && !m.content;
+      details.open = m.thinkingOpen ?? (!!m.thinking && !m.content);
       const summary = document.createElement('summary');
+      summary.addEventListener('click', () => { m.thinkingOpen = !details.open; });
       const secs = m.stats && m.stats.thought_s;
       summary.textContent = m.thinking && !m.content ? 'Thinking…' : (secs ? `Thought for ${Math.max(1, Math.round(secs))} s` : 'Thinking');
       details.append(summary, renderPlain(m.reasoning_content));
@@ -280,17 +316,16 @@ function setBusy(busy) {
   $('new-chat').disabled = busy;
 }
 
+// The first message names the conversation, saved or not.
 async function ensureConversation(firstText) {
   const c = state.conversation;
-  if (c.id || !state.saving) return;
-  const title = firstText.replace(/\s+/g, ' ').trim().slice(0, 80) || 'New chat';
-  const created = await save(() => history.create(title, requestFields(state.settings)));
+  if (c.id || c.messages.length) return;
+  c.title = firstText.replace(/\s+/g, ' ').trim().slice(0, 80) || 'New chat';
+  const created = await save(() => history.create(c.title, requestFields(state.settings)));
   if (created && created.id) {
     c.id = created.id;
-    c.title = created.title || title;
+    c.title = created.title || c.title;
     location.hash = `#c=${encodeURIComponent(c.id)}`;
-  } else {
-    c.title = title;
   }
 }
 
@@ -338,9 +373,9 @@ async function answer(replaceFromSeq) {
   const m = { role: 'assistant', content: '', reasoning_content: '', state: 'streaming', thinking: true, stats: null };
   state.conversation.messages.push(m);
   const controller = new AbortController();
-  state.busy = { controller };
+  state.busy = { controller, message: m, replaceFromSeq, savedOnHide: false };
   setBusy(true);
-  banner('');
+  notice('answer', '');
   renderAll();
   const t0 = performance.now();
   let tFirst = null; let tThinkStart = null; let tAnswer = null; let deltas = 0; let usage = null;
@@ -360,14 +395,35 @@ async function answer(replaceFromSeq) {
     ttft_s: tFirst !== null ? (tFirst - t0) / 1000 : null,
     thought_s: tThinkStart !== null ? ((tAnswer ?? tEnd) - tThinkStart) / 1000 : null,
   };
-  if (result.state === 'interrupted' || result.state === 'error')
-    banner(`${result.error || 'The answer was cut off.'} The partial answer is kept${state.saving ? ' and saved as ' + result.state : ''}.`);
+  const savedOnHide = state.busy.savedOnHide;
+  if (savedOnHide) m.state = 'interrupted';  // as stored; shown so if the page comes back
   state.busy = null;
   setBusy(false);
   if (frame) { cancelAnimationFrame(frame); frame = 0; }
   renderAll();
-  await store(m, replaceFromSeq);
+  if (!savedOnHide) await store(m, replaceFromSeq);
+  if (result.state === 'interrupted' || result.state === 'error') {
+    const saved = state.saving && state.conversation.id ? ` and saved as "${result.state}"` : '';
+    const kept = m.content || m.reasoning_content ? `The partial answer is kept${saved}.` : 'Nothing was answered.';
+    notice('answer', `${result.error || 'The answer was cut off.'} ${kept} Regenerate tries again.`);
+  }
 }
+
+// Closing or leaving the tab mid-answer: the stream is cancelled (Chromium may otherwise keep it
+// going while the page sits in its back/forward cache, and the server keeps generating), and what
+// has arrived is saved as "interrupted" by a request that outlives the page (fetch keepalive).
+window.addEventListener('pagehide', () => {
+  const b = state.busy;
+  const c = state.conversation;
+  if (!b) return;
+  b.controller.abort();
+  if (!c.id || !state.saving) return;
+  b.savedOnHide = true;
+  const m = b.message;
+  history.append(c.id, { role: 'assistant', content: m.content, reasoning_content: m.reasoning_content,
+                         state: 'interrupted', stats: null }, b.replaceFromSeq)
+    .catch(() => {});
+});
 
 $('stop').addEventListener('click', () => { if (state.busy) state.busy.controller.abort(); });
 $('composer').addEventListener('submit', (e) => {
@@ -384,10 +440,13 @@ $('input').addEventListener('keydown', (e) => {
     $('composer').requestSubmit();
   }
 });
+// The box grows with its text up to 240 px (then scrolls); scrollHeight leaves out the border.
 function autosize() {
   const t = $('input');
   t.style.height = 'auto';
-  t.style.height = `${Math.min(t.scrollHeight, 240)}px`;
+  const wanted = t.scrollHeight + t.offsetHeight - t.clientHeight;
+  t.style.height = `${Math.min(wanted, 240)}px`;
+  t.style.overflowY = wanted > 240 ? 'auto' : 'hidden';
 }
 $('input').addEventListener('input', autosize);
 
@@ -420,6 +479,7 @@ form.addEventListener('submit', (e) => {
 
 // ---------- start ----------
 async function start() {
+  autosize();
   renderAll();
   await refreshList();
   const m = /#c=([^&]+)/.exec(location.hash);

@@ -103,6 +103,21 @@ const MARKDOWN_CONFIG = {
 // glyphs stay; scripts, handlers and remote URLs still go.
 const MATH_CONFIG = { IN_PLACE: true, FORBID_TAGS: ['foreignObject', 'image', 'use'], ADD_ATTR: ['aria-hidden'] };
 
+// DOMPurify 2.x takes every attribute off and sets the kept ones back with setAttribute; a style
+// attribute set that way is refused by the CSP (no 'unsafe-inline' for styles), which would leave
+// KaTeX's layout (heights, offsets, fraction bars, boxes) unapplied. KaTeX sets its styles
+// through the CSSOM, which the CSP allows, so they are taken off before the pass and put back the
+// same way on the elements that survive it.
+function sanitizeMath(root) {
+  const styles = new Map();
+  for (const el of root.querySelectorAll('.math [style]')) {
+    styles.set(el, el.style.cssText);
+    el.removeAttribute('style');
+  }
+  DOMPurify.sanitize(root, MATH_CONFIG);
+  for (const [el, css] of styles) if (root.contains(el)) el.style.cssText = css;
+}
+
 function typeset(root) {
   for (const el of root.querySelectorAll('span.math-pending')) {
     const out = document.createElement('span');
@@ -119,6 +134,24 @@ function typeset(root) {
   }
 }
 
+// The Clipboard API exists only in secure contexts: http://localhost is one, but the page opened
+// from another machine (http://<host>:7860) is not, so there the selection is copied instead.
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.readOnly = true;
+  area.className = 'offscreen';
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('the browser refused to copy');
+}
+
 function addCopyButtons(root) {
   for (const pre of root.querySelectorAll('pre')) {
     const code = pre.querySelector('code');
@@ -129,7 +162,7 @@ function addCopyButtons(root) {
     button.textContent = 'Copy';
     button.addEventListener('click', async () => {
       try {
-        await navigator.clipboard.writeText(code.textContent);
+        await copyText(code.textContent);
         button.textContent = 'Copied';
       } catch (e) {
         button.textContent = 'Copy failed';
@@ -154,7 +187,7 @@ export function renderMarkdown(text) {
   }
   root.append(DOMPurify.sanitize(html, MARKDOWN_CONFIG));
   typeset(root);
-  DOMPurify.sanitize(root, MATH_CONFIG);
+  sanitizeMath(root);
   addCopyButtons(root);  // our own buttons, added after sanitizing
   return root;
 }

@@ -150,6 +150,8 @@ struct ApiServer::Impl {
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_log = RequestLog{Clock::now()};
+      // Every answer (JSON, SSE, the page, errors) is exactly the type it says it is.
+      res.set_header("X-Content-Type-Options", "nosniff");
       // cpp-httplib refuses a single header line over 8 KB itself (400); the total is ours.
       std::size_t header_bytes = 0;
       for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;

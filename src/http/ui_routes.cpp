@@ -13,10 +13,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// X-Content-Type-Options: nosniff comes with every response (api_server.cpp).
 void add_security_headers(httplib::Response& res) {
   res.set_header("Content-Security-Policy", std::string(ui_content_security_policy()));
   res.set_header("X-Frame-Options", "DENY");
-  res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_header("Cache-Control", "no-cache");
 }
