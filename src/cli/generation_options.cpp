@@ -7,6 +7,7 @@
 
 #include "cli/tokenizer_export.h"
 #include "core/file.h"
+#include "engine/thinking_prompt.h"
 #include "io/model_locator.h"
 #include "r1/error.h"
 
@@ -200,10 +201,7 @@ ThinkingFilter::ThinkingFilter(const Tokenizer& tokenizer, const std::string& pr
       close_id_(tokenizer.token_to_id("</think>")),
       terminal_(terminal),
       hide_(hide) {
-  // Generation starts inside the thinking block when the prompt ends by opening it.
-  std::string_view tail = prompt;
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.remove_suffix(1);
-  inside_ = open_id_.has_value() && tail.ends_with("<think>");
+  inside_ = open_id_.has_value() && engine::prompt_opens_thinking(prompt);
 }
 
 std::string ThinkingFilter::filter(std::string_view text, TokenId id) {

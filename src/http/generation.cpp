@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "engine/thinking_prompt.h"
 #include "server/api_error.h"
 #include "server/chat_request.h"
 #include "server/completion_request.h"
@@ -11,12 +12,6 @@ namespace r1::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The DeepSeek-R1 template ends the prompt by opening the thinking block.
-bool ends_inside_thinking(std::string_view prompt) {
-  while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == ' ')) prompt.remove_suffix(1);
-  return prompt.ends_with("<think>");
-}
 
 const char* finish_reason_text(engine::FinishReason reason) {
   // A generation cancelled by the server's shutdown ends like one cut by a stop string.
@@ -80,7 +75,7 @@ PreparedGeneration prepare_generation(const ServedModel& model, Api api, std::st
   r.logprobs = sampling.logprobs ? sampling.top_logprobs.value_or(0) : -1;
   r.max_reasoning_tokens = sampling.max_reasoning_tokens ? sampling.max_reasoning_tokens
                                                          : model.default_max_reasoning_tokens;
-  r.starts_in_reasoning = ends_inside_thinking(prompt_text);
+  r.starts_in_reasoning = engine::prompt_opens_thinking(prompt_text);
   const std::int64_t ctx = model.engine->ctx_size();
   const auto n_prompt = static_cast<std::int64_t>(prompt_ids.size());
   if (sampling.max_tokens) {

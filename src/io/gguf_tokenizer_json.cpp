@@ -1,5 +1,6 @@
 #include "io/gguf_tokenizer_json.h"
 
+#include "core/tokenizer_json_stream.h"
 #include "r1/error.h"
 
 namespace r1::io::gguf_tok {
@@ -48,48 +49,29 @@ void append_json_string(std::string& out, std::string_view text) {
 
 TokenizerDocument parse_tokenizer_document(std::string_view text, const std::string& origin) {
   TokenizerDocument document;
-  std::string keys[4];  // the key being read at depth 1..3
-  bool in_vocab = false;
-  bool in_merges = false;
   std::string error;
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
-    using Event = json::parse_event_t;
-    if (event == Event::key) {
-      if (depth >= 1 && depth <= 3) keys[depth] = parsed.get<std::string>();
-      return true;
-    }
-    if (depth == 2 && keys[1] == "model") {
-      if (event == Event::object_start && keys[2] == "vocab") in_vocab = true;
-      if (event == Event::object_end) in_vocab = false;
-      if (event == Event::array_start && keys[2] == "merges") in_merges = true;
-      if (event == Event::array_end) in_merges = false;
-      return true;
-    }
-    if (depth != 3 || (!in_vocab && !in_merges)) return true;
-    if (in_vocab) {
-      if (event == Event::object_start || event == Event::array_start) return true;
-      if (event == Event::value && parsed.is_number_integer() && parsed.get<std::int64_t>() >= 0) {
-        document.vocab.emplace_back(keys[3], parsed.get<std::int64_t>());
-      } else if (error.empty()) {
-        error = "model.vocab[\"" + keys[3] + "\"] is " + parsed.dump() + ", not a token id";
-      }
-      return false;
-    }
-    if (event == Event::object_start || event == Event::array_start) return true;
-    if (event == Event::value && parsed.is_string()) {
-      document.merges.push_back(parsed.get<std::string>());
-    } else if (event == Event::array_end && parsed.size() == 2 && parsed[0].is_string() &&
-               parsed[1].is_string()) {
-      document.merges.push_back(encode_spaces(parsed[0].get<std::string>()) + " " +
-                                encode_spaces(parsed[1].get<std::string>()));
+  TokenizerJsonEntries entries;
+  entries.vocab = [&](const std::string& token, const json& value) {
+    if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+      document.vocab.emplace_back(token, value.get<std::int64_t>());
     } else if (error.empty()) {
-      error = "model.merges[" + std::to_string(document.merges.size()) + "] is " + parsed.dump() +
+      error = "model.vocab[\"" + token + "\"] is " + value.dump() + ", not a token id";
+    }
+  };
+  entries.merge = [&](const json& entry) {
+    if (entry.is_string()) {
+      document.merges.push_back(entry.get<std::string>());
+    } else if (entry.is_array() && entry.size() == 2 && entry[0].is_string() &&
+               entry[1].is_string()) {
+      document.merges.push_back(encode_spaces(entry[0].get<std::string>()) + " " +
+                                encode_spaces(entry[1].get<std::string>()));
+    } else if (error.empty()) {
+      error = "model.merges[" + std::to_string(document.merges.size()) + "] is " + entry.dump() +
               ", not \"left right\" or [\"left\", \"right\"]";
     }
-    return false;
   };
   try {
-    document.root = json::parse(text.begin(), text.end(), callback);
+    document.root = parse_tokenizer_json(text, entries);
   } catch (const json::parse_error& e) {
     invalid(origin, std::string("not valid JSON: ") + e.what());
   }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tokenizer_json_stream.h"
 #include "r1/error.h"
 #include "tokenizer/spec_fields.h"
 
@@ -42,63 +43,41 @@ void capture_error(ModelCapture& capture, std::string path, std::string what) {
 
 json parse_tokenizer_document(std::string_view text, std::string_view origin,
                               ModelCapture& capture) {
-  std::string keys[4];  // the key being read at depth 1..3
-  bool in_vocab = false;
-  bool in_merges = false;
-  auto merge_path = [&] { return "model.merges[" + std::to_string(capture.merges.size()) + "]"; };
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
-    using Event = json::parse_event_t;
-    if (event == Event::key) {
-      if (depth >= 1 && depth <= 3) keys[depth] = parsed.get<std::string>();
-      return true;
+  TokenizerJsonEntries entries;
+  entries.vocab = [&](const std::string& token, const json& value) {
+    const std::string path = "model.vocab[\"" + token + "\"]";
+    if (!value.is_number_integer()) {
+      capture_error(capture, path, "expected an integer id, found " + std::string(value.type_name()));
+    } else if (value.get<std::int64_t>() < 0 ||
+               value.get<std::int64_t>() > std::numeric_limits<TokenId>::max()) {
+      capture_error(capture, path,
+                    "id " + std::to_string(value.get<std::int64_t>()) + " is out of range [0, 2^31)");
+    } else {
+      capture.vocab.emplace_back(token, static_cast<TokenId>(value.get<std::int64_t>()));
     }
-    if (depth == 2 && keys[1] == "model") {
-      if (event == Event::object_start && keys[2] == "vocab") in_vocab = true;
-      if (event == Event::object_end) in_vocab = false;
-      if (event == Event::array_start && keys[2] == "merges") in_merges = true;
-      if (event == Event::array_end) in_merges = false;
-      return true;
-    }
-    if (depth != 3 || (!in_vocab && !in_merges)) return true;
-    if (in_vocab) {
-      if (event == Event::object_start || event == Event::array_start) return true;
-      const std::string path = "model.vocab[\"" + keys[3] + "\"]";
-      if (event != Event::value || !parsed.is_number_integer()) {
-        capture_error(capture, path,
-                      "expected an integer id, found " + std::string(parsed.type_name()));
-      } else if (parsed.get<std::int64_t>() < 0 ||
-                 parsed.get<std::int64_t>() > std::numeric_limits<TokenId>::max()) {
-        capture_error(
-            capture, path,
-            "id " + std::to_string(parsed.get<std::int64_t>()) + " is out of range [0, 2^31)");
-      } else {
-        capture.vocab.emplace_back(keys[3], static_cast<TokenId>(parsed.get<std::int64_t>()));
-      }
-      return false;
-    }
-    // In model.merges: "left right" strings or ["left", "right"] pairs.
-    if (event == Event::object_start || event == Event::array_start) return true;
-    if (event == Event::value && parsed.is_string()) {
-      const std::string& merge = parsed.get_ref<const std::string&>();
+  };
+  // "left right" strings or ["left", "right"] pairs.
+  entries.merge = [&](const json& entry) {
+    const std::string path = "model.merges[" + std::to_string(capture.merges.size()) + "]";
+    if (entry.is_string()) {
+      const std::string& merge = entry.get_ref<const std::string&>();
       const std::size_t space = merge.find(' ');
       if (space == std::string::npos || merge.find(' ', space + 1) != std::string::npos) {
-        capture_error(capture, merge_path(),
-                      "expected \"left right\" with one space, found \"" + merge + "\"");
+        capture_error(capture, path, "expected \"left right\" with one space, found \"" + merge + "\"");
       }
       capture.merges.emplace_back(merge.substr(0, space), space == std::string::npos
                                                               ? std::string()
                                                               : merge.substr(space + 1));
-    } else if (event == Event::array_end && parsed.size() == 2 && parsed[0].is_string() &&
-               parsed[1].is_string()) {
-      capture.merges.emplace_back(parsed[0].get<std::string>(), parsed[1].get<std::string>());
+    } else if (entry.is_array() && entry.size() == 2 && entry[0].is_string() &&
+               entry[1].is_string()) {
+      capture.merges.emplace_back(entry[0].get<std::string>(), entry[1].get<std::string>());
     } else {
-      capture_error(capture, merge_path(), "expected \"left right\" or [\"left\", \"right\"]");
+      capture_error(capture, path, "expected \"left right\" or [\"left\", \"right\"]");
       capture.merges.emplace_back();
     }
-    return false;
   };
   try {
-    return json::parse(text.begin(), text.end(), callback);
+    return parse_tokenizer_json(text, entries);
   } catch (const json::parse_error& e) {
     throw Error(ErrorCode::invalid_file, std::string(origin) + ": not valid JSON (error at byte " +
                                              std::to_string(e.byte) + "): " + e.what() +
