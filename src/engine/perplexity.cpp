@@ -57,20 +57,26 @@ PerplexityResult perplexity(model::Transformer& transformer, model::KvCache& cac
   for (std::int32_t chunk = 0; chunk < n_chunks; ++chunk) {
     const std::span<const TokenId> window =
         tokens.subspan(static_cast<std::size_t>(chunk) * ctx, static_cast<std::size_t>(ctx));
-    model::Batch batch;
-    for (std::int32_t pos = 0; pos < ctx; ++pos) {
-      const TokenId id = pos == 0 && options.bos ? *options.bos : window[pos];
-      // Logits are needed for positions first .. ctx - 2 (the last one would score the token
-      // after the window).
-      batch.add(id, pos, 0, pos >= first && pos + 1 < ctx);
-    }
-    transformer.forward(batch, cache, logits);
-    for (std::int32_t pos = first; pos + 1 < ctx; ++pos) {
-      const std::span<const float> row(
-          logits.data() + static_cast<std::size_t>(pos - first) * vocab, vocab);
-      const double v = negative_log_likelihood(row, window[pos + 1]);
-      nll += v;
-      nll2 += v * v;
+    // The window in pieces of at most kMaxChunkTokens (one slot, consecutive positions), each
+    // piece's logits scored before the next, so a long window never holds all its logits.
+    const auto piece = static_cast<std::int32_t>(model::Transformer::kMaxChunkTokens);
+    for (std::int32_t begin = 0; begin < ctx; begin += piece) {
+      const std::int32_t end = std::min(ctx, begin + piece);
+      model::Batch batch;
+      for (std::int32_t pos = begin; pos < end; ++pos) {
+        const TokenId id = pos == 0 && options.bos ? *options.bos : window[pos];
+        // Logits are needed for positions first .. ctx - 2 (the last one would score the token
+        // after the window).
+        batch.add(id, pos, 0, pos >= first && pos + 1 < ctx);
+      }
+      transformer.forward(batch, cache, logits);
+      std::size_t row = 0;
+      for (std::int32_t pos = std::max(begin, first); pos < end && pos + 1 < ctx; ++pos, ++row) {
+        const std::span<const float> scores(logits.data() + row * vocab, vocab);
+        const double v = negative_log_likelihood(scores, window[pos + 1]);
+        nll += v;
+        nll2 += v * v;
+      }
     }
     result.scored += ctx - first - 1;
     PerplexityChunk done{chunk, result.scored, nll,

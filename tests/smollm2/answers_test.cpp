@@ -53,6 +53,21 @@ TEST(Smollm2Cli, PerplexityPrintsLlamaPerplexitysLines) {
   EXPECT_NE(run.err.find("2 windows of 512"), std::string::npos) << run.err;
 }
 
+TEST(Smollm2Cli, PerplexityOfLongerWindowsEqualsLlamaCpps) {
+  R1_REQUIRE_SMOLLM2();
+  // Windows of 1024 tokens run as two forward pieces of 512 through one cache.
+  const nlohmann::json& theirs = llama_cpp_reference().at("perplexity_long_window");
+  const ProcessResult run = run_process(
+      {r1_binary().string(), "perplexity", "--model", smollm2_path().string(), "--file",
+       data_path("smollm2/coriolanus.txt").string(), "--ctx", "1024", "--threads", "2", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json ours = nlohmann::json::parse(run.out);
+  EXPECT_EQ(ours.at("scored"), theirs.at("scored"));
+  EXPECT_EQ(ours.at("n_chunks"), theirs.at("n_chunks"));
+  EXPECT_NEAR(ours.at("ppl").get<double>() / theirs.at("ppl").get<double>(), 1.0, 0.005)
+      << "r1 " << ours.at("ppl") << ", llama.cpp " << theirs.at("ppl");
+}
+
 TEST(Smollm2Cli, PerplexityOfATooShortTextSaysWhatItNeeds) {
   R1_REQUIRE_SMOLLM2();
   const auto text = scratch_dir("smollm2_cli") / "short.txt";

