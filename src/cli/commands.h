@@ -26,6 +26,7 @@ int run_run(int argc, char** argv, int first);
 int run_chat(int argc, char** argv, int first);
 int run_logits(int argc, char** argv, int first);
 int run_bench(int argc, char** argv, int first);
+int run_perplexity(int argc, char** argv, int first);
 int run_quantize(int argc, char** argv, int first);
 int run_make_random_model(int argc, char** argv, int first);
 int run_serve(int argc, char** argv, int first);

@@ -19,6 +19,8 @@ const std::vector<Command>& commands() {
       {"quantize", "Write a model as a GGUF file in f16/bf16/q8_0/q4_k_m/... (llama.cpp loads it)",
        run_quantize},
       {"bench", "Prefill and decode speed like llama-bench (tok/s, GB/s, peak RSS)", run_bench},
+      {"perplexity", "Perplexity of a text file, computed as llama.cpp's llama-perplexity does",
+       run_perplexity},
       {"make-random-model", "Write a Hugging Face checkpoint with seeded random weights",
        run_make_random_model},
       {"serve", "OpenAI-compatible API server and web chat (not built yet)", run_serve},

@@ -116,16 +116,36 @@ std::int64_t layer_of(const std::string& hf) {
   return std::stoll(hf.substr(13));
 }
 
+// llama.cpp's llama_tensor_get_type: the output matrix, or the embedding of a model whose output
+// reuses it (tied), gets q6_k in every quantized format but q8_0; the _m mixes also give q6_k
+// to attn_v / ffn_down of the layers of more_bits.
 DType type_for(const std::string& hf, std::int64_t cols, const ExportType& type,
-               std::int64_t n_layers) {
+               std::int64_t n_layers, bool tied_embeddings) {
   DType chosen = type.matrices;
-  if (type.k_quant_mix) {
+  const bool output =
+      hf == "lm_head.weight" || (tied_embeddings && hf == "model.embed_tokens.weight");
+  if (output && is_quantized(chosen) && chosen != DType::q8_0) {
+    chosen = DType::q6_k;
+  } else if (type.k_quant_mix) {
     const std::int64_t layer = layer_of(hf);
     const bool v_or_down =
         hf.ends_with("self_attn.v_proj.weight") || hf.ends_with("mlp.down_proj.weight");
-    if (hf == "lm_head.weight" || (v_or_down && more_bits(layer, n_layers))) chosen = DType::q6_k;
+    if (v_or_down && more_bits(layer, n_layers)) chosen = DType::q6_k;
   }
-  if (cols % dtype_block_elements(chosen) != 0) chosen = DType::q8_0;  // llama.cpp's fallback
+  // llama.cpp's fallbacks for rows that are not a whole number of 256-element super-blocks.
+  if (cols % dtype_block_elements(chosen) != 0) {
+    switch (chosen) {
+      case DType::q4_k:
+        chosen = DType::q5_0;
+        break;
+      case DType::q5_k:
+        chosen = DType::q5_1;
+        break;
+      default:
+        chosen = DType::q8_0;
+        break;
+    }
+  }
   if (cols % dtype_block_elements(chosen) != 0) chosen = DType::f16;
   return chosen;
 }
@@ -214,7 +234,9 @@ std::uint64_t export_gguf(const LoadedModel& model, const ExportType& type,
     const ops::WeightMatrix w{tensor.dtype, tensor.data,
                               tensor.shape.size() == 2 ? tensor.shape[0] : 1, tensor.shape.back()};
     const bool vector = tensor.shape.size() == 1;
-    const DType target = vector ? DType::f32 : type_for(hf, w.cols, type, c.num_hidden_layers);
+    const DType target =
+        vector ? DType::f32
+               : type_for(hf, w.cols, type, c.num_hidden_layers, c.tie_word_embeddings);
     const bool permute =
         permute_qk && (hf.ends_with("q_proj.weight") || hf.ends_with("k_proj.weight") ||
                        hf.ends_with("q_proj.bias") || hf.ends_with("k_proj.bias"));

@@ -108,8 +108,9 @@ INSTANTIATE_TEST_SUITE_P(Presets, SameWeights, testing::Values("qwen2-tiny-f32",
 TEST(QuantizedGguf, StaysCloseToTheBf16Model) {
   // Bounds per format on the tiny random model (random weights make near-uniform distributions,
   // so KL is small in absolute terms; measured: q8_0 2.4e-6, q4_0 3.7e-4). K-quant blocks (256)
-  // do not divide the tiny model's rows (64), so its K-quant files fall back to q8_0 as
-  // llama.cpp's do (checked below); the K-quant kernels are checked against ggml in tests/quant.
+  // do not divide the tiny model's rows (64), so its K-quant files fall back as llama.cpp's
+  // llama_tensor_get_type does (q4_k -> q5_0, q6_k -> q8_0; checked below); the K-quant kernels
+  // are checked against ggml in tests/quant.
   const Checkpoint c = make_checkpoint("qwen2-tiny-bf16", io::DType::bf16);
   const auto reference = all_logits(c.folder, c.ids);
   const std::size_t vocab = reference.size() / c.ids.size();
@@ -122,7 +123,7 @@ TEST(QuantizedGguf, StaysCloseToTheBf16Model) {
   EXPECT_GT(kl4, 10 * kl8) << "4 bits should cost more than 8";
 
   const io::GgufFile mix = io::GgufFile::open(export_to(c, "q4_k_m"));
-  EXPECT_EQ(mix.at("blk.0.ffn_gate.weight").type, io::GgmlType::q8_0);
+  EXPECT_EQ(mix.at("blk.0.ffn_gate.weight").type, io::GgmlType::q5_0);
   EXPECT_EQ(mix.at("blk.0.attn_norm.weight").type, io::GgmlType::f32);
   EXPECT_EQ(mix.metadata().get_uint("general.file_type"), 15u);  // LLAMA_FTYPE_MOSTLY_Q4_K_M
 }
