@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <system_error>
 #include <sstream>
 #include <stdexcept>
 
@@ -21,9 +22,30 @@ std::filesystem::path r1_binary() {
   return R1_BINARY;
 }
 
+namespace {
+
+// This process's folder under the temp directory, removed when the process exits (each ctest
+// test is a process: left behind, their folders fill the disk over many runs).
+struct ProcessScratch {
+  pid_t owner = ::getpid();
+  std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("r1-test-" + std::to_string(owner));
+  ~ProcessScratch() {
+    if (::getpid() != owner) return;  // a forked child leaves the parent's files alone
+    std::error_code ignored;
+    std::filesystem::remove_all(root, ignored);
+  }
+};
+
+const std::filesystem::path& process_scratch_root() {
+  static const ProcessScratch scratch;
+  return scratch.root;
+}
+
+}  // namespace
+
 std::filesystem::path scratch_dir(const std::string& name) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("r1-test-" + std::to_string(::getpid())) / name;
+  const auto dir = process_scratch_root() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
