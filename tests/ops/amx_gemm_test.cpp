@@ -18,17 +18,12 @@
 #include "ops/cpu_backend.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
+#include "ops_test_support.h"
 
 namespace r1::ops {
 namespace {
 
-std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
+using test_support::random_floats;
 
 // A weight matrix stored in `type` (quantized with ggml's reference quantizer).
 struct OwnedWeights {

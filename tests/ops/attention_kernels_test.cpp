@@ -20,26 +20,14 @@
 #include "ops/cpu/attention_kernels.h"
 #include "ops/cpu_backend.h"
 #include "r1/error.h"
+#include "ops_test_support.h"
 
 namespace r1::ops {
 namespace {
 
 using cpu::CpuIsa;
-
-std::vector<CpuIsa> supported_isas() {
-  std::vector<CpuIsa> isas;
-  for (CpuIsa isa : {CpuIsa::scalar, CpuIsa::avx2, CpuIsa::avx512})
-    if (cpu::isa_supported(isa)) isas.push_back(isa);
-  return isas;
-}
-
-std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
+using test_support::random_floats;
+using test_support::supported_isas;
 
 // One sequence: queries at positions prefix .. prefix + n_q - 1 over a cache of n_kv rows (the
 // prefix and the queries' own rows, or fewer when n_kv says so), cache stored as `type`.

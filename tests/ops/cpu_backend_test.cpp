@@ -20,19 +20,14 @@
 #include "ops/rope.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
+#include "ops_test_support.h"
 
 namespace r1::ops {
 namespace {
 
 using cpu::CpuIsa;
-
-std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
+using test_support::random_floats;
+using test_support::supported_isas;
 
 // A weight matrix's bytes in `type`, from float values.
 struct OwnedMatrix {
@@ -50,13 +45,6 @@ OwnedMatrix make_matrix(DType type, std::int64_t rows, std::int64_t cols, std::u
   m.view = {type, type == DType::f32 ? static_cast<const void*>(m.f32.data()) : m.half.data(), rows,
             cols};
   return m;
-}
-
-std::vector<CpuIsa> supported_isas() {
-  std::vector<CpuIsa> isas;
-  for (CpuIsa isa : {CpuIsa::scalar, CpuIsa::avx2, CpuIsa::avx512})
-    if (cpu::isa_supported(isa)) isas.push_back(isa);
-  return isas;
 }
 
 void expect_close(const std::vector<float>& ours, const std::vector<float>& reference, double tol,

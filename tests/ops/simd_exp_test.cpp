@@ -13,18 +13,13 @@
 #include "ops/cpu/matmul_kernels.h"
 #include "ops/cpu/swiglu_kernels.h"
 #include "ops/cpu/vector_ops.h"
+#include "ops_test_support.h"
 
 namespace r1::ops {
 namespace {
 
 using cpu::CpuIsa;
-
-std::vector<CpuIsa> supported_isas() {
-  std::vector<CpuIsa> isas;
-  for (CpuIsa isa : {CpuIsa::scalar, CpuIsa::avx2, CpuIsa::avx512})
-    if (cpu::isa_supported(isa)) isas.push_back(isa);
-  return isas;
-}
+using test_support::supported_isas;
 
 // Distance in representable floats (both finite and of the same sign here).
 std::int64_t ulp_distance(float a, float b) {
