@@ -735,6 +735,12 @@ class Parser {
       e->b = std::move(args[0]);
     } else {
       if (args.empty()) expected("a subscript");
+      for (const ExprPtr& arg : args) {
+        // A slice node only exists as a container's whole subscript (a[b:c]).
+        if (arg->kind == ExprKind::slice && !arg->a) {
+          error_at(arg->offset, "a slice inside a subscript of several parts is not supported");
+        }
+      }
       auto tuple = make(ExprKind::tuple, offset);
       tuple->items = std::move(args);
       e->b = finish(std::move(tuple));

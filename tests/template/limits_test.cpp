@@ -69,6 +69,15 @@ TEST(TemplateErrors, SyntaxErrorsReportLineColumnAndExpectation) {
       << bad_char.what();
 }
 
+TEST(TemplateErrors, SlicesInsideSeveralPartSubscriptsAreRefused) {
+  // Found by fuzz_template: the slice had no container and crashed the interpreter.
+  for (const char* source : {"{{ x[1:2, 3] }}", "{{ [[x[0, :]]] }}", "{% set y = x[:, ::2] %}"}) {
+    Error e = render_error(source);
+    EXPECT_EQ(e.code(), ErrorCode::template_error) << source;
+    EXPECT_NE(std::string(e.what()).find("slice"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TemplateErrors, UnknownFilterAndTestNameTheCulprit) {
   Error filter = render_error("\n\n{{ x | frobnicate }}");
   EXPECT_EQ(filter.code(), ErrorCode::template_error);
