@@ -1,14 +1,18 @@
-// Where a --model argument points: a folder, or a Hugging Face repo id resolved in the local
-// Hugging Face cache (io/model_locator.h).
+// Where a --model argument points: a folder, a GGUF file, or a Hugging Face repo id resolved in
+// the local Hugging Face cache (io/model_locator.h); and its tokenizer, for the commands that need
+// nothing else of the model.
 #pragma once
 
-#include <filesystem>
 #include <string>
+
+#include "r1/tokenizer.h"
 
 namespace r1::cli {
 
-/// Resolves `model` and checks that the folder holds tokenizer.json. Throws Error(not_found)
-/// naming the places searched or the missing file.
-std::filesystem::path resolve_model_dir(const std::string& model);
+/// The tokenizer of `model` without loading its weights: a folder's tokenizer.json and
+/// tokenizer_config.json, or for a .gguf file the tokenizer files beside it when there are any,
+/// else the one its tokenizer.ggml.* metadata describes (chat template included), as `r1 run`
+/// uses it. Throws Error(not_found) naming the places searched or the missing file.
+Tokenizer load_model_tokenizer(const std::string& model);
 
 }  // namespace r1::cli
