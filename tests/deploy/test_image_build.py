@@ -201,12 +201,16 @@ def dockerignore_patterns():
 
 
 def ignored(path, patterns):
+    """Docker's .dockerignore matching for the forms the file uses: a pattern matches a path
+    from the context's root or a folder above it; "**/" matches at any depth."""
     parts = Path(path).parts
     for pattern in patterns:
+        anywhere = pattern.startswith("**/")
         pattern = pattern.removeprefix("**/")
         for i in range(len(parts)):
-            if fnmatch.fnmatch("/".join(parts[: i + 1]), pattern) or \
-               fnmatch.fnmatch(parts[i], pattern):
+            if fnmatch.fnmatch("/".join(parts[: i + 1]), pattern):
+                return True
+            if anywhere and fnmatch.fnmatch(parts[i], pattern):
                 return True
     return False
 
