@@ -223,6 +223,13 @@ def test_the_build_context_configures_as_the_image_builds_it(tmp_path):
                            check=True).stdout.split("\n")
     patterns = dockerignore_patterns()
     context = tmp_path / "context"
+    try:
+        check_context_configures(files, patterns, context)
+    finally:
+        shutil.rmtree(context, ignore_errors=True)
+
+
+def check_context_configures(files, patterns, context):
     copied = 0
     for name in filter(None, files):
         source = ROOT / name

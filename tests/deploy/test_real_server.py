@@ -3,6 +3,7 @@
 to the container's process stops r1 with exit 0. Also: the metric hpa.yaml scales on exists."""
 import http.client
 import http.server
+import shutil
 import signal
 import subprocess
 import threading
@@ -26,7 +27,8 @@ def model(r1_binary, tmp_path_factory):
     subprocess.run([str(r1_binary), "make-random-model", "--preset", "qwen2-tiny", "--dtype",
                     "f32", "--seed", "3", "--out", str(out)], check=True, capture_output=True,
                    timeout=120)
-    return out
+    yield out
+    shutil.rmtree(out, ignore_errors=True)  # 86 MB; pytest keeps its last temp folders
 
 
 @pytest.fixture(scope="module")
