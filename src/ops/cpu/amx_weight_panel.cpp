@@ -41,9 +41,12 @@ inline __m512i widen_u8(const std::uint8_t* p) {
   return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
+// The dequantizers below write 32-element chunks of a row: chunk j (elements 32 j .. 32 j + 31)
+// at out + j * stride, so that they can fill the panel's tile rows directly.
+
 // ref::dequantize_q8_0: q * d.
-void q8_0_as_bf16(const BlockQ8_0* x, std::int64_t nb, std::uint16_t* out) {
-  for (std::int64_t i = 0; i < nb; ++i, out += 32) {
+void q8_0_as_bf16(const BlockQ8_0* x, std::int64_t nb, std::uint16_t* out, std::int64_t stride) {
+  for (std::int64_t i = 0; i < nb; ++i, out += stride) {
     const __m512 d = _mm512_set1_ps(f16_to_f32(x[i].d));
     for (int h = 0; h < 2; ++h) {
       const __m512i q = _mm512_cvtepi8_epi32(
@@ -54,14 +57,14 @@ void q8_0_as_bf16(const BlockQ8_0* x, std::int64_t nb, std::uint16_t* out) {
 }
 
 // ref::dequantize_q4_k: (d * sc) * q - dmin * m per 32-element sub-block.
-void q4_k_as_bf16(const BlockQ4K* x, std::int64_t nb, std::uint16_t* out) {
+void q4_k_as_bf16(const BlockQ4K* x, std::int64_t nb, std::uint16_t* out, std::int64_t stride) {
   const __m512i low = _mm512_set1_epi32(0xF);
   for (std::int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(x[i].d);
     const float dmin = f16_to_f32(x[i].dmin);
     for (int g = 0; g < 4; ++g) {
       const std::uint8_t* q = x[i].qs + 32 * g;
-      for (int half = 0; half < 2; ++half, out += 32) {
+      for (int half = 0; half < 2; ++half, out += stride) {
         std::uint8_t sc;
         std::uint8_t m;
         quant::unpack_scale_min_k4(2 * g + half, x[i].scales, &sc, &m);
@@ -80,13 +83,13 @@ void q4_k_as_bf16(const BlockQ4K* x, std::int64_t nb, std::uint16_t* out) {
 }
 
 // ref::dequantize_q6_k: (d * scale) * q, q = 6 bits - 32, scales per 16 elements.
-void q6_k_as_bf16(const BlockQ6K* x, std::int64_t nb, std::uint16_t* out) {
+void q6_k_as_bf16(const BlockQ6K* x, std::int64_t nb, std::uint16_t* out, std::int64_t stride) {
   const __m512i low = _mm512_set1_epi32(0xF);
   const __m512i two = _mm512_set1_epi32(3);
   const __m512i offset = _mm512_set1_epi32(32);
   for (std::int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(x[i].d);
-    for (int h = 0; h < 2; ++h, out += 128) {
+    for (int h = 0; h < 2; ++h, out += 4 * stride) {
       const std::uint8_t* ql = x[i].ql + 64 * h;
       const std::uint8_t* qh = x[i].qh + 32 * h;
       const std::int8_t* sc = x[i].scales + 8 * h;
@@ -108,7 +111,7 @@ void q6_k_as_bf16(const BlockQ6K* x, std::int64_t nb, std::uint16_t* out) {
         for (int j = 0; j < 4; ++j) {
           const __m512 scale = _mm512_set1_ps(d * sc[c + 2 * j]);
           const __m512 value = _mm512_cvtepi32_ps(_mm512_sub_epi32(q[j], offset));
-          store_bf16(_mm512_mul_ps(scale, value), out + 32 * j + l);
+          store_bf16(_mm512_mul_ps(scale, value), out + j * stride + l);
         }
       }
     }
@@ -140,27 +143,41 @@ void row_as_bf16(const WeightMatrix& w, const std::uint8_t* src, std::int64_t k0
     case DType::f16:
       f16_as_bf16(reinterpret_cast<const std::uint16_t*>(src) + k0, kc, out);
       return;
-    default:
-      break;
-  }
-  const quant::QuantType type = *quant::quant_type_of(w.type);
-  const std::int64_t block = quant::block_elements(type);
-  const std::uint8_t* blocks = src + k0 / block * quant::block_bytes(type);
-  // Whole blocks only (kc is a multiple of the block, as the kernel's K blocks are).
-  if (kc % block == 0) {
-    switch (type) {
-      case quant::QuantType::q8_0:
-        return q8_0_as_bf16(reinterpret_cast<const BlockQ8_0*>(blocks), kc / block, out);
-      case quant::QuantType::q4_k:
-        return q4_k_as_bf16(reinterpret_cast<const BlockQ4K*>(blocks), kc / block, out);
-      case quant::QuantType::q6_k:
-        return q6_k_as_bf16(reinterpret_cast<const BlockQ6K*>(blocks), kc / block, out);
-      default:
-        break;
+    default: {
+      const quant::QuantType type = *quant::quant_type_of(w.type);
+      const std::int64_t block = quant::block_elements(type);
+      quant::dequantize_row(type, src + k0 / block * quant::block_bytes(type), row_f32, kc);
+      round_to_bf16(row_f32, kc, out);
+      return;
     }
   }
-  quant::dequantize_row(type, blocks, row_f32, kc);
-  round_to_bf16(row_f32, kc, out);
+}
+
+using ChunkDequantizer = void (*)(const std::uint8_t* blocks, std::int64_t n_blocks,
+                                  std::uint16_t* out, std::int64_t stride);
+
+template <typename Block, void (*Fn)(const Block*, std::int64_t, std::uint16_t*, std::int64_t)>
+void chunks_of(const std::uint8_t* blocks, std::int64_t n_blocks, std::uint16_t* out,
+               std::int64_t stride) {
+  Fn(reinterpret_cast<const Block*>(blocks), n_blocks, out, stride);
+}
+
+/// The AVX-512 dequantizer of w's type when it has one and [k0, k0 + kc) is whole blocks, which
+/// then needs no padding (blocks are multiples of 32); else null.
+ChunkDequantizer chunk_dequantizer(const WeightMatrix& w, std::int64_t k0, std::int64_t kc) {
+  if (!is_quantized(w.type)) return nullptr;
+  const std::int64_t block = dtype_block_elements(w.type);
+  if (k0 % block != 0 || kc % block != 0) return nullptr;
+  switch (w.type) {
+    case DType::q8_0:
+      return &chunks_of<BlockQ8_0, q8_0_as_bf16>;
+    case DType::q4_k:
+      return &chunks_of<BlockQ4K, q4_k_as_bf16>;
+    case DType::q6_k:
+      return &chunks_of<BlockQ6K, q6_k_as_bf16>;
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace
@@ -171,14 +188,22 @@ void fill_weight_panel(const WeightMatrix& w, std::int64_t row, std::int64_t n_r
   const auto* base = static_cast<const std::uint8_t*>(w.data);
   const std::size_t stride_bytes = row_bytes(w);
   const std::int64_t blocks = kc_padded / 32;
+  const ChunkDequantizer direct = chunk_dequantizer(w, k0, kc);
   for (std::int64_t i = 0; i < 32; ++i) {
+    std::uint16_t* to = panel + (i / 16) * blocks * 512 + (i % 16) * 32;
+    if (i < n_rows && direct != nullptr) {
+      // Straight into the tile rows: 32-element chunk j is tile row (i % 16) of column block j.
+      const std::int64_t block = dtype_block_elements(w.type);
+      direct(base + stride_bytes * (row + i) + k0 / block * dtype_block_bytes(w.type),
+             kc / block, to, 512);
+      continue;
+    }
     if (i < n_rows) {
       row_as_bf16(w, base + stride_bytes * (row + i), k0, kc, row_f32, row_bf16);
       std::fill(row_bf16 + kc, row_bf16 + kc_padded, std::uint16_t{0});
     } else {
       std::fill(row_bf16, row_bf16 + kc_padded, std::uint16_t{0});
     }
-    std::uint16_t* to = panel + (i / 16) * blocks * 512 + (i % 16) * 32;
     for (std::int64_t b = 0; b < blocks; ++b) std::memcpy(to + b * 512, row_bf16 + b * 32, 64);
   }
 }
