@@ -12,7 +12,7 @@ SERVE_ARGS   ?=
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
                 libpcre2-dev libutf8proc-dev nlohmann-json3-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev \
-                libdnnl-dev libcpp-httplib-dev libsqlite3-dev \
+                libdnnl-dev libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev \
                 clang libclang-rt-dev python3 python3-venv \
                 libjs-marked node-dompurify libjs-highlight.js libjs-katex fonts-katex \
                 chromium chromium-driver

@@ -1,12 +1,12 @@
 #include "cli/model_dir.h"
+#include "cli/model_source.h"
 
-#include "io/model_locator.h"
 #include "r1/error.h"
 
 namespace r1::cli {
 
-std::filesystem::path resolve_model_dir(const std::string& model) {
-  const std::filesystem::path dir = io::resolve_model(model, io::process_environment());
+std::filesystem::path resolve_model_dir(const Args& args) {
+  const std::filesystem::path dir = locate_model(args);
   std::error_code ec;
   if (!std::filesystem::exists(dir / "tokenizer.json", ec)) {
     throw Error(ErrorCode::not_found, "model folder '" + dir.string() +
