@@ -47,22 +47,26 @@ fs::path locate_model(const std::string& spec, bool offline) {
   if (spec.empty() || fs::exists(spec, ec) || !io::is_hf_repo_id(spec)) {
     return io::resolve_model(spec, environment);
   }
-  const hub::HubSettings settings = hub::read_hub_settings(environment);
-  offline = offline || settings.offline;
   std::optional<fs::path> cached;
+  std::string not_cached;
   try {
     cached = io::resolve_model(spec, environment);
   } catch (const Error& error) {
     if (error.code() != ErrorCode::not_found) throw;
-    if (offline) {
-      throw Error(ErrorCode::not_found,
-                  std::string(error.what()) +
-                      "\nNot downloading: " + (settings.offline ? "HF_HUB_OFFLINE is set" : "--offline was given") +
-                      ". Run `r1 pull " + spec +
-                      "` with network access (the same HF_HUB_CACHE / HF_HOME), or give a folder.");
-    }
+    not_cached = error.what();
   }
-  if (cached && (offline || looks_complete(*cached))) return *cached;
+  if (cached && looks_complete(*cached)) return *cached;  // no network, no settings needed
+
+  const hub::HubSettings settings = hub::read_hub_settings(environment);
+  offline = offline || settings.offline;
+  if (cached && offline) return *cached;  // as complete as it gets; the loader names what is missing
+  if (offline) {
+    throw Error(ErrorCode::not_found,
+                not_cached + "\nNot downloading: " +
+                    (settings.offline ? "HF_HUB_OFFLINE is set" : "--offline was given") +
+                    ". Run `r1 pull " + spec +
+                    "` with network access (the same HF_HUB_CACHE / HF_HOME), or give a folder.");
+  }
 
   std::fprintf(stderr, "r1: %s is not %s the Hugging Face cache (%s); downloading it from %s\n",
                spec.c_str(), cached ? "complete in" : "in", settings.cache_dir.c_str(),
