@@ -45,18 +45,10 @@ bool is_safe_repo_path(const std::string& path) {
   return true;
 }
 
-RepoInfo fetch_repo_info(HubConnection& hub, const std::string& repo, const std::string& revision) {
-  const std::string url = repo_info_url(hub.settings().endpoint, repo, revision);
-  HttpRequest request;
-  request.url = url;
-  request.follow_redirects = true;  // a renamed repo answers with a redirect to its new name
-  const RequestSubject subject = hub.subject(repo, revision);
-  const HttpResponse response = hub.send_with_retries(request, subject);
-  if (response.status < 200 || response.status >= 300) throw_hub_error(response, url, subject);
-
+RepoInfo parse_repo_info(const std::string& body, const std::string& url) {
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(response.body);
+    json = nlohmann::json::parse(body);
   } catch (const nlohmann::json::exception& error) {
     bad_answer(url, std::string("not JSON (") + error.what() + ")");
   }
@@ -85,6 +77,17 @@ RepoInfo fetch_repo_info(HubConnection& hub, const std::string& repo, const std:
   return info;
 }
 
+RepoInfo fetch_repo_info(HubConnection& hub, const std::string& repo, const std::string& revision) {
+  const std::string url = repo_info_url(hub.settings().endpoint, repo, revision);
+  HttpRequest request;
+  request.url = url;
+  request.follow_redirects = true;  // a renamed repo answers with a redirect to its new name
+  const RequestSubject subject = hub.subject(repo, revision);
+  const HttpResponse response = hub.send_with_retries(request, subject);
+  if (response.status < 200 || response.status >= 300) throw_hub_error(response, url, subject);
+  return parse_repo_info(response.body, url);
+}
+
 FileMetadata fetch_file_metadata(HubConnection& hub, const std::string& repo,
                                  const std::string& revision, const std::string& file) {
   std::string url = resolve_url(hub.settings().endpoint, repo, revision, file);
@@ -98,7 +101,7 @@ FileMetadata fetch_file_metadata(HubConnection& hub, const std::string& repo,
     const auto location = response.headers.get("location");
     const bool redirect = response.status >= 300 && response.status < 400 && location;
     if (redirect && location->rfind("/", 0) == 0 && location->rfind("//", 0) != 0) {
-      url = url_origin(url) + *location;  // relative: the repo was renamed; ask again there
+      url = url_origin(url) + *location;  // relative: a renamed repo or the hub's resolve cache
       continue;
     }
     if (!redirect && (response.status < 200 || response.status >= 300))

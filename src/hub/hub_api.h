@@ -37,6 +37,11 @@ bool is_commit_hash(const std::string& text);
 /// ".." parts, no NUL. The hub's list is not trusted beyond that.
 bool is_safe_repo_path(const std::string& path);
 
+/// Reads the repo API's JSON answer (`url` is for messages): "sha" and "siblings" with
+/// "rfilename" (and with ?blobs=true "size", "lfs"). Error(invalid_file) for anything else, a
+/// commit that is not 40 hex digits, or a file name that is not a safe relative path.
+RepoInfo parse_repo_info(const std::string& body, const std::string& url);
+
 /// GET the repo info (retried). Throws via throw_hub_error, or Error(invalid_file) when the answer
 /// is not the JSON the hub sends (naming the URL).
 RepoInfo fetch_repo_info(HubConnection& hub, const std::string& repo, const std::string& revision);

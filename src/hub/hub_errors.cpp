@@ -40,17 +40,17 @@ void throw_hub_error(const HttpResponse& response, const std::string& url,
   const std::string said = hub_message(response);
   const std::string where = " (HTTP " + std::to_string(status) + " from " + url +
                             (said.empty() ? std::string() : ": " + said) + ")";
-  if (status == 401 || (status == 403 && code != "GatedRepo")) {
-    throw Error(ErrorCode::invalid_argument,
-                "the hub refused " + what_was_asked(subject) +
-                    ": the repo is private, gated or does not exist" + where + ". " +
-                    login_hint(subject));
-  }
-  if (status == 403) {
+  if (code == "GatedRepo") {
     throw Error(ErrorCode::invalid_argument,
                 "access to " + subject.repo + " is restricted (gated repo)" + where +
                     ". Accept its licence on https://huggingface.co/" + subject.repo +
                     " while logged in, then use a token of that account. " + login_hint(subject));
+  }
+  if (status == 401 || status == 403) {
+    throw Error(ErrorCode::invalid_argument,
+                "the hub refused " + what_was_asked(subject) +
+                    ": the repo is private, gated or does not exist" + where + ". " +
+                    login_hint(subject));
   }
   if (status == 404) {
     std::string what;

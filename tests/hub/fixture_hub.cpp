@@ -55,6 +55,7 @@ void FixtureHub::add_routes() {
     record({req.method, req.path, req.get_header_value("Authorization"), req.get_header_value("Range")});
     const std::string api_prefix = "/api/models/" + repo_ + "/revision/";
     const std::string resolve_prefix = "/" + repo_ + "/resolve/";
+    const std::string cache_prefix = "/api/resolve-cache/models/" + repo_ + "/" + commit_ + "/";
     const bool hub_route = req.path.rfind("/api/", 0) == 0 || req.path.find("/resolve/") != std::string::npos;
 
     if (hub_route) {
@@ -98,7 +99,16 @@ void FixtureHub::add_routes() {
       res.set_content(info.dump(), "application/json");
       return;
     }
-    if (req.path.rfind("/api/models/", 0) == 0 || (hub_route && req.path.rfind(resolve_prefix, 0) != 0)) {
+    if (req.path.rfind(cache_prefix, 0) == 0) {
+      for (const FixtureFile& file : files_) {
+        if (file.lfs || file.path != req.path.substr(cache_prefix.size())) continue;
+        res.set_header("X-Repo-Commit", commit_);
+        res.set_header("ETag", "\"" + file.etag + "\"");
+        res.set_content(file.content, "application/octet-stream");
+        return;
+      }
+    }
+    if (req.path.rfind("/api/", 0) == 0 || (hub_route && req.path.rfind(resolve_prefix, 0) != 0)) {
       res.status = 404;
       res.set_header("X-Error-Code", "RepoNotFound");
       res.set_header("X-Error-Message", "Repository not found");
@@ -124,6 +134,10 @@ void FixtureHub::add_routes() {
           res.set_header("X-Linked-Size", std::to_string(file.content.size()));
           res.set_header("ETag", "W/\"not-the-blob-" + file.etag.substr(0, 8) + "\"");
           res.set_content("Found.", "text/plain");
+        } else if (relative_redirects) {
+          res.status = 307;
+          res.set_header("Location", cache_prefix + file.path + "?etag=%22" + file.etag + "%22");
+          res.set_content("Temporary Redirect.", "text/plain");
         } else {
           res.set_header("ETag", "\"" + file.etag + "\"");
           res.set_content(file.content, "application/octet-stream");

@@ -52,6 +52,7 @@ class FixtureHub {
   std::map<std::string, std::size_t> drop_once_after;  // cdn etag -> drop the connection after N bytes, once
   std::set<std::string> corrupt;    // cdn etags served with one byte changed
   bool ignore_range = false;        // /cdn/ answers 200 with the whole file even to a Range request
+  bool relative_redirects = false;  // plain files: 307 to /api/resolve-cache/... as huggingface.co does
 
   std::vector<SeenRequest> requests() const;
   std::size_t count(const std::string& method, const std::string& path_prefix) const;

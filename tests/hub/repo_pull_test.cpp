@@ -235,6 +235,16 @@ TEST_F(PullFixture, AnIncompleteFileFromAnEarlierRunIsResumed) {
   EXPECT_TRUE(resumed);
 }
 
+TEST_F(PullFixture, RelativeRedirectsAreFollowedForTheMetadata) {
+  // huggingface.co answers HEAD on a plain file with a 307 to /api/resolve-cache/...; the etag
+  // and commit are the final answer's, and that is where the file comes from.
+  fixture.relative_redirects = true;
+  const hub::PullResult result = pull();
+  EXPECT_EQ(read_all(result.snapshot / "config.json"), fixture_files()[0].content);
+  EXPECT_TRUE(fs::exists(repo_folder / "blobs" / fixture_files()[0].etag));
+  EXPECT_EQ(fixture.count("GET", "/api/resolve-cache/"), 2u);
+}
+
 TEST_F(PullFixture, AServerIgnoringRangeStillGivesTheRightFile) {
   fixture.drop_once_after[kWeightsSha256] = 50000;
   fixture.ignore_range = true;
@@ -316,6 +326,19 @@ TEST(SelectFiles, GlobsAsHuggingFaceCliTakesThem) {
   // Without safetensors the other formats are the weights: nothing is skipped.
   const std::vector<hub::RepoFile> bin_only = {{"config.json", {}, {}}, {"pytorch_model.bin", {}, {}}};
   EXPECT_EQ(hub::select_files(bin_only, options).size(), 2u);
+}
+
+TEST(RepoInfo, AHubCannotWriteOutsideTheSnapshot) {
+  const std::string sha = std::string("\"sha\": \"") + kCommit + "\"";
+  const auto info = hub::parse_repo_info("{" + sha + ", \"siblings\": [{\"rfilename\": \"a/b.json\", \"size\": 3}]}", "u");
+  ASSERT_EQ(info.files.size(), 1u);
+  EXPECT_EQ(info.files[0].size, 3u);
+  for (const char* name : {"../../evil", "/etc/passwd", "a/./b"}) {
+    const std::string body = "{" + sha + ", \"siblings\": [{\"rfilename\": \"" + name + "\"}]}";
+    EXPECT_THROW(hub::parse_repo_info(body, "u"), Error) << name;
+  }
+  EXPECT_THROW(hub::parse_repo_info("{\"sha\": \"main\", \"siblings\": []}", "u"), Error);
+  EXPECT_THROW(hub::parse_repo_info("<html>", "u"), Error);
 }
 
 TEST(RepoPaths, UnsafePathsAreRefused) {
