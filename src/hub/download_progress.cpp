@@ -1,5 +1,6 @@
 #include "hub/download_progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -72,9 +73,17 @@ class TerminalProgress final : public DownloadProgress, ProgressState {
   }
 
  private:
+  // The terminal's width: a line that wrapped could not be redrawn in place.
+  std::size_t columns() const {
+    winsize size{};
+    if (::ioctl(::fileno(out_), TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    return 80;
+  }
+
   void draw() {
     constexpr int kWidth = 24;
-    std::string name = file_.size() > 32 ? "…" + file_.substr(file_.size() - 31) : file_;
+    const std::size_t width = columns() - 1;
+    std::string name = file_.size() > 32 ? "..." + file_.substr(file_.size() - 29) : file_;
     std::string bar;
     if (total_ && *total_ > 0) {
       const double fraction = std::min(1.0, static_cast<double>(done_) / static_cast<double>(*total_));
@@ -83,9 +92,12 @@ class TerminalProgress final : public DownloadProgress, ProgressState {
             std::to_string(static_cast<int>(fraction * 100)) + "% ";
     }
     const double rate = speed();
-    std::string line = name + "  " + bar + amounts();
-    if (rate > 0) line += "  " + format_bytes(rate) + "/s";
-    if (const std::string left = eta(); !left.empty()) line += "  " + left;
+    std::string figures = amounts();
+    if (rate > 0) figures += "  " + format_bytes(rate) + "/s";
+    if (const std::string left = eta(); !left.empty()) figures += "  " + left;
+    std::string line = name + "  " + bar + figures;
+    if (line.size() > width) line = name + "  " + figures;  // the bar goes first
+    if (line.size() > width) line.resize(width);
     std::fprintf(out_, "\r%s\x1b[K", line.c_str());
     std::fflush(out_);
     drawn_ = true;
