@@ -161,7 +161,8 @@ TEST(CliRun, OfflineRefusesToDownloadAndSaysHow) {
   EXPECT_NE(flag.err.find("r1 pull fixture-org/tiny-model"), std::string::npos) << flag.err;
 
   environment.environment.set("HF_HUB_OFFLINE", "1");
-  const ProcessResult variable = r1({"serve", "--model", kRepo, "--port", "0"});
+  const ProcessResult variable =
+      r1({"serve", "--model", kRepo, "--port", "0", "--data-dir", (cache / "data").string()});
   EXPECT_EQ(variable.exit_code, 1);
   EXPECT_NE(variable.err.find("HF_HUB_OFFLINE is set"), std::string::npos) << variable.err;
   EXPECT_TRUE(fixture.requests().empty());
