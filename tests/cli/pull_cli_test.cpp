@@ -76,6 +76,22 @@ TEST(CliPull, DownloadsTheRepoAndPrintsTheSnapshot) {
   EXPECT_EQ(fixture.count("GET", "/cdn/"), 0u);
 }
 
+TEST(CliPull, GoesThroughTheProxyTheEnvironmentNames) {
+  // The hub's name does not resolve; only the proxy (the fixture) can answer for it.
+  FixtureHub fixture(kRepo, kCommit, fixture_files());
+  const fs::path cache = scratch_dir("cli_pull_proxy");
+  CliHubEnvironment environment(fixture, cache);
+  environment.environment.set("HF_ENDPOINT", "http://hub.invalid");
+  environment.environment.set("http_proxy", fixture.endpoint());
+  const ProcessResult result = r1({"pull", kRepo, "--include", "*.json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(read_file(cache / "models--fixture-org--tiny-model" / "snapshots" / kCommit / "config.json"),
+            fixture_files()[0].content);
+  const auto requests = fixture.requests();
+  ASSERT_FALSE(requests.empty());
+  for (const SeenRequest& request : requests) EXPECT_EQ(request.proxied_host, "hub.invalid") << request.path;
+}
+
 TEST(CliPull, IncludeTakesSeveralGlobs) {
   FixtureHub fixture(kRepo, kCommit, fixture_files());
   const fs::path cache = scratch_dir("cli_pull_include");

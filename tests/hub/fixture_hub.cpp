@@ -50,9 +50,27 @@ void FixtureHub::clear_requests() {
 }
 
 void FixtureHub::add_routes() {
-  // Everything goes through one handler per method; the path decides.
-  const auto handle = [this](const httplib::Request& req, httplib::Response& res) {
-    record({req.method, req.path, req.get_header_value("Authorization"), req.get_header_value("Range")});
+  // Everything goes through one handler (HEAD too); the path decides.
+  const auto serve = [this](const httplib::Request& original, httplib::Response& res) {
+    // A request through a proxy names the whole URL; answer it as the hub it names. (httplib
+    // hands handlers a const request it still reads afterwards, e.g. its ranges.)
+    auto& req = const_cast<httplib::Request&>(original);
+    std::string proxied_host;
+    if (req.path.rfind("http://", 0) == 0) {
+      const auto path_start = req.path.find('/', 7);
+      proxied_host = req.path.substr(7, path_start - 7);
+      req.path = path_start == std::string::npos ? "/" : req.path.substr(path_start);
+    }
+    handle(req, res, proxied_host);
+  };
+  server_->Get(".*", serve);
+}
+
+void FixtureHub::handle(httplib::Request& req, httplib::Response& res,
+                        const std::string& proxied_host) {
+  {
+    record({req.method, req.path, req.get_header_value("Authorization"), req.get_header_value("Range"),
+            proxied_host});
     const std::string api_prefix = "/api/models/" + repo_ + "/revision/";
     const std::string resolve_prefix = "/" + repo_ + "/resolve/";
     const std::string cache_prefix = "/api/resolve-cache/models/" + repo_ + "/" + commit_ + "/";
@@ -162,7 +180,7 @@ void FixtureHub::add_routes() {
         }
         if (ignore_range && req.has_header("Range")) {
           // Pretend not to understand Range: the whole file, status 200.
-          const_cast<httplib::Request&>(req).ranges.clear();
+          req.ranges.clear();
         }
         res.set_content_provider(
             content->size(), "application/octet-stream",
@@ -181,8 +199,7 @@ void FixtureHub::add_routes() {
       return;
     }
     res.status = 404;
-  };
-  server_->Get(".*", handle);
+  }
 }
 
 ScopedEnvironment::~ScopedEnvironment() {

@@ -3,7 +3,8 @@
 // files answer 302 to an absolute /cdn/ URL with X-Linked-Etag / X-Linked-Size, others 200 with
 // ETag and Content-Length), GET /cdn/{sha256} with Range. Knobs make it fail the ways the real
 // one and networks do: 401/403 without the right token, 5xx, a connection dropped mid-body, a
-// corrupt body, Range ignored.
+// corrupt body, Range ignored. It also answers as an HTTP proxy would for requests in absolute
+// form, so a test can check that r1 goes through http_proxy.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace r1::test {
@@ -33,6 +36,8 @@ struct SeenRequest {
   std::string path;           // without the query
   std::string authorization;  // "" when absent
   std::string range;          // "" when absent
+  std::string proxied_host;   // the host of an absolute-form target ("GET http://host/path"),
+                              // as a client sends it to an HTTP proxy; "" for direct requests
 };
 
 class FixtureHub {
@@ -61,6 +66,7 @@ class FixtureHub {
  private:
   void record(const SeenRequest& request);
   void add_routes();
+  void handle(httplib::Request& req, httplib::Response& res, const std::string& proxied_host);
 
   std::string repo_, commit_;
   std::vector<FixtureFile> files_;
