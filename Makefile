@@ -8,24 +8,28 @@ JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 SERVE_ARGS   ?=
 
-# Debian packages the build and the tests need. `make deps` installs the missing ones.
-DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
-                libpcre2-dev libutf8proc-dev nlohmann-json3-dev \
-                libgtest-dev libgmock-dev libbenchmark-dev \
-                libdnnl-dev libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev \
-                clang libclang-rt-dev python3 python3-venv \
-                libjs-marked node-dompurify libjs-highlight.js libjs-katex fonts-katex \
-                chromium chromium-driver
+# Debian packages. BUILD_PACKAGES build the program (the Docker images' build stage installs only
+# these, with `make build-deps`); TEST_PACKAGES are for the tests, benchmarks and fuzzing.
+# `make deps` installs the missing ones of both.
+BUILD_PACKAGES := build-essential cmake ninja-build pkg-config git \
+                  libpcre2-dev libutf8proc-dev nlohmann-json3-dev \
+                  libdnnl-dev libcpp-httplib-dev libsqlite3-dev libcurl4-openssl-dev \
+                  libjs-marked node-dompurify libjs-highlight.js libjs-katex fonts-katex
+TEST_PACKAGES  := libgtest-dev libgmock-dev libbenchmark-dev \
+                  clang libclang-rt-dev python3 python3-venv \
+                  chromium chromium-driver shellcheck docker-compose
+DEB_PACKAGES   := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test unit-test api-test fuzz fuzz-smoke bench serve format clean smollm2
+.PHONY: all deps build-deps release deploy-test build test unit-test api-test fuzz fuzz-smoke bench serve format clean smollm2
 
 all: build
 
-deps:
+# Installs the packages of $(1) that are missing (apt-get as root, or through sudo).
+define install_missing
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -33,6 +37,15 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_PACKAGES))
+
+# BUILD_PACKAGES_SKIP leaves some out (Dockerfile.cuda: libdnnl-dev).
+BUILD_PACKAGES_SKIP ?=
+build-deps:
+	$(call install_missing,$(filter-out $(BUILD_PACKAGES_SKIP),$(BUILD_PACKAGES)))
 
 $(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -41,9 +54,20 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	@echo "built $(BUILD_DIR)/r1"
 
+# The program alone, as the Docker images build it: only BUILD_PACKAGES installed, no tests or
+# benchmarks, no -Werror (another distribution's compiler may warn where ours does not; CI's
+# build keeps it). RELEASE_CMAKE_ARGS adds options (Dockerfile.cuda: -DR1_CUDA=ON).
+RELEASE_DIR        ?= $(BUILD_DIR)/release
+RELEASE_CMAKE_ARGS ?=
+release: build-deps
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DR1_BUILD_TESTS=OFF -DR1_BUILD_BENCH=OFF -DR1_WERROR=OFF $(RELEASE_CMAKE_ARGS)
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target r1
+	@echo "built $(RELEASE_DIR)/r1"
+
 # Unit and integration tests (ctest), the HTTP API through the official OpenAI client (pytest),
 # then every fuzz target for FUZZ_SECONDS each.
-test: unit-test api-test fuzz-smoke
+test: unit-test api-test deploy-test fuzz-smoke
 
 unit-test: build smollm2
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
@@ -86,6 +110,20 @@ $(SMOLLM2_GGUF): | $(API_VENV)/.ready
 
 api-test: build $(API_VENV)/.ready
 	R1_BINARY=$(abspath $(BUILD_DIR))/r1 $(API_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/api
+
+# The Docker and Kubernetes files (tests/deploy): hadolint, shellcheck, docker-compose config,
+# kubernetes-validate, the entrypoint against a fake and the real r1. Tools pinned in
+# tests/deploy/requirements.txt, in their own venv.
+DEPLOY_VENV := $(BUILD_DIR)/deploy-venv
+$(DEPLOY_VENV)/.ready: tests/deploy/requirements.txt | deps
+	rm -rf $(DEPLOY_VENV)
+	python3 -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install -q --disable-pip-version-check -r tests/deploy/requirements.txt
+	touch $@
+
+deploy-test: build $(DEPLOY_VENV)/.ready
+	R1_BINARY=$(abspath $(BUILD_DIR))/r1 PATH="$(abspath $(DEPLOY_VENV))/bin:$$PATH" \
+	  $(DEPLOY_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/deploy
 
 $(FUZZ_DIR)/build.ninja: CMakeLists.txt | deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DR1_FUZZ=ON

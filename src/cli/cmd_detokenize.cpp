@@ -17,7 +17,7 @@ int run_detokenize(int argc, char** argv, int first) {
   Args args(
       "detokenize",
       {
-          value_option("model", "DIR", "Model folder with tokenizer.json", "", Required::yes),
+          value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "", Required::yes),
           offline_option(),
           value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
           flag_option("skip-special", "Leave special tokens out (HF skip_special_tokens=True)"),
@@ -27,7 +27,7 @@ int run_detokenize(int argc, char** argv, int first) {
     return 0;
   }
   const std::vector<TokenId> ids = parse_token_ids(args.get("ids"));
-  const Tokenizer tokenizer = Tokenizer::load(resolve_model_dir(args));
+  const Tokenizer tokenizer = load_model_tokenizer(args);
   DecodeOptions options;
   options.skip_special = args.flag("skip-special") ? SkipSpecial::yes : SkipSpecial::no;
   const std::string text = tokenizer.decode(ids, options);

@@ -41,7 +41,7 @@ int run_template(int argc, char** argv, int first) {
   Args args(
       "template",
       {
-          value_option("model", "DIR", "Model folder with tokenizer_config.json", "",
+          value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "",
                        Required::yes),
           offline_option(),
           value_option("messages", "FILE.json",
@@ -78,8 +78,7 @@ int run_template(int argc, char** argv, int first) {
   if (args.has("tools")) inputs.tools = read_json_file(args.get("tools"), "--tools file");
   inputs.add_generation_prompt = !args.flag("no-generation-prompt");
 
-  const auto model_dir = resolve_model_dir(args);
-  const Tokenizer tokenizer = Tokenizer::load(model_dir);
+  const Tokenizer tokenizer = load_model_tokenizer(args);
   inputs.bos_token = tokenizer.bos_token();
   inputs.eos_token = tokenizer.eos_token();
   inputs.pad_token = tokenizer.pad_token();
@@ -92,7 +91,7 @@ int run_template(int argc, char** argv, int first) {
     source = tokenizer.chat_template(args.get("template-name"));
     if (source.empty()) {
       throw Error(ErrorCode::not_found,
-                  (model_dir / "tokenizer_config.json").string() + " has no chat template named '" +
+                  "model '" + args.get("model") + "' has no chat template named '" +
                       args.get("template-name") + "'; pass --chat-template FILE");
     }
   }

@@ -24,7 +24,7 @@ int run_tokenize(int argc, char** argv, int first) {
   Args args(
       "tokenize",
       {
-          value_option("model", "DIR", "Model folder with tokenizer.json", "", Required::yes),
+          value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "", Required::yes),
           offline_option(),
           value_option("text", "TEXT", "Text to tokenize"),
           value_option("file", "FILE", "Read the text from FILE ('-': stdin)"),
@@ -50,7 +50,7 @@ int run_tokenize(int argc, char** argv, int first) {
     text = read_text_file(args.get("file"));
   }
 
-  const Tokenizer tokenizer = Tokenizer::load(resolve_model_dir(args));
+  const Tokenizer tokenizer = load_model_tokenizer(args);
   EncodeOptions options;
   options.special_tokens = args.flag("no-bos") ? SpecialTokens::skip : SpecialTokens::add;
   if (args.flag("split-all-added")) {

@@ -34,6 +34,26 @@ TEST_P(Smollm2Answers, GreedyRunAnswersTheQuestion) {
 
 INSTANTIATE_TEST_SUITE_P(Questions, Smollm2Answers, testing::Range(0, 6));
 
+// r1 tokenize / detokenize take the GGUF file itself (its tokenizer.ggml.* metadata) and agree
+// with llama.cpp's tokenizer on the fixture's prompts (chat markers included) and its output
+// (llama_detokenize without unparse_special leaves control tokens out, as --skip-special does).
+TEST(Smollm2Cli, TokenizeAndDetokenizeTheGgufFileAsLlamaCppDoes) {
+  R1_REQUIRE_SMOLLM2();
+  for (const nlohmann::json& c : llama_cpp_reference().at("greedy")) {
+    const ProcessResult tokenize =
+        run_process({r1_binary().string(), "tokenize", "--model", smollm2_path().string(),
+                     "--text", c.at("prompt").get<std::string>()});
+    ASSERT_EQ(tokenize.exit_code, 0) << tokenize.err;
+    EXPECT_EQ(nlohmann::json::parse(tokenize.out), c.at("prompt_ids")) << c.at("prompt");
+
+    const ProcessResult detokenize =
+        run_process({r1_binary().string(), "detokenize", "--model", smollm2_path().string(),
+                     "--ids", c.at("ids").dump(), "--skip-special"});
+    ASSERT_EQ(detokenize.exit_code, 0) << detokenize.err;
+    EXPECT_EQ(detokenize.out, c.at("text").get<std::string>()) << c.at("prompt");
+  }
+}
+
 TEST(Smollm2Cli, PerplexityPrintsLlamaPerplexitysLines) {
   R1_REQUIRE_SMOLLM2();
   const ProcessResult run = run_process(

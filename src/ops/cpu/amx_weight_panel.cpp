@@ -1,15 +1,131 @@
+// Compiled for AVX-512 (F/BW/VL, F16C): only the AMX kernel calls it, on processors that have
+// AMX and so AVX-512. Compiled with -ffp-contract=off: every element must be the reference's
+// dequantized float (quant::dequantize_row, the same products and differences, none fused)
+// rounded to bf16 as round_to_bf16 does, bit for bit (tests/ops/amx_weight_panel_test.cpp).
 #include "ops/cpu/amx_weight_panel.h"
+
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "core/half.h"
 #include "ops/cpu/vector_ops.h"
+#include "quant/blocks.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
 
 namespace r1::ops::cpu {
 namespace {
+
+using quant::BlockQ4K;
+using quant::BlockQ6K;
+using quant::BlockQ8_0;
+
+/// 16 floats to bf16 as round_to_bf16 rounds them: to nearest even, NaN kept and made quiet.
+inline void store_bf16(__m512 x, std::uint16_t* out) {
+  const __m512i word = _mm512_castps_si512(x);
+  const __m512i high = _mm512_srli_epi32(word, 16);
+  const __m512i lsb = _mm512_and_si512(high, _mm512_set1_epi32(1));
+  const __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(word, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb)), 16);
+  const __m512i quiet = _mm512_or_si512(high, _mm512_set1_epi32(0x0040));
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(
+      _mm512_and_si512(word, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+  const __m512i bits = _mm512_mask_blend_epi32(nan, rounded, quiet);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi32_epi16(bits));
+}
+
+/// 16 bytes as 32-bit lanes, unsigned.
+inline __m512i widen_u8(const std::uint8_t* p) {
+  return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+// ref::dequantize_q8_0: q * d.
+void q8_0_as_bf16(const BlockQ8_0* x, std::int64_t nb, std::uint16_t* out) {
+  for (std::int64_t i = 0; i < nb; ++i, out += 32) {
+    const __m512 d = _mm512_set1_ps(f16_to_f32(x[i].d));
+    for (int h = 0; h < 2; ++h) {
+      const __m512i q = _mm512_cvtepi8_epi32(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 16 * h)));
+      store_bf16(_mm512_mul_ps(_mm512_cvtepi32_ps(q), d), out + 16 * h);
+    }
+  }
+}
+
+// ref::dequantize_q4_k: (d * sc) * q - dmin * m per 32-element sub-block.
+void q4_k_as_bf16(const BlockQ4K* x, std::int64_t nb, std::uint16_t* out) {
+  const __m512i low = _mm512_set1_epi32(0xF);
+  for (std::int64_t i = 0; i < nb; ++i) {
+    const float d = f16_to_f32(x[i].d);
+    const float dmin = f16_to_f32(x[i].dmin);
+    for (int g = 0; g < 4; ++g) {
+      const std::uint8_t* q = x[i].qs + 32 * g;
+      for (int half = 0; half < 2; ++half, out += 32) {
+        std::uint8_t sc;
+        std::uint8_t m;
+        quant::unpack_scale_min_k4(2 * g + half, x[i].scales, &sc, &m);
+        const __m512 scale = _mm512_set1_ps(d * sc);
+        const __m512 min = _mm512_set1_ps(dmin * m);
+        for (int c = 0; c < 2; ++c) {
+          const __m512i bytes = widen_u8(q + 16 * c);
+          const __m512i nibble =
+              half == 0 ? _mm512_and_si512(bytes, low) : _mm512_srli_epi32(bytes, 4);
+          store_bf16(_mm512_sub_ps(_mm512_mul_ps(scale, _mm512_cvtepi32_ps(nibble)), min),
+                     out + 16 * c);
+        }
+      }
+    }
+  }
+}
+
+// ref::dequantize_q6_k: (d * scale) * q, q = 6 bits - 32, scales per 16 elements.
+void q6_k_as_bf16(const BlockQ6K* x, std::int64_t nb, std::uint16_t* out) {
+  const __m512i low = _mm512_set1_epi32(0xF);
+  const __m512i two = _mm512_set1_epi32(3);
+  const __m512i offset = _mm512_set1_epi32(32);
+  for (std::int64_t i = 0; i < nb; ++i) {
+    const float d = f16_to_f32(x[i].d);
+    for (int h = 0; h < 2; ++h, out += 128) {
+      const std::uint8_t* ql = x[i].ql + 64 * h;
+      const std::uint8_t* qh = x[i].qh + 32 * h;
+      const std::int8_t* sc = x[i].scales + 8 * h;
+      for (int c = 0; c < 2; ++c) {  // l = 16 c .. 16 c + 15, scale index is = c
+        const int l = 16 * c;
+        const __m512i a = widen_u8(ql + l);
+        const __m512i b = widen_u8(ql + l + 32);
+        const __m512i hi = widen_u8(qh + l);
+        const __m512i q[4] = {
+            _mm512_or_si512(_mm512_and_si512(a, low),
+                            _mm512_slli_epi32(_mm512_and_si512(hi, two), 4)),
+            _mm512_or_si512(_mm512_and_si512(b, low),
+                            _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(hi, 2), two), 4)),
+            _mm512_or_si512(_mm512_srli_epi32(a, 4),
+                            _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(hi, 4), two), 4)),
+            _mm512_or_si512(_mm512_srli_epi32(b, 4),
+                            _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(hi, 6), two), 4)),
+        };
+        for (int j = 0; j < 4; ++j) {
+          const __m512 scale = _mm512_set1_ps(d * sc[c + 2 * j]);
+          const __m512 value = _mm512_cvtepi32_ps(_mm512_sub_epi32(q[j], offset));
+          store_bf16(_mm512_mul_ps(scale, value), out + 32 * j + l);
+        }
+      }
+    }
+  }
+}
+
+void f16_as_bf16(const std::uint16_t* halves, std::int64_t n, std::uint16_t* out) {
+  std::int64_t k = 0;
+  for (; k + 16 <= n; k += 16) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(halves + k));
+    store_bf16(_mm512_cvtph_ps(h), out + k);
+  }
+  for (; k < n; ++k) {
+    const float f = f16_to_f32(halves[k]);
+    round_to_bf16(&f, 1, out + k);
+  }
+}
 
 // Columns [k0, k0 + kc) of one weight row as bf16 in out[0, kc).
 void row_as_bf16(const WeightMatrix& w, const std::uint8_t* src, std::int64_t k0, std::int64_t kc,
@@ -21,20 +137,30 @@ void row_as_bf16(const WeightMatrix& w, const std::uint8_t* src, std::int64_t k0
     case DType::f32:
       round_to_bf16(reinterpret_cast<const float*>(src) + k0, kc, out);
       return;
-    case DType::f16: {
-      const auto* halves = reinterpret_cast<const std::uint16_t*>(src) + k0;
-      for (std::int64_t k = 0; k < kc; ++k) row_f32[k] = f16_to_f32(halves[k]);
-      round_to_bf16(row_f32, kc, out);
+    case DType::f16:
+      f16_as_bf16(reinterpret_cast<const std::uint16_t*>(src) + k0, kc, out);
       return;
-    }
-    default: {
-      const quant::QuantType type = *quant::quant_type_of(w.type);
-      const std::int64_t block = quant::block_elements(type);
-      quant::dequantize_row(type, src + k0 / block * quant::block_bytes(type), row_f32, kc);
-      round_to_bf16(row_f32, kc, out);
-      return;
+    default:
+      break;
+  }
+  const quant::QuantType type = *quant::quant_type_of(w.type);
+  const std::int64_t block = quant::block_elements(type);
+  const std::uint8_t* blocks = src + k0 / block * quant::block_bytes(type);
+  // Whole blocks only (kc is a multiple of the block, as the kernel's K blocks are).
+  if (kc % block == 0) {
+    switch (type) {
+      case quant::QuantType::q8_0:
+        return q8_0_as_bf16(reinterpret_cast<const BlockQ8_0*>(blocks), kc / block, out);
+      case quant::QuantType::q4_k:
+        return q4_k_as_bf16(reinterpret_cast<const BlockQ4K*>(blocks), kc / block, out);
+      case quant::QuantType::q6_k:
+        return q6_k_as_bf16(reinterpret_cast<const BlockQ6K*>(blocks), kc / block, out);
+      default:
+        break;
     }
   }
+  quant::dequantize_row(type, blocks, row_f32, kc);
+  round_to_bf16(row_f32, kc, out);
 }
 
 }  // namespace

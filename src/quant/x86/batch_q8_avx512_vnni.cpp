@@ -76,11 +76,36 @@ inline void transpose_block(const BlockQ8_0* const* rows, std::int64_t b, __m512
   }
 }
 
+/// The next row group, fetched while the current one is computed. A group's 16 rows are read as
+/// 16 streams (each with a prefetch kPrefetchBytes ahead); a new group's streams would each
+/// start with a miss, and streams of short rows (a few KiB) end before the hardware prefetcher
+/// catches on. So: for short rows the whole next group (one contiguous run of memory) is swept
+/// into L2 in step with the blocks; for long rows only the start of each of its rows is fetched
+/// (row i's at block i), the hardware follows the rest.
+struct NextGroup {
+  const char* begin;         // the next group's first byte
+  const char* end;           // one past its last byte (begin: nothing to fetch)
+  std::ptrdiff_t row_bytes;  // nb blocks
+  bool sweep;                // short rows: the whole group, 16 * sizeof(BlockQ8_0) per block
+};
+
+constexpr std::ptrdiff_t kSweepRowBytes = 4096;  // rows up to a page are swept
+
 template <int T>
 void pass(const BlockQ8_0* const* rows, __m512i d_offsets, std::int64_t nb,
-          const BlockQ8_0* a, const TokenBlock* tb, __m512* acc) {
+          const BlockQ8_0* a, const TokenBlock* tb, NextGroup next, __m512* acc) {
   for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const char* swept = next.begin;
   for (std::int64_t b = 0; b < nb; ++b) {
+    if (next.sweep) {
+      const char* const until = std::min(next.end, next.begin + (b + 1) * kRows *
+                                                                 static_cast<std::ptrdiff_t>(
+                                                                     sizeof(BlockQ8_0)));
+      for (; swept < until; swept += 64) _mm_prefetch(swept, _MM_HINT_T1);
+    } else if (const char* start = next.begin + b * next.row_bytes; b < kRows && start < next.end) {
+      for (std::ptrdiff_t line = 0; line < kPrefetchBytes; line += 64)
+        _mm_prefetch(start + line, _MM_HINT_T0);
+    }
     for (int r = 0; r < kRows; ++r)
       _mm_prefetch(reinterpret_cast<const char*>(rows[r] + b) + kPrefetchBytes, _MM_HINT_T0);
     __m512i w[8];
@@ -104,9 +129,16 @@ void pass(const BlockQ8_0* const* rows, __m512i d_offsets, std::int64_t nb,
 
 template <int T>
 void row_group(const BlockQ8_0* w, std::int64_t n_rows, std::int64_t nb, std::int64_t r0,
-               const BlockQ8_0* a, const TokenBlock* tb, float* y, std::int64_t y_stride) {
+               const BlockQ8_0* a, const TokenBlock* tb, bool prefetch_next, float* y,
+               std::int64_t y_stride) {
   const BlockQ8_0* rows[kRows];
   for (int r = 0; r < kRows; ++r) rows[r] = w + std::min(r0 + r, n_rows - 1) * nb;
+  const auto* next_begin = reinterpret_cast<const char*>(w + std::min(r0 + kRows, n_rows) * nb);
+  const auto* next_end =
+      prefetch_next ? reinterpret_cast<const char*>(w + std::min(r0 + 2 * kRows, n_rows) * nb)
+                    : next_begin;
+  const auto row_bytes = static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ8_0));
+  const NextGroup next{next_begin, next_end, row_bytes, row_bytes <= kSweepRowBytes};
   // Offsets of the rows' scales from rows[0]'s block, in lane order.
   alignas(64) int offsets[kRows];
   for (int r = 0; r < kRows; ++r) {
@@ -115,14 +147,14 @@ void row_group(const BlockQ8_0* w, std::int64_t n_rows, std::int64_t nb, std::in
   }
   const __m512i d_offsets = _mm512_load_si512(offsets);
   __m512 acc[T];
-  pass<T>(rows, d_offsets, nb, a, tb, acc);
+  pass<T>(rows, d_offsets, nb, a, tb, next, acc);
   const auto lanes = static_cast<__mmask16>(
       n_rows - r0 >= kRows ? 0xFFFF : (1u << (n_rows - r0)) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride + r0, lanes, acc[t]);
 }
 
 using RowGroupFn = void (*)(const BlockQ8_0*, std::int64_t, std::int64_t, std::int64_t,
-                            const BlockQ8_0*, const TokenBlock*, float*, std::int64_t);
+                            const BlockQ8_0*, const TokenBlock*, bool, float*, std::int64_t);
 
 template <std::size_t... I>
 constexpr auto row_groups(std::index_sequence<I...>) {
@@ -147,9 +179,10 @@ void batch_q8_0_avx512_vnni(const BlockQ8_0* w, std::int64_t n_rows, std::int64_
   for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {
     for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
       const std::int64_t n = std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0);
+      // The first pass over a group fetches the next one (the later passes find it in L2).
       kGroups[static_cast<std::size_t>(n - 1)](w, n_rows, nb, r0, a + t0 * nb,
-                                               blocks.data() + t0 * nb, y + t0 * y_stride,
-                                               y_stride);
+                                               blocks.data() + t0 * nb, t0 == 0,
+                                               y + t0 * y_stride, y_stride);
     }
   }
 }

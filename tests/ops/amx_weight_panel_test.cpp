@@ -1,0 +1,114 @@
+// The AMX kernel's weight panels against the scalar oracle: each element is the weight as the
+// reference dequantizes it (ops::dequantize_row, ggml's dequantize_row_*) rounded to bf16 by
+// f32_to_bf16 (bf16 weights as stored), bit for bit, at its place in the tile layout; padding columns and missing rows are
+// zeros. Every weight type, several K blocks and column tails; f16 weights with arbitrary bit
+// patterns (NaNs, infinities, subnormals). Skipped where the processor has no AMX (the panels
+// are only built for the AMX kernel, with AVX-512).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/half.h"
+#include "ops/cpu/amx_gemm.h"
+#include "ops/cpu/amx_weight_panel.h"
+#include "quant/quant_type.h"
+#include "quant/quantize.h"
+#include "ops_test_support.h"
+
+namespace r1::ops {
+namespace {
+
+struct OwnedWeights {
+  std::vector<std::uint8_t> bytes;
+  WeightMatrix view;
+};
+
+// Random weights of `type`: quantized ones through the reference quantizer from floats whose
+// magnitude varies by row (so block scales differ), f16 as random bit patterns.
+OwnedWeights make_weights(DType type, std::int64_t rows, std::int64_t cols, std::uint32_t seed) {
+  OwnedWeights w;
+  const auto row = static_cast<std::size_t>(dtype_row_bytes(type, cols));
+  w.bytes.resize(row * static_cast<std::size_t>(rows));
+  std::mt19937 random(seed);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::uint8_t* to = w.bytes.data() + row * static_cast<std::size_t>(r);
+    if (type == DType::f16 || type == DType::bf16) {
+      for (std::size_t i = 0; i < row; ++i) to[i] = static_cast<std::uint8_t>(random());
+      continue;
+    }
+    std::vector<float> values = test_support::random_floats(
+        static_cast<std::size_t>(cols), seed + static_cast<std::uint32_t>(r),
+        0.01f * static_cast<float>(1 + r % 7));
+    if (type == DType::f32) {
+      std::memcpy(to, values.data(), row);
+    } else {
+      quant::quantize_row(*quant::quant_type_of(type), values.data(), to, cols);
+    }
+  }
+  w.view = {type, w.bytes.data(), rows, cols};
+  return w;
+}
+
+std::vector<std::uint16_t> expected_panel(const WeightMatrix& w, std::int64_t row,
+                                          std::int64_t n_rows, std::int64_t k0, std::int64_t kc,
+                                          std::int64_t kc_padded) {
+  const std::int64_t blocks = kc_padded / 32;
+  std::vector<std::uint16_t> panel(static_cast<std::size_t>(32 * kc_padded), 0);
+  std::vector<float> values(static_cast<std::size_t>(w.cols));
+  for (std::int64_t i = 0; i < n_rows; ++i) {
+    dequantize_row(w, row + i, values.data());
+    for (std::int64_t k = 0; k < kc; ++k) {
+      const std::int64_t at = (i / 16) * blocks * 512 + (k / 32) * 512 + (i % 16) * 32 + k % 32;
+      std::uint16_t bits = f32_to_bf16(values[static_cast<std::size_t>(k0 + k)]);
+      if (w.type == DType::bf16) {  // copied as stored (a signalling NaN stays one)
+        std::memcpy(&bits, static_cast<const std::uint8_t*>(w.data) + row_bytes(w) * (row + i) +
+                               2 * (k0 + k), 2);
+      }
+      panel[static_cast<std::size_t>(at)] = bits;
+    }
+  }
+  return panel;
+}
+
+struct Case {
+  DType type;
+  std::int64_t cols, k0, kc;
+};
+
+TEST(AmxWeightPanel, EveryElementIsTheReferenceWeightRoundedToBf16) {
+  if (!cpu::amx_available()) GTEST_SKIP() << "no AMX-BF16 here";
+  const std::vector<Case> cases = {
+      {DType::f16, 300, 0, 256},  {DType::f16, 300, 256, 44}, {DType::bf16, 96, 32, 64},
+      {DType::f32, 200, 0, 200},  {DType::q8_0, 768, 256, 256}, {DType::q8_0, 96, 0, 96},
+      {DType::q4_0, 512, 256, 256}, {DType::q4_1, 256, 0, 256},  {DType::q5_0, 256, 0, 256},
+      {DType::q5_1, 256, 0, 256}, {DType::q4_k, 768, 512, 256}, {DType::q4_k, 512, 0, 512},
+      {DType::q5_k, 512, 256, 256}, {DType::q6_k, 768, 256, 256}, {DType::q6_k, 512, 0, 512},
+  };
+  for (const Case& c : cases) {
+    for (const std::int64_t n_rows : {32, 19}) {
+      const OwnedWeights w = make_weights(c.type, 40, c.cols, 7);
+      const std::int64_t row = 40 - n_rows;
+      const std::int64_t kc_padded = (c.kc + 31) / 32 * 32;
+      std::vector<std::uint16_t> panel(static_cast<std::size_t>(32 * kc_padded), 0xFFFF);
+      std::vector<float> row_f32(static_cast<std::size_t>(c.kc));
+      std::vector<std::uint16_t> row_bf16(static_cast<std::size_t>(kc_padded));
+      cpu::fill_weight_panel(w.view, row, n_rows, c.k0, c.kc, kc_padded, panel.data(),
+                             row_f32.data(), row_bf16.data());
+      const auto expected = expected_panel(w.view, row, n_rows, c.k0, c.kc, kc_padded);
+      std::size_t mismatches = 0, first = 0;
+      for (std::size_t i = 0; i < panel.size(); ++i) {
+        if (panel[i] != expected[i] && mismatches++ == 0) first = i;
+      }
+      EXPECT_EQ(mismatches, 0u) << dtype_cli_name(c.type) << " cols " << c.cols << " k0 " << c.k0
+                                << " kc " << c.kc << " rows " << n_rows << ": first at " << first
+                                << " got " << panel[first] << " want " << expected[first];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace r1::ops
