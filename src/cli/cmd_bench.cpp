@@ -11,8 +11,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/generation_options.h"
+#include "cli/model_source.h"
 #include "core/cpu_info.h"
-#include "io/model_locator.h"
 #include "model/loaded_model.h"
 
 namespace r1::cli {
@@ -109,6 +109,7 @@ int run_bench(int argc, char** argv, int first) {
       "bench",
       {
           value_option("model", "M", "Model folder or Hugging Face repo id", "", Required::yes),
+          offline_option(),
           with_short(
               'p', value_option("n-prompt", "N,...", "Prompt lengths to prefill (0: none)", "512")),
           with_short('n', value_option("n-gen", "N,...", "Tokens to decode one at a time (0: none)",
@@ -128,7 +129,7 @@ int run_bench(int argc, char** argv, int first) {
         "of weights read per decoded token and the peak resident memory.");
     return 0;
   }
-  const auto folder = io::resolve_model(args.get("model"), io::process_environment());
+  const auto folder = locate_model(args);
   const std::vector<int> prompts = parse_int_list(args.get("n-prompt"), "n-prompt");
   const std::vector<int> gens = parse_int_list(args.get("n-gen"), "n-gen");
   const int depth = args.get_int("n-depth");

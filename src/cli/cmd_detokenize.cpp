@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/model_dir.h"
+#include "cli/model_source.h"
 #include "cli/token_ids.h"
 #include "r1/tokenizer.h"
 
@@ -17,6 +18,7 @@ int run_detokenize(int argc, char** argv, int first) {
       "detokenize",
       {
           value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "", Required::yes),
+          offline_option(),
           value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
           flag_option("skip-special", "Leave special tokens out (HF skip_special_tokens=True)"),
       });
@@ -25,7 +27,7 @@ int run_detokenize(int argc, char** argv, int first) {
     return 0;
   }
   const std::vector<TokenId> ids = parse_token_ids(args.get("ids"));
-  const Tokenizer tokenizer = load_model_tokenizer(args.get("model"));
+  const Tokenizer tokenizer = load_model_tokenizer(args);
   DecodeOptions options;
   options.skip_special = args.flag("skip-special") ? SkipSpecial::yes : SkipSpecial::no;
   const std::string text = tokenizer.decode(ids, options);

@@ -9,9 +9,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/generation_options.h"
+#include "cli/model_source.h"
 #include "cli/token_ids.h"
 #include "core/file.h"
-#include "io/model_locator.h"
 #include "model/loaded_model.h"
 
 namespace r1::cli {
@@ -21,6 +21,7 @@ int run_logits(int argc, char** argv, int first) {
       "logits",
       {
           value_option("model", "M", "Model folder or Hugging Face repo id", "", Required::yes),
+          offline_option(),
           value_option("ids", "IDS", "Token ids: 1,2,3 or [1, 2, 3]", "", Required::yes),
           value_option("top", "K", "Print only the K largest logits as [id, logit]"),
           value_option("threads", "N", "CPU threads (default: the physical cores)"),
@@ -37,8 +38,7 @@ int run_logits(int argc, char** argv, int first) {
   }
   const std::vector<TokenId> ids = parse_token_ids(args.get("ids"));
   if (ids.empty()) throw UsageError{"--ids needs at least one token id"};
-  const auto model = model::load_model(
-      io::resolve_model(args.get("model"), io::process_environment()), load_options(args));
+  const auto model = model::load_model(locate_model(args), load_options(args));
   report_unexpected_tensors(*model);
   nlohmann::json dump = nlohmann::json::object();
   if (args.has("dump")) {

@@ -9,9 +9,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/generation_options.h"
+#include "cli/model_source.h"
 #include "core/file.h"
 #include "engine/perplexity.h"
-#include "io/model_locator.h"
 #include "model/loaded_model.h"
 
 namespace r1::cli {
@@ -21,6 +21,7 @@ int run_perplexity(int argc, char** argv, int first) {
             {
                 value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "",
                              Required::yes),
+                offline_option(),
                 value_option("file", "TEXT", "UTF-8 text file to score", "", Required::yes),
                 value_option("ctx", "N", "Window length in tokens (even)", "512"),
                 value_option("chunks", "N", "Score only the first N windows (default: all)"),
@@ -54,8 +55,7 @@ int run_perplexity(int argc, char** argv, int first) {
   }
   const std::string text = read_text_file(args.get("file"));
 
-  const auto model = model::load_model(
-      io::resolve_model(args.get("model"), io::process_environment()), load_options(args));
+  const auto model = model::load_model(locate_model(args), load_options(args));
   report_unexpected_tensors(*model);
   if (ctx > model->config.max_position_embeddings) {
     throw UsageError{"--ctx " + std::to_string(ctx) + " exceeds the model's context of " +

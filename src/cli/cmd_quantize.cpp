@@ -7,8 +7,8 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/generation_options.h"
+#include "cli/model_source.h"
 #include "cli/tokenizer_export.h"
-#include "io/model_locator.h"
 #include "model/gguf_export.h"
 #include "model/loaded_model.h"
 
@@ -19,6 +19,7 @@ int run_quantize(int argc, char** argv, int first) {
             {
                 value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "",
                              Required::yes),
+                offline_option(),
                 value_option("out", "FILE.gguf", "The GGUF file to write", "", Required::yes),
                 value_option("type", "TYPE",
                              "f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, or "
@@ -32,7 +33,7 @@ int run_quantize(int argc, char** argv, int first) {
     return 0;
   }
   const model::ExportType type = model::parse_export_type(args.get("type"));
-  const auto path = io::resolve_model(args.get("model"), io::process_environment());
+  const auto path = locate_model(args);
   const auto start = std::chrono::steady_clock::now();
   const auto loaded = model::load_model(path);
   const std::uint64_t bytes =

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/model_dir.h"
+#include "cli/model_source.h"
 #include "core/file.h"
 #include "r1/chat_template.h"
 #include "r1/error.h"
@@ -42,6 +43,7 @@ int run_template(int argc, char** argv, int first) {
       {
           value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "",
                        Required::yes),
+          offline_option(),
           value_option("messages", "FILE.json",
                        "OpenAI-style messages array ('-': stdin); an object {\"messages\": [...], "
                        "\"tools\": [...]} also works",
@@ -76,7 +78,7 @@ int run_template(int argc, char** argv, int first) {
   if (args.has("tools")) inputs.tools = read_json_file(args.get("tools"), "--tools file");
   inputs.add_generation_prompt = !args.flag("no-generation-prompt");
 
-  const Tokenizer tokenizer = load_model_tokenizer(args.get("model"));
+  const Tokenizer tokenizer = load_model_tokenizer(args);
   inputs.bos_token = tokenizer.bos_token();
   inputs.eos_token = tokenizer.eos_token();
   inputs.pad_token = tokenizer.pad_token();

@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/model_dir.h"
+#include "cli/model_source.h"
 #include "core/file.h"
 #include "r1/tokenizer.h"
 
@@ -24,6 +25,7 @@ int run_tokenize(int argc, char** argv, int first) {
       "tokenize",
       {
           value_option("model", "M", "Model folder, .gguf file or Hugging Face repo id", "", Required::yes),
+          offline_option(),
           value_option("text", "TEXT", "Text to tokenize"),
           value_option("file", "FILE", "Read the text from FILE ('-': stdin)"),
           flag_option("no-bos", "Do not add the special tokens of the post-processor (BOS)"),
@@ -48,7 +50,7 @@ int run_tokenize(int argc, char** argv, int first) {
     text = read_text_file(args.get("file"));
   }
 
-  const Tokenizer tokenizer = load_model_tokenizer(args.get("model"));
+  const Tokenizer tokenizer = load_model_tokenizer(args);
   EncodeOptions options;
   options.special_tokens = args.flag("no-bos") ? SpecialTokens::skip : SpecialTokens::add;
   if (args.flag("split-all-added")) {

@@ -30,5 +30,6 @@ int run_perplexity(int argc, char** argv, int first);
 int run_quantize(int argc, char** argv, int first);
 int run_make_random_model(int argc, char** argv, int first);
 int run_serve(int argc, char** argv, int first);
+int run_pull(int argc, char** argv, int first);
 
 }  // namespace r1::cli

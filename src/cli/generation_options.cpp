@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli/model_source.h"
 #include "cli/tokenizer_export.h"
 #include "core/file.h"
 #include "engine/thinking_prompt.h"
-#include "io/model_locator.h"
 #include "r1/error.h"
 
 namespace r1::cli {
@@ -40,6 +40,7 @@ void append_generation_options(std::vector<OptionSpec>& specs) {
       value_option("model", "M",
                    "Model folder, .gguf file or Hugging Face repo id (in the HF cache)",
                    kDefaultModel),
+      offline_option(),
       value_option("max-tokens", "N", "Most tokens to generate", "2048"),
       value_option("temperature", "T", "0 = greedy (default: generation_config.json, else 1)"),
       value_option("top-p", "P", "Nucleus sampling (default: generation_config.json, else 1)"),
@@ -81,8 +82,7 @@ Tokenizer load_tokenizer(const model::LoadedModel& model) {
 }
 
 LoadedSession load_session(const Args& args) {
-  const std::filesystem::path path =
-      io::resolve_model(args.get("model"), io::process_environment());
+  const std::filesystem::path path = locate_model(args);
   auto loaded = model::load_model(path, load_options(args));
   // Files that sit beside a GGUF file (generation_config.json) are read from its folder.
   const std::filesystem::path folder = loaded->gguf ? path.parent_path() : path;

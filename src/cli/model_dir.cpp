@@ -1,8 +1,8 @@
 #include "cli/model_dir.h"
 
+#include "cli/model_source.h"
 #include "io/gguf.h"
 #include "io/gguf_tokenizer.h"
-#include "io/model_locator.h"
 #include "r1/error.h"
 
 namespace r1::cli {
@@ -25,8 +25,8 @@ bool is_gguf_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-Tokenizer load_model_tokenizer(const std::string& model) {
-  const std::filesystem::path path = io::resolve_model(model, io::process_environment());
+Tokenizer load_model_tokenizer(const Args& args) {
+  const std::filesystem::path path = locate_model(args);
   if (!is_gguf_file(path)) return Tokenizer::load(require_tokenizer_json(path));
   // Files beside a GGUF file win, as they do when the model is loaded (cli/tokenizer_export.h).
   std::error_code ec;

@@ -23,7 +23,9 @@ const std::vector<Command>& commands() {
        run_perplexity},
       {"make-random-model", "Write a Hugging Face checkpoint with seeded random weights",
        run_make_random_model},
-      {"serve", "OpenAI-compatible API server and web chat (not built yet)", run_serve},
+      {"serve", "OpenAI-compatible API server and web chat", run_serve},
+      {"pull", "Download a Hugging Face repo into the Hugging Face cache (resumes, verifies)",
+       run_pull},
   };
   return table;
 }

@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <cerrno>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -115,6 +116,7 @@ struct ApiServer::Impl {
   ServerOptions options;
   httplib::Server http;
   std::thread thread;
+  std::atomic<bool> listen_returned{false};
   int bound_port = 0;
   std::atomic<bool> ready{false};
   std::mutex model_mutex;
@@ -478,7 +480,15 @@ void ApiServer::bind() {
 }
 
 void ApiServer::start() {
-  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  impl_->thread = std::thread([this] {
+    impl_->http.listen_after_bind();
+    impl_->listen_returned = true;
+  });
+  // Until the accept loop runs, httplib's stop() does nothing: a stop() right after start() (the
+  // model failing to load at once) would then wait forever for the thread.
+  while (!impl_->http.is_running() && !impl_->listen_returned) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void ApiServer::set_model(ServedModel model) {

@@ -26,8 +26,9 @@ std::optional<fs::path> expand_home(const std::string& path, const EnvironmentLo
   return fs::path(path);
 }
 
-// Hugging Face repo ids: "owner/name", each part of letters, digits, '-', '_', '.', not "." / "..".
-bool is_repo_id(const std::string& spec) {
+}  // namespace
+
+bool is_hf_repo_id(const std::string& spec) {
   const auto slash = spec.find('/');
   if (slash == std::string::npos || spec.find('/', slash + 1) != std::string::npos) return false;
   const std::string parts[] = {spec.substr(0, slash), spec.substr(slash + 1)};
@@ -41,6 +42,8 @@ bool is_repo_id(const std::string& spec) {
   }
   return true;
 }
+
+namespace {
 
 std::string trim(std::string text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -100,7 +103,7 @@ fs::path resolve_model(const std::string& spec, const EnvironmentLookup& environ
   }
   std::string searched =
       "  - " + (spec.empty() ? std::string("(empty)") : spec) + " as a folder: does not exist\n";
-  if (!is_repo_id(spec)) {
+  if (!is_hf_repo_id(spec)) {
     throw Error(ErrorCode::not_found,
                 "model '" + spec + "' not found:\n" + searched +
                     "It is not a Hugging Face repo id either (expected org/name, e.g. "

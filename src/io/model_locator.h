@@ -16,6 +16,10 @@ using EnvironmentLookup = std::function<std::optional<std::string>(const std::st
 /// Looks variables up in this process's environment.
 EnvironmentLookup process_environment();
 
+/// True for a Hugging Face repo id: "owner/name", each part letters, digits, '-', '_', '.' (not
+/// "." or ".."), at most 96 characters.
+bool is_hf_repo_id(const std::string& spec);
+
 /// The Hugging Face hub cache folder huggingface_hub uses: $HF_HUB_CACHE, else
 /// $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
 /// ~/.cache/huggingface/hub. Leading "~" is expanded with $HOME. nullopt if none can be formed.
