@@ -22,6 +22,7 @@
 
 #include "core/cpu_info.h"
 #include "ops/cpu/amx_weight_panel.h"
+#include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 
 namespace r1::ops::cpu {
@@ -115,19 +116,6 @@ void prefetch_panel(const WeightMatrix& w, std::int64_t row, std::int64_t row_en
   for (std::int64_t i = total * part / parts; i < total * (part + 1) / parts; ++i) {
     _mm_prefetch(base + row_bytes(w) * (i / lines) + (i % lines) * 64, _MM_HINT_T1);
   }
-}
-
-// f32_to_bf16 of 16 floats (round to nearest even, NaN kept quiet), exactly: VCVTNEPS2BF16 would
-// flush denormals to zero.
-__m256i round_16_to_bf16(__m512 v) {
-  const __m512i word = _mm512_castps_si512(v);
-  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(word, 16), _mm512_set1_epi32(1));
-  const __m512i rounded =
-      _mm512_srli_epi32(_mm512_add_epi32(word, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), odd)), 16);
-  const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(word, 16), _mm512_set1_epi32(0x40));
-  const __mmask16 nan = _mm512_cmpgt_epu32_mask(
-      _mm512_and_si512(word, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
-  return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, nan, quiet));
 }
 
 // In-register transpose of a 16 x 16 matrix of 32-bit elements (r[i] = row i).

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/half.h"
+#include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/blocks.h"
 #include "quant/quant_type.h"
@@ -22,18 +23,9 @@ using quant::BlockQ4K;
 using quant::BlockQ6K;
 using quant::BlockQ8_0;
 
-/// 16 floats to bf16 as round_to_bf16 rounds them: to nearest even, NaN kept and made quiet.
+/// 16 floats to bf16 as round_to_bf16 rounds them.
 inline void store_bf16(__m512 x, std::uint16_t* out) {
-  const __m512i word = _mm512_castps_si512(x);
-  const __m512i high = _mm512_srli_epi32(word, 16);
-  const __m512i lsb = _mm512_and_si512(high, _mm512_set1_epi32(1));
-  const __m512i rounded = _mm512_srli_epi32(
-      _mm512_add_epi32(word, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb)), 16);
-  const __m512i quiet = _mm512_or_si512(high, _mm512_set1_epi32(0x0040));
-  const __mmask16 nan = _mm512_cmpgt_epu32_mask(
-      _mm512_and_si512(word, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
-  const __m512i bits = _mm512_mask_blend_epi32(nan, rounded, quiet);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi32_epi16(bits));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), round_16_to_bf16(x));
 }
 
 /// 16 bytes as 32-bit lanes, unsigned.
