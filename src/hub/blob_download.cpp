@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "hub/cache_layout.h"
 #include "hub/sha256.h"
 #include "r1/error.h"
 
@@ -15,21 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void io_failure(const std::string& what, const fs::path& path, int error) {
-  throw Error(ErrorCode::io_error, "cannot " + what + " " + path.string() + ": " +
-                                       std::strerror(error) +
-                                       " (check the free space and permissions of the Hugging "
-                                       "Face cache, or point HF_HUB_CACHE elsewhere)");
-}
-
 // The partial file of one blob, appended to while its sha256 is computed along.
 class PartialFile {
  public:
   PartialFile(fs::path path, bool hashed) : path_(std::move(path)), hashed_(hashed) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);  // umask applies
-    if (fd_ < 0) io_failure("open", path_, errno);
+    if (fd_ < 0) cache_io_failure("open", path_, errno);
     const off_t end = ::lseek(fd_, 0, SEEK_END);
-    if (end < 0) io_failure("read", path_, errno);
+    if (end < 0) cache_io_failure("read", path_, errno);
     size_ = static_cast<std::uint64_t>(end);
   }
   ~PartialFile() {
@@ -48,7 +42,7 @@ class PartialFile {
     while (offset < size_) {
       const ssize_t n = ::pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) io_failure("read", path_, n < 0 ? errno : EIO);
+      if (n <= 0) cache_io_failure("read", path_, n < 0 ? errno : EIO);
       sha_.update(buffer.data(), static_cast<std::size_t>(n));
       offset += static_cast<std::uint64_t>(n);
     }
@@ -59,7 +53,7 @@ class PartialFile {
     while (bytes > 0) {
       const ssize_t n = ::write(fd_, data, bytes);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) io_failure("write", path_, errno);
+      if (n < 0) cache_io_failure("write", path_, errno);
       data += n;
       bytes -= static_cast<std::size_t>(n);
       size_ += static_cast<std::uint64_t>(n);
@@ -67,7 +61,7 @@ class PartialFile {
   }
 
   void truncate() {
-    if (::ftruncate(fd_, 0) != 0) io_failure("truncate", path_, errno);
+    if (::ftruncate(fd_, 0) != 0) cache_io_failure("truncate", path_, errno);
     size_ = 0;
     sha_.reset();
   }
@@ -76,7 +70,7 @@ class PartialFile {
 
   // Flushed to disk and closed, so a crash after the rename cannot leave a short blob.
   void finish() {
-    if (::fsync(fd_) != 0) io_failure("write", path_, errno);
+    if (::fsync(fd_) != 0) cache_io_failure("write", path_, errno);
     ::close(fd_);
     fd_ = -1;
   }
@@ -107,7 +101,7 @@ void download_blob(HubConnection& hub, const RepoCache& cache, const BlobSource&
   const fs::path blob = cache.blob(source.etag);
   std::error_code ec;
   fs::create_directories(blob.parent_path(), ec);
-  if (ec) io_failure("create the folder", blob.parent_path(), ec.value());
+  if (ec) cache_io_failure("create the folder", blob.parent_path(), ec.value());
   FileLock lock(cache.lock(source.etag));
   if (fs::is_regular_file(blob, ec)) return;  // another process finished it while we waited
 
@@ -162,7 +156,8 @@ void download_blob(HubConnection& hub, const RepoCache& cache, const BlobSource&
                  std::to_string(source.size) + " bytes";
       }
     } catch (const StartOver&) {
-      reason = "GET " + source.url + " answered a range that does not start at " + std::to_string(before);
+      reason = "GET " + source.url + " answered a range that does not start at " +
+               std::to_string(before);
     } catch (const NetworkError& error) {
       reason = error.what();
     }
@@ -179,9 +174,9 @@ void download_blob(HubConnection& hub, const RepoCache& cache, const BlobSource&
 
   if (partial.size() != source.size) {
     fs::remove(incomplete, ec);
-    throw Error(ErrorCode::invalid_file, source.file + ": received " + std::to_string(partial.size()) +
-                                             " bytes, expected " + std::to_string(source.size) +
-                                             "; run the command again");
+    throw Error(ErrorCode::invalid_file,
+                source.file + ": received " + std::to_string(partial.size()) + " bytes, expected " +
+                    std::to_string(source.size) + "; run the command again");
   }
   if (check_sha) {
     const std::string digest = partial.sha256();
@@ -195,7 +190,8 @@ void download_blob(HubConnection& hub, const RepoCache& cache, const BlobSource&
     }
   }
   partial.finish();
-  if (::rename(incomplete.c_str(), blob.c_str()) != 0) io_failure("rename into place", blob, errno);
+  if (::rename(incomplete.c_str(), blob.c_str()) != 0)
+    cache_io_failure("rename into place", blob, errno);
   progress.end(source.size);
 }
 

@@ -17,17 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void io_failure(const std::string& what, const fs::path& path, int error) {
-  throw Error(ErrorCode::io_error, "cannot " + what + " " + path.string() + ": " +
-                                       std::strerror(error) +
-                                       " (check the permissions and free space of the Hugging "
-                                       "Face cache, or point HF_HUB_CACHE elsewhere)");
-}
-
 void make_folders(const fs::path& folder) {
   std::error_code ec;
   fs::create_directories(folder, ec);
-  if (ec) io_failure("create the folder", folder, ec.value());
+  if (ec) cache_io_failure("create the folder", folder, ec.value());
 }
 
 // A name next to `path` no other process picks: <name>.tmp-<random>.
@@ -38,8 +31,17 @@ fs::path temporary_beside(const fs::path& path) {
 
 }  // namespace
 
+void cache_io_failure(const std::string& what, const fs::path& path, int error) {
+  throw Error(ErrorCode::io_error, "cannot " + what + " " + path.string() + ": " +
+                                       std::strerror(error) +
+                                       " (check the permissions and free space of the Hugging "
+                                       "Face cache, or point HF_HUB_CACHE elsewhere)");
+}
+
 RepoCache::RepoCache(fs::path cache_dir, std::string repo)
-    : cache_dir_(std::move(cache_dir)), repo_(std::move(repo)), folder_(cache_dir_ / folder_name(repo_)) {}
+    : cache_dir_(std::move(cache_dir)),
+      repo_(std::move(repo)),
+      folder_(cache_dir_ / folder_name(repo_)) {}
 
 std::string RepoCache::folder_name(const std::string& repo) {
   std::string name = "models--";
@@ -53,12 +55,18 @@ std::string RepoCache::folder_name(const std::string& repo) {
   return name;
 }
 
-fs::path RepoCache::blob(const std::string& etag) const { return folder_ / "blobs" / etag; }
-fs::path RepoCache::snapshot(const std::string& commit) const { return folder_ / "snapshots" / commit; }
+fs::path RepoCache::blob(const std::string& etag) const {
+  return folder_ / "blobs" / etag;
+}
+fs::path RepoCache::snapshot(const std::string& commit) const {
+  return folder_ / "snapshots" / commit;
+}
 fs::path RepoCache::pointer(const std::string& commit, const std::string& file) const {
   return snapshot(commit) / fs::path(file);
 }
-fs::path RepoCache::ref(const std::string& revision) const { return folder_ / "refs" / fs::path(revision); }
+fs::path RepoCache::ref(const std::string& revision) const {
+  return folder_ / "refs" / fs::path(revision);
+}
 fs::path RepoCache::lock(const std::string& etag) const {
   return cache_dir_ / ".locks" / folder_name(repo_) / (etag + ".lock");
 }
@@ -81,7 +89,7 @@ void RepoCache::write_ref(const std::string& revision, const std::string& commit
   fs::rename(temporary, path, ec);
   if (ec) {
     fs::remove(temporary, ec);
-    io_failure("write", path, ec.value());
+    cache_io_failure("write", path, ec.value());
   }
 }
 
@@ -104,11 +112,12 @@ void RepoCache::link_pointer(const std::string& commit, const std::string& file,
   // ../ once per folder between the link and the repo folder: snapshots/<commit>/[dirs of file].
   const fs::path target = blob(etag).lexically_relative(link.parent_path());
   const fs::path temporary = temporary_beside(link);
-  if (::symlink(target.c_str(), temporary.c_str()) != 0) io_failure("create the link", temporary, errno);
+  if (::symlink(target.c_str(), temporary.c_str()) != 0)
+    cache_io_failure("create the link", temporary, errno);
   if (::rename(temporary.c_str(), link.c_str()) != 0) {
     const int error = errno;
     ::unlink(temporary.c_str());
-    io_failure("create the link", link, error);
+    cache_io_failure("create the link", link, error);
   }
 }
 
@@ -123,12 +132,12 @@ bool RepoCache::pointer_is_current(const std::string& commit, const std::string&
 FileLock::FileLock(const fs::path& path) {
   make_folders(path.parent_path());
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd_ < 0) io_failure("open the lock file", path, errno);
+  if (fd_ < 0) cache_io_failure("open the lock file", path, errno);
   while (::flock(fd_, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     const int error = errno;
     ::close(fd_);
-    io_failure("lock", path, error);
+    cache_io_failure("lock", path, error);
   }
 }
 

@@ -12,6 +12,10 @@
 
 namespace r1::hub {
 
+/// Throws Error(io_error): "cannot <what> <path>: <strerror(error)>" and what to check.
+[[noreturn]] void cache_io_failure(const std::string& what, const std::filesystem::path& path,
+                                   int error);
+
 class RepoCache {
  public:
   RepoCache(std::filesystem::path cache_dir, std::string repo);
@@ -37,7 +41,8 @@ class RepoCache {
 
   /// Makes snapshots/<commit>/<file> a relative link to blobs/<etag> (replacing what was there in
   /// one rename).
-  void link_pointer(const std::string& commit, const std::string& file, const std::string& etag) const;
+  void link_pointer(const std::string& commit, const std::string& file,
+                    const std::string& etag) const;
 
   /// True when snapshots/<commit>/<file> leads to blobs/<etag> and that blob exists.
   bool pointer_is_current(const std::string& commit, const std::string& file,
