@@ -60,6 +60,10 @@ int run_serve(int argc, char** argv, int first) {
       value_option("parallel", "N", "Sequences generated at once (KV cache slots)", "4"),
       value_option("max-queue", "N", "Requests waiting for a slot before 503", "64"),
       value_option("prefill-chunk", "N", "Tokens per forward pass while prompts prefill", "512"),
+      value_option("batch-window-ms", "MS",
+                   "When idle, how long the first request of a burst waits for the others so "
+                   "that their prompts are prefilled together (0: no wait)",
+                   "10"),
       value_option("kv-cache-tokens", "N",
                    "Positions the shared KV block pool holds for all sequences together "
                    "(default: parallel x ctx-size; at least ctx-size)"),
@@ -167,6 +171,12 @@ int run_serve(int argc, char** argv, int first) {
   engine::EngineOptions engine_options;
   engine_options.max_queue = max_queue;
   engine_options.prefill_chunk = positive(args, "prefill-chunk");
+  const int batch_window = args.get_int("batch-window-ms");
+  if (batch_window < 0 || batch_window > 10000) {
+    throw UsageError{"--batch-window-ms must be between 0 and 10000, got " +
+                     std::to_string(batch_window)};
+  }
+  engine_options.batch_window = std::chrono::milliseconds(batch_window);
   engine::ServingEngine engine(*session.model->transformer, session.tokenizer, session.stop_ids,
                                *session.cache, engine_options);
 

@@ -202,6 +202,13 @@ void ServingEngine::loop() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !active_.empty(); });
       if (stopping_) break;
+      if (active_.empty() && options_.batch_window.count() > 0) {
+        // Idle until now: give a burst's other requests the window to arrive.
+        const std::size_t free_slots = slots_.size();
+        wake_.wait_for(lock, options_.batch_window,
+                       [&] { return stopping_ || queue_.size() >= free_slots; });
+        if (stopping_) break;
+      }
     }
     admit_waiting();
     if (active_.empty()) continue;
@@ -508,6 +515,7 @@ void ServingEngine::step() {
   {
     std::lock_guard lock(mutex_);
     metrics_.prompt_tokens += prompt_tokens;
+    if (prompt_tokens > 0) ++metrics_.prefill_passes;
     (prompt_tokens > 0 ? metrics_.prefill_seconds : metrics_.decode_seconds) += seconds;
   }
 

@@ -113,6 +113,11 @@ class RequestHandle {
 struct EngineOptions {
   std::int32_t max_queue = 64;        // requests waiting for a slot before submit refuses
   std::int32_t prefill_chunk = 512;   // tokens per forward pass (decode tokens + prompt chunks)
+  // When the engine is idle and a request arrives, how long it waits for more before the first
+  // forward pass (or until the queue holds a request for every free slot), so that a burst of
+  // requests is prefilled together instead of the first alone and the rest beside its decode
+  // steps (like a dynamic batcher's queue delay). 0: start at once.
+  std::chrono::milliseconds batch_window{10};
   std::string budget_close_text = "\n</think>\n\n";
   std::string reasoning_open = "<think>";
   std::string reasoning_close = "</think>";
@@ -130,6 +135,7 @@ struct EngineMetrics {
   std::uint64_t generated_tokens = 0;
   double prefill_seconds = 0;  // forward time of steps that computed prompt tokens
   double decode_seconds = 0;   // forward time of decode-only steps
+  std::uint64_t prefill_passes = 0;  // forward passes that computed prompt tokens
 };
 
 /// Thrown by submit() when the queue is full (HTTP 503 + Retry-After).

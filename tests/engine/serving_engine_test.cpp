@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "engine/generator.h"
 #include "engine/token_logprobs.h"
@@ -110,6 +112,33 @@ TEST(ServingEngine, ConcurrentGreedyStreamsEachGetTheirSoloText) {
     EXPECT_EQ(r.stats.n_generated, static_cast<std::size_t>(12 + i));
   }
   EXPECT_EQ(engine.metrics().active_sequences, 0);
+}
+
+// Requests arriving together at an idle engine are prefilled in one forward pass: the first
+// waits (up to the batch window) until the queue holds a request for every free slot, and the
+// texts stay those each request gets alone.
+TEST(ServingEngine, ABurstOfRequestsIsPrefilledTogether) {
+  model::KvCache cache(tiny().model->config, 4, 256);
+  ServingEngine engine(*tiny().model->transformer, tiny().tokenizer,
+                       StopTokenIds(std::vector<TokenId>{}), cache,
+                       {.prefill_chunk = 512, .batch_window = std::chrono::milliseconds(3000)});
+  std::vector<std::shared_ptr<RequestHandle>> handles;
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    handles.push_back(engine.submit(greedy(prompt_of(20 + 5 * i, i), 5)));
+  }
+  std::vector<Result> results;
+  for (int i = 0; i < 4; ++i) results.push_back(collect(*handles[i], 1)[0]);
+  EXPECT_EQ(engine.metrics().prefill_passes, 1u);
+  // The window closed when the 4th request came (4 slots), not after 3 s.
+  EXPECT_LT(results[0].stats.first_token_seconds, 2.5);
+  for (int i = 0; i < 4; ++i) {
+    SamplingParams greedy_params;
+    greedy_params.temperature = 0.0f;
+    EXPECT_EQ(results[static_cast<std::size_t>(i)].text,
+              alone(prompt_of(20 + 5 * i, i), greedy_params, 5).first)
+        << "stream " << i;
+  }
 }
 
 TEST(ServingEngine, NextTurnReusesTheCachedPrefix) {
