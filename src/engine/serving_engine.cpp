@@ -432,8 +432,11 @@ void ServingEngine::finish(Sequence& sequence, FinishReason reason) {
   done.kind = StreamEvent::Kind::finished;
   done.choice = sequence.choice;
   done.stats = sequence.stats;
-  sequence.handle->push(std::move(done));
+  // The slot and its blocks are given back (and /metrics says so) before the client hears that
+  // the choice is done.
   release(sequence);
+  publish_kv_usage();
+  sequence.handle->push(std::move(done));
 }
 
 void ServingEngine::fail_all(const std::string& message) {
