@@ -102,7 +102,7 @@ inline int hsum_epi32(__m128i v) {
   return _mm_cvtsi128_si32(v);
 }
 
-// ---- Q4_K and Q5_K ----------------------------------------------------------------------
+// ---- Q5_K (Q4_K's layout and a 5th bit; Q4_K has its batch kernel) ---------------------
 
 /// One token's Q8_K block for Q4_K/Q5_K, laid out like WeightsK4::q: register 2 h + i holds
 /// sub-block 4 h + i (lower half) and 4 h + 2 + i (upper half), each in residue order; and the
@@ -194,11 +194,6 @@ inline void unpack_nibbles(const std::uint8_t* qs, const K4Consts& c, WeightsK4*
     u->q[2 * h] = _mm512_and_si512(q, low4);
     u->q[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
   }
-}
-
-inline void unpack_k4(const BlockQ4K& b, const K4Consts& c, WeightsK4* u) {
-  unpack_nibbles(b.qs, c, u);
-  unpack_common(b, c, u);
 }
 
 /// Q5_K: register 2 h + i's sub-blocks s = 4 h + i and s + 2 take bit s (lower half) and bit
@@ -368,12 +363,6 @@ void dispatch_k4(const Block* w, std::int64_t n_rows, std::int64_t nb, const Blo
 }
 
 }  // namespace
-
-void decode_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb,
-                             const BlockQ8K* a, std::int64_t n_tokens, float* y,
-                             std::int64_t y_stride) {
-  dispatch_k4(w, n_rows, nb, a, n_tokens, y, y_stride);
-}
 
 void decode_q5_k_avx512_vbmi(const BlockQ5K* w, std::int64_t n_rows, std::int64_t nb,
                              const BlockQ8K* a, std::int64_t n_tokens, float* y,
