@@ -19,47 +19,32 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
 #include <vector>
 
+#include "quant/x86/batch_k_rows.h"
 #include "quant/x86/simd_kernels.h"
-#include "quant/x86/transpose_avx512.h"
 
 namespace r1::quant::x86 {
 namespace {
 
-constexpr int kRows = 16;           // rows per group, one per lane
-constexpr int kMaxPassTokens = 16;  // tokens per pass over a row group
-constexpr int kSubBlocks = 8;       // of 32 elements
-constexpr int kResidues = 8;        // the reference's integer lanes
-constexpr std::ptrdiff_t kPrefetchBytes = 4 * sizeof(BlockQ4K);  // ahead of each row stream
-constexpr std::ptrdiff_t kSweepRowBytes = 4096;                  // rows up to a page are swept
+using namespace batch_k;
 
-/// One token's Q8_K block, prepared once: dword 8 j + m holds elements 32 j + m, + 8, + 16,
-/// + 24 (residue m of sub-block j); dword p of sub_sums the int16 sums of sub-blocks 2 p and
-/// 2 p + 1 (from bsums; |sum| <= 32 * 128 fits).
+constexpr int kSubBlocks = 8;  // of 32 elements
+constexpr std::ptrdiff_t kPrefetchBytes = 4 * sizeof(BlockQ4K);  // ahead of each row stream
+
+/// One token's Q8_K block, prepared once: qs in residue order (sub-block j's residue m in
+/// dword 8 j + m); dword p of sub_sums the int16 sums of sub-blocks 2 p and 2 p + 1 (from
+/// bsums; |sum| <= 32 * 128 fits).
 struct ActQ4K {
-  std::int32_t q[kSubBlocks * kResidues];
+  ActResidues q;
   std::int32_t sub_sums[4];
   float d;
 };
 
-/// vpermb index: in each 32-byte half, byte 4 m + i takes byte 8 i + m.
-__m512i residue_order() {
-  alignas(64) std::int8_t idx[64];
-  for (int j = 0; j < 64; ++j) {
-    idx[j] = static_cast<std::int8_t>((j / 32) * 32 + (j % 4) * 8 + (j % 32) / 4);
-  }
-  return _mm512_load_si512(idx);
-}
-
 void prepare_activations(const BlockQ8K* a, std::int64_t n, ActQ4K* out) {
   const __m512i order = residue_order();
   for (std::int64_t i = 0; i < n; ++i) {
-    for (int c = 0; c < 4; ++c) {
-      _mm512_storeu_si512(out[i].q + 16 * c,
-                          _mm512_permutexvar_epi8(order, _mm512_loadu_si512(a[i].qs + 64 * c)));
-    }
+    residue_activations(a[i], order, 0, &out[i].q);
     for (int p = 0; p < 4; ++p) {
       const auto lo = static_cast<std::uint16_t>(a[i].bsums[4 * p] + a[i].bsums[4 * p + 1]);
       const auto hi = static_cast<std::uint16_t>(a[i].bsums[4 * p + 2] + a[i].bsums[4 * p + 3]);
@@ -94,34 +79,10 @@ struct Consts {
   __m512i min_pick[2] = {pick_pair(0, 1), pick_pair(2, 3)};
 };
 
-/// d, dmin and the 12 scale bytes of 16 rows' block b: dword k of rows 0..15 in head[k].
-inline void transpose_heads(const BlockQ4K* const* rows, std::int64_t b, __m512i* head) {
-  __m512i v[4];  // v[l]: rows l, l + 4, l + 8, l + 12 in its 128-bit lanes
-  for (int l = 0; l < 4; ++l) {
-    v[l] = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[l] + b)));
-    for (int L = 1; L < 4; ++L) {
-      const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[l + 4 * L] + b));
-      switch (L) {
-        case 1: v[l] = _mm512_inserti32x4(v[l], h, 1); break;
-        case 2: v[l] = _mm512_inserti32x4(v[l], h, 2); break;
-        default: v[l] = _mm512_inserti32x4(v[l], h, 3); break;
-      }
-    }
-  }
-  const __m512i t0 = _mm512_unpacklo_epi32(v[0], v[1]);
-  const __m512i t1 = _mm512_unpackhi_epi32(v[0], v[1]);
-  const __m512i t2 = _mm512_unpacklo_epi32(v[2], v[3]);
-  const __m512i t3 = _mm512_unpackhi_epi32(v[2], v[3]);
-  head[0] = _mm512_unpacklo_epi64(t0, t2);
-  head[1] = _mm512_unpackhi_epi64(t0, t2);
-  head[2] = _mm512_unpacklo_epi64(t1, t3);
-  head[3] = _mm512_unpackhi_epi64(t1, t3);
-}
-
-inline void unpack_block(const BlockQ4K* const* rows, std::int64_t b, const Consts& c,
-                         GroupBlock* g) {
+inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, GroupBlock* g) {
+  // d, dmin and the 12 scale bytes: dword k of each row in head[k].
   __m512i head[4];
-  transpose_heads(rows, b, head);
+  transpose_16_bytes(rows, b, 0, head);
   g->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head[0]));
   g->dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head[0], 16)));
   // unpack_scale_min_k4 bytewise: scale bytes q[0..3] in head[1], q[4..7] in head[2],
@@ -148,15 +109,8 @@ inline void unpack_block(const BlockQ4K* const* rows, std::int64_t b, const Cons
   // qs in 4 groups of 32 bytes: group k holds sub-blocks 2 k (low nibbles), 2 k + 1 (high).
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int k = 0; k < 4; ++k) {
-    __m512i z[8];
-    for (int i = 0; i < 8; ++i) {
-      const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[i][b].qs + 32 * k));
-      const __m256i hi =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[i + 8][b].qs + 32 * k));
-      z[i] = _mm512_permutexvar_epi8(c.order, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
-    }
     __m512i w[8];
-    transpose_16x8_dwords(z, w);
+    transpose_group(rows, b, offsetof(BlockQ4K, qs) + 32 * k, c.order, w);
     for (int m = 0; m < kResidues; ++m) {
       g->q[2 * k][m] = _mm512_and_si512(w[m], low4);
       g->q[2 * k + 1][m] = _mm512_and_si512(_mm512_srli_epi16(w[m], 4), low4);
@@ -176,7 +130,7 @@ inline void accumulate_token(const GroupBlock& g, const ActQ4K& a, TokenSums* s)
   for (int j = 0; j < kSubBlocks; ++j) {
     const __m512i scale = g.scales[j];
     for (int m = 0; m < kResidues; ++m) {
-      const __m512i p = _mm512_maddubs_epi16(g.q[j][m], _mm512_set1_epi32(a.q[kResidues * j + m]));
+      const __m512i p = _mm512_maddubs_epi16(g.q[j][m], _mm512_set1_epi32(a.q.q[kResidues * j + m]));
       acc[m] = _mm512_dpwssd_epi32(acc[m], p, scale);
     }
   }
@@ -191,46 +145,16 @@ inline void accumulate_token(const GroupBlock& g, const ActQ4K& a, TokenSums* s)
   s->sumf = _mm512_sub_ps(s->sumf, _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mins)));
 }
 
-/// The next row group, fetched while the current one is computed (as in the q8_0 kernel): short
-/// rows are swept whole into L2 in step with the blocks, long rows get each row's start.
-struct NextGroup {
-  const char* begin;  // the next group's first byte
-  const char* end;    // one past its last byte (begin: nothing to fetch)
-  std::ptrdiff_t row_bytes;
-  bool sweep;
-};
-
-inline void prefetch(const BlockQ4K* const* rows, std::int64_t b, const NextGroup& next,
-                     const char** swept) {
-  constexpr auto kBlock = static_cast<std::ptrdiff_t>(sizeof(BlockQ4K));
-  if (next.sweep) {
-    const char* const until = std::min(next.end, next.begin + (b + 1) * kRows * kBlock);
-    for (; *swept < until; *swept += 64) _mm_prefetch(*swept, _MM_HINT_T1);
-  } else if (const char* start = next.begin + b * next.row_bytes; b < kRows && start < next.end) {
-    for (std::ptrdiff_t line = 0; line < kPrefetchBytes; line += 64)
-      _mm_prefetch(start + line, _MM_HINT_T0);
-  }
-  // 144-byte blocks: three lines per block keep every line of each row stream fetched.
-  for (int r = 0; r < kRows; ++r) {
-    const char* p = reinterpret_cast<const char*>(rows[r] + b) + kPrefetchBytes;
-    _mm_prefetch(p, _MM_HINT_T0);
-    _mm_prefetch(p + 64, _MM_HINT_T0);
-    _mm_prefetch(p + 128, _MM_HINT_T0);
-  }
-}
-
 void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int64_t r0,
                const ActQ4K* a, std::int64_t n_tokens, bool prefetch_next, const Consts& c,
                float* y, std::int64_t y_stride) {
-  const BlockQ4K* rows[kRows];
-  for (int r = 0; r < kRows; ++r) rows[r] = w + std::min(r0 + r, n_rows - 1) * nb;
-  const auto* next_begin = reinterpret_cast<const char*>(w + std::min(r0 + kRows, n_rows) * nb);
-  const auto* next_end =
-      prefetch_next ? reinterpret_cast<const char*>(w + std::min(r0 + 2 * kRows, n_rows) * nb)
-                    : next_begin;
-  const auto row_bytes = static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ4K));
-  const NextGroup next{next_begin, next_end, row_bytes, row_bytes <= kSweepRowBytes};
-  const char* swept = next.begin;
+  Rows rows{{}, sizeof(BlockQ4K)};
+  for (int r = 0; r < kRows; ++r) {
+    rows.row[r] = reinterpret_cast<const std::uint8_t*>(w + std::min(r0 + r, n_rows - 1) * nb);
+  }
+  NextGroup next = next_group(reinterpret_cast<const std::uint8_t*>(w), n_rows,
+                              static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ4K)), r0,
+                              prefetch_next);
   TokenSums sums[kMaxPassTokens];
   for (std::int64_t t = 0; t < n_tokens; ++t) {
     for (auto& l : sums[t].lanes) l = _mm512_setzero_ps();
@@ -238,12 +162,11 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
   }
   GroupBlock g;
   for (std::int64_t b = 0; b < nb; ++b) {
-    prefetch(rows, b, next, &swept);
+    prefetch(rows, b, kPrefetchBytes, &next);
     unpack_block(rows, b, c, &g);
     for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
   }
-  const auto lanes =
-      static_cast<__mmask16>(n_rows - r0 >= kRows ? 0xFFFF : (1u << (n_rows - r0)) - 1);
+  const __mmask16 lanes = row_lanes(n_rows, r0);
   for (std::int64_t t = 0; t < n_tokens; ++t) {
     __m512 out = sums[t].sumf;
     for (const __m512& l : sums[t].lanes) out = _mm512_add_ps(out, l);
