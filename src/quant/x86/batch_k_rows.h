@@ -111,14 +111,22 @@ inline NextGroup next_group(const std::uint8_t* w, std::int64_t n_rows, std::ptr
   return {begin, end, row_bytes, row_bytes <= kSweepRowBytes, begin};
 }
 
-/// Prefetches for block b: the next group's share, and every line of each row stream
-/// `ahead` bytes on.
+/// Sweep step `part` of `parts` of block b (short rows): the next group's lines up to that
+/// point, a few at a time between the block's computations (a burst of prefetches waits for
+/// fill buffers and stalls everything behind it).
+inline void sweep(std::int64_t b, int part, int parts, std::ptrdiff_t block_bytes,
+                  NextGroup* next) {
+  if (!next->sweep) return;
+  const char* const until = std::min(
+      next->end, next->begin + ((b * parts + part + 1) * kRows * block_bytes) / parts);
+  for (; next->swept < until; next->swept += 64) _mm_prefetch(next->swept, _MM_HINT_T1);
+}
+
+/// Prefetches for block b but the sweep: long rows get the next group's row starts, and every
+/// line of each row stream is fetched `ahead` bytes on.
 inline void prefetch(const Rows& rows, std::int64_t b, std::ptrdiff_t ahead, NextGroup* next) {
-  if (next->sweep) {
-    const char* const until = std::min(next->end, next->begin + (b + 1) * kRows * rows.block_bytes);
-    for (; next->swept < until; next->swept += 64) _mm_prefetch(next->swept, _MM_HINT_T1);
-  } else if (const char* start = next->begin + b * next->row_bytes;
-             b < kRows && start < next->end) {
+  if (const char* start = next->begin + b * next->row_bytes;
+      !next->sweep && b < kRows && start < next->end) {
     for (std::ptrdiff_t line = 0; line < ahead; line += 64) _mm_prefetch(start + line, _MM_HINT_T0);
   }
   for (int r = 0; r < kRows; ++r) {

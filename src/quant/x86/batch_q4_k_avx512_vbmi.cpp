@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "quant/x86/batch_k_rows.h"
@@ -79,7 +80,9 @@ struct Consts {
   __m512i min_pick[2] = {pick_pair(0, 1), pick_pair(2, 3)};
 };
 
-inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, GroupBlock* g) {
+template <bool Sweep>
+inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, NextGroup* next,
+                         GroupBlock* g) {
   // d, dmin and the 12 scale bytes: dword k of each row in head[k].
   __m512i head[4];
   transpose_16_bytes(rows, b, 0, head);
@@ -109,6 +112,7 @@ inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, Grou
   // qs in 4 groups of 32 bytes: group k holds sub-blocks 2 k (low nibbles), 2 k + 1 (high).
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int k = 0; k < 4; ++k) {
+    if constexpr (Sweep) sweep(b, k, 4, sizeof(BlockQ4K), next);
     __m512i w[8];
     transpose_group(rows, b, offsetof(BlockQ4K, qs) + 32 * k, c.order, w);
     for (int m = 0; m < kResidues; ++m) {
@@ -161,10 +165,18 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
     sums[t].sumf = _mm512_setzero_ps();
   }
   GroupBlock g;
-  for (std::int64_t b = 0; b < nb; ++b) {
-    prefetch(rows, b, kPrefetchBytes, &next);
-    unpack_block(rows, b, c, &g);
-    for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
+  // Two copies of the block loop: the sweep's checks and pointer stay out of the long rows'.
+  const auto blocks = [&](auto sweep) {
+    for (std::int64_t b = 0; b < nb; ++b) {
+      prefetch(rows, b, kPrefetchBytes, &next);
+      unpack_block<decltype(sweep)::value>(rows, b, c, &next, &g);
+      for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
+    }
+  };
+  if (next.sweep) {
+    blocks(std::true_type{});
+  } else {
+    blocks(std::false_type{});
   }
   const __mmask16 lanes = row_lanes(n_rows, r0);
   for (std::int64_t t = 0; t < n_tokens; ++t) {
