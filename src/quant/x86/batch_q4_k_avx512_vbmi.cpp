@@ -168,7 +168,7 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
   // Two copies of the block loop: the sweep's checks and pointer stay out of the long rows'.
   const auto blocks = [&](auto sweep) {
     for (std::int64_t b = 0; b < nb; ++b) {
-      prefetch(rows, b, kPrefetchBytes, &next);
+      prefetch<sizeof(BlockQ4K), kPrefetchBytes, false>(rows, b, next);
       unpack_block<decltype(sweep)::value>(rows, b, c, &next, &g);
       for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
     }
