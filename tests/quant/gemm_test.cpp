@@ -29,7 +29,7 @@ struct Shape {
 
 TEST(QuantGemm, EqualsVecDotForEveryOutput) {
   std::mt19937_64 rng(5);
-  // Decode sizes (1..4 tokens) and batches (up to 70 tokens: passes of 16 and a remainder) with
+  // Decode sizes (1..16 tokens) and batches (up to 70 tokens: passes of 16 and a remainder) with
   // row counts off the kernels' groups of 8 and 16, and 32-element
   // types with an odd block count (a lone last block); K-quants skip cols they cannot take.
   const Shape shapes[] = {{1, 1, 256},   {37, 19, 512},  {8, 1, 2048}, {5, 2, 256},
@@ -37,7 +37,8 @@ TEST(QuantGemm, EqualsVecDotForEveryOutput) {
                           {3, 5, 1024},  {37, 1, 1280},  {11, 3, 768}, {21, 1, 1536},
                           {17, 2, 2304}, {11, 3, 1312},  {17, 1, 544}, {7, 4, 32},
                           {9, 2, 96},    {31, 16, 512},  {15, 17, 256}, {1, 48, 64},
-                          {33, 70, 96}};
+                          {33, 70, 96},  {19, 6, 512},   {35, 8, 768}, {18, 11, 256},
+                          {47, 13, 1024}, {16, 15, 2560}, {50, 32, 512}};
   int compared = 0;
   for (QuantType type : kWeightTypes) {
     const QuantType act = vec_dot_activation_type(type);
@@ -80,18 +81,20 @@ TEST(QuantGemm, EqualsVecDotForEveryOutput) {
   EXPECT_GT(compared, 0);
 }
 
-// Quants at their extremes through the decode-sized products (1..4 tokens): -128 activations
-// against the largest weights, the cases byte-multiply instructions saturate on.
+// Quants at their extremes through the decode-sized and batch products (1..17 tokens, 21 rows:
+// a partial group of 16): -128 activations against the largest weights, the cases
+// byte-multiply instructions saturate on.
 TEST(QuantGemm, ExtremeQuantsAreExactForFewTokens) {
-  constexpr std::int64_t kRows = 9;
+  constexpr std::int64_t kRows = 21;
+  constexpr std::int64_t kMaxTokens = 17;
   constexpr std::int64_t kCols = 512;
   for (std::int8_t act : {std::int8_t{-128}, std::int8_t{127}}) {
-    std::vector<BlockQ8_0> a8(4 * kCols / 32);
+    std::vector<BlockQ8_0> a8(kMaxTokens * kCols / 32);
     for (auto& b : a8) {
       b.d = f32_to_f16(0.5f);
       std::memset(b.qs, static_cast<unsigned char>(act), sizeof b.qs);
     }
-    std::vector<BlockQ8K> ak(4 * kCols / 256);
+    std::vector<BlockQ8K> ak(kMaxTokens * kCols / 256);
     for (auto& b : ak) {
       b.d = 0.25f;
       std::memset(b.qs, static_cast<unsigned char>(act), sizeof b.qs);
@@ -126,7 +129,7 @@ TEST(QuantGemm, ExtremeQuantsAreExactForFewTokens) {
         const auto w_row = static_cast<std::size_t>(row_bytes(type, kCols));
         const auto a_row =
             static_cast<std::size_t>(row_bytes(vec_dot_activation_type(type), kCols));
-        for (std::int64_t tokens = 1; tokens <= 4; ++tokens) {
+        for (std::int64_t tokens = 1; tokens <= kMaxTokens; ++tokens) {
           for (SimdLevel level : kLevels) {
             if (!simd_level_available(level)) continue;
             std::vector<float> y(static_cast<std::size_t>(kRows * tokens));

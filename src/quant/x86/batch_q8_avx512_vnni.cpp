@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "quant/x86/simd_kernels.h"
+#include "quant/x86/transpose_avx512.h"
 
 namespace r1::quant::x86 {
 namespace {
@@ -50,30 +51,9 @@ inline void transpose_block(const BlockQ8_0* const* rows, std::int64_t b, __m512
     const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[i + 8][b].qs));
     z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
   }
-  // Each 256-bit half now holds 8 rows x 8 dwords (rows i and i + 8): transpose both halves.
-  __m512i a[8], c[8];
-  for (int i = 0; i < 4; ++i) {
-    a[2 * i] = _mm512_unpacklo_epi32(z[2 * i], z[2 * i + 1]);
-    a[2 * i + 1] = _mm512_unpackhi_epi32(z[2 * i], z[2 * i + 1]);
-  }
-  // c[0..3]: dword {0,1,2,3} (and {4,5,6,7} in odd 128-bit lanes) of rows 0-3 | 8-11;
-  // c[4..7]: the same for rows 4-7 | 12-15.
-  for (int h = 0; h < 2; ++h) {
-    const __m512i* s = a + 4 * h;
-    c[4 * h + 0] = _mm512_unpacklo_epi64(s[0], s[2]);
-    c[4 * h + 1] = _mm512_unpackhi_epi64(s[0], s[2]);
-    c[4 * h + 2] = _mm512_unpacklo_epi64(s[1], s[3]);
-    c[4 * h + 3] = _mm512_unpackhi_epi64(s[1], s[3]);
-  }
-  // Output q < 4 takes the even 128-bit lanes of c[q] and c[q + 4], q >= 4 the odd ones, in
-  // row order 0-3, 4-7, 8-11, 12-15.
-  const __m512i even = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
-  const __m512i odd = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  transpose_16x8_dwords(z, w);
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  for (int q = 0; q < 4; ++q) {
-    w[q] = _mm512_xor_si512(_mm512_permutex2var_epi64(c[q], even, c[q + 4]), bias);
-    w[q + 4] = _mm512_xor_si512(_mm512_permutex2var_epi64(c[q], odd, c[q + 4]), bias);
-  }
+  for (int q = 0; q < 8; ++q) w[q] = _mm512_xor_si512(w[q], bias);
 }
 
 /// The next row group, fetched while the current one is computed. A group's 16 rows are read as

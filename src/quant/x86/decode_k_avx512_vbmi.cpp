@@ -1,4 +1,4 @@
-// Decode-sized K-quant products (1..4 tokens) with 512-bit VNNI and VBMI, one super-block of a
+// Decode-sized Q5_K products (1..4 tokens) with 512-bit VNNI and VBMI, one super-block of a
 // weight row at a time, unpacked once and used for every token.
 //
 // The scalar reference adds each integer product into lane k % 8 (k the element index), and its
@@ -41,20 +41,6 @@ __m512i residue_order(int half_offset) {
   alignas(64) std::int8_t idx[64];
   for (int j = 0; j < 64; ++j) {
     idx[j] = static_cast<std::int8_t>((j % 4) * 8 + (j % 32) / 4 + (j >= 32 ? half_offset : 0));
-  }
-  return _mm512_load_si512(idx);
-}
-
-/// Q6_K's order: 16-element sub-blocks s, s + 1 share a dword, bytes [s: m, m + 8, s + 1: m,
-/// m + 8], so vpmaddubsw yields one int16 per (sub-block, residue) and vpdpwssd adds the two
-/// sub-blocks' scaled pairs into lane m. Each 32-byte half covers 32 elements (2 sub-blocks);
-/// `half_offset` as in residue_order (qh holds one byte per element pair 32 apart).
-__m512i q6_order(int half_offset) {
-  alignas(64) std::int8_t idx[64];
-  for (int j = 0; j < 64; ++j) {
-    const int m = (j % 32) / 4;
-    const int i = j % 4;
-    idx[j] = static_cast<std::int8_t>((j / 32) * half_offset + 16 * (i / 2) + 8 * (i % 2) + m);
   }
   return _mm512_load_si512(idx);
 }
@@ -102,7 +88,7 @@ inline int hsum_epi32(__m128i v) {
   return _mm_cvtsi128_si32(v);
 }
 
-// ---- Q4_K and Q5_K ----------------------------------------------------------------------
+// ---- Q5_K (Q4_K's layout and a 5th bit; Q4_K and Q6_K have their batch kernels) ------
 
 /// One token's Q8_K block for Q4_K/Q5_K, laid out like WeightsK4::q: register 2 h + i holds
 /// sub-block 4 h + i (lower half) and 4 h + 2 + i (upper half), each in residue order; and the
@@ -196,11 +182,6 @@ inline void unpack_nibbles(const std::uint8_t* qs, const K4Consts& c, WeightsK4*
   }
 }
 
-inline void unpack_k4(const BlockQ4K& b, const K4Consts& c, WeightsK4* u) {
-  unpack_nibbles(b.qs, c, u);
-  unpack_common(b, c, u);
-}
-
 /// Q5_K: register 2 h + i's sub-blocks s = 4 h + i and s + 2 take bit s (lower half) and bit
 /// s + 2 (upper half) of qh[l] as bit 4; qh's bytes are indexed by l like qs's, so the same
 /// permutation lines them up.
@@ -265,97 +246,6 @@ void decode_k4(const Block* w, std::int64_t n_rows, std::int64_t nb, const Block
   }
 }
 
-// ---- Q6_K -------------------------------------------------------------------------------
-
-/// One token's Q8_K block for Q6_K: 64-element chunk c in q6_order, and 32 * (each int16 pair
-/// sum) for the q - 32 offset.
-struct ActQ6 {
-  __m512i q[4];
-  __m512i offset[4];
-  float d;
-};
-
-void prepare_q6(const BlockQ8K* a, std::int64_t nb, ActQ6* out) {
-  const __m512i order = q6_order(32);
-  for (std::int64_t i = 0; i < nb; ++i) {
-    for (int c = 0; c < 4; ++c) {
-      out[i].q[c] = _mm512_permutexvar_epi8(order, _mm512_loadu_si512(a[i].qs + 64 * c));
-      out[i].offset[c] = _mm512_maddubs_epi16(_mm512_set1_epi8(32), out[i].q[c]);
-    }
-    out[i].d = a[i].d;
-  }
-}
-
-template <int T>
-void decode_q6(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, const BlockQ8K* a,
-               float* y, std::int64_t y_stride) {
-  thread_local std::vector<ActQ6> acts;
-  acts.resize(static_cast<std::size_t>(T * nb));
-  for (int t = 0; t < T; ++t) prepare_q6(a + t * nb, nb, acts.data() + t * nb);
-  const __m512i order = q6_order(32);
-  const __m512i qh_order = q6_order(0);
-  const __m512i low4 = _mm512_set1_epi8(0x0F);
-  const __m512i two = _mm512_set1_epi8(0x30);
-  const auto counts = [](int lo, int hi) {
-    return _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(lo)),
-                              _mm256_set1_epi16(static_cast<short>(hi)), 1);
-  };
-  const __m512i shift_a = counts(4, 2);  // qh bits 0-1 (lower half), 2-3 (upper) to bits 4-5
-  const __m512i shift_b = counts(0, 2);  // qh bits 4-5 (lower half), 6-7 (upper) to bits 4-5
-  // Chunk c: sub-blocks 4 c, 4 c + 1 in the lower half, 4 c + 2, 4 c + 3 in the upper.
-  __m512i scale_idx[4];
-  for (int c = 0; c < 4; ++c) scale_idx[c] = scale_index(4 * c, 2, 1);
-  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRowsAtOnce) {
-    const BlockQ6K* rows[kRowsAtOnce];
-    for (int r = 0; r < kRowsAtOnce; ++r) rows[r] = w + std::min(r0 + r, n_rows - 1) * nb;
-    __m256 sums[kRowsAtOnce][T];
-    float sumf[kRowsAtOnce][T];
-    for (int r = 0; r < kRowsAtOnce; ++r) {
-      for (int t = 0; t < T; ++t) {
-        sums[r][t] = _mm256_setzero_ps();
-        sumf[r][t] = 0.0f;
-      }
-    }
-    for (std::int64_t i = 0; i < nb; ++i) {
-      // Chunk 2 h: elements 128 h..128 h + 63 (low nibbles of ql + 64 h, qh fields 0 and 1);
-      // chunk 2 h + 1: the next 64 (high nibbles, qh fields 2 and 3).
-      __m512i q[kRowsAtOnce][4];
-      __m512i scales[kRowsAtOnce][4];
-      float d[kRowsAtOnce];
-      for (int r = 0; r < kRowsAtOnce; ++r) {
-        const BlockQ6K& b = rows[r][i];
-        prefetch_block(rows[r] + i);
-        for (int h = 0; h < 2; ++h) {
-          const __m512i ql = _mm512_permutexvar_epi8(order, _mm512_loadu_si512(b.ql + 64 * h));
-          const __m512i qh = _mm512_permutexvar_epi8(qh_order, load_half(b.qh + 32 * h));
-          q[r][2 * h] = _mm512_ternarylogic_epi32(_mm512_and_si512(ql, low4),
-                                                  _mm512_sllv_epi16(qh, shift_a), two, 0xF8);
-          q[r][2 * h + 1] =
-              _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
-                                        _mm512_srlv_epi16(qh, shift_b), two, 0xF8);
-        }
-        const __m512i sc = _mm512_zextsi256_si512(
-            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
-        for (int c = 0; c < 4; ++c) scales[r][c] = _mm512_permutexvar_epi16(scale_idx[c], sc);
-        d[r] = _cvtsh_ss(b.d);
-      }
-      for (int t = 0; t < T; ++t) {
-        const ActQ6& ap = acts[t * nb + i];
-        for (int r = 0; r < kRowsAtOnce; ++r) {
-          __m512i acc[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
-          for (int c = 0; c < 4; ++c) {
-            const __m512i p =
-                _mm512_sub_epi16(_mm512_maddubs_epi16(q[r][c], ap.q[c]), ap.offset[c]);
-            acc[c / 2] = _mm512_dpwssd_epi32(acc[c / 2], p, scales[r][c]);
-          }
-          sums[r][t] = add_lanes(sums[r][t], _mm512_add_epi32(acc[0], acc[1]), d[r] * ap.d);
-        }
-      }
-    }
-    store_rows<T>(sums, sumf, r0, n_rows, y, y_stride);
-  }
-}
-
 template <typename Block>
 void dispatch_k4(const Block* w, std::int64_t n_rows, std::int64_t nb, const BlockQ8K* a,
                  std::int64_t n_tokens, float* y, std::int64_t ys) {
@@ -369,27 +259,10 @@ void dispatch_k4(const Block* w, std::int64_t n_rows, std::int64_t nb, const Blo
 
 }  // namespace
 
-void decode_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb,
-                             const BlockQ8K* a, std::int64_t n_tokens, float* y,
-                             std::int64_t y_stride) {
-  dispatch_k4(w, n_rows, nb, a, n_tokens, y, y_stride);
-}
-
 void decode_q5_k_avx512_vbmi(const BlockQ5K* w, std::int64_t n_rows, std::int64_t nb,
                              const BlockQ8K* a, std::int64_t n_tokens, float* y,
                              std::int64_t y_stride) {
   dispatch_k4(w, n_rows, nb, a, n_tokens, y, y_stride);
-}
-
-void decode_q6_k_avx512_vbmi(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb,
-                             const BlockQ8K* a, std::int64_t n_tokens, float* y,
-                             std::int64_t y_stride) {
-  switch (n_tokens) {
-    case 1: return decode_q6<1>(w, n_rows, nb, a, y, y_stride);
-    case 2: return decode_q6<2>(w, n_rows, nb, a, y, y_stride);
-    case 3: return decode_q6<3>(w, n_rows, nb, a, y, y_stride);
-    default: return decode_q6<4>(w, n_rows, nb, a, y, y_stride);
-  }
 }
 
 }  // namespace r1::quant::x86

@@ -37,16 +37,18 @@ R1_GEMM_DECL(BlockQ4K, BlockQ8K, gemm_q4_k_avx2);
 R1_GEMM_DECL(BlockQ5K, BlockQ8K, gemm_q5_k_avx2);
 R1_GEMM_DECL(BlockQ6K, BlockQ8K, gemm_q6_k_avx2);
 R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, gemm_q4_0_avx512_vnni);
-// Decode-sized products (n_tokens 1..kDecodeMaxTokens): the K-quant ones also need AVX512_VBMI.
+// Decode-sized products (n_tokens 1..kDecodeMaxTokens): the K-quant ones also need AVX512_VBMI
+// (q4_k and q6_k have their batch kernels below).
 R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, decode_q4_0_avx512_vnni);
 R1_GEMM_DECL(BlockQ4_1, BlockQ8_1, decode_q4_1_avx512_vnni);
 R1_GEMM_DECL(BlockQ5_0, BlockQ8_0, decode_q5_0_avx512_vnni);
 R1_GEMM_DECL(BlockQ5_1, BlockQ8_1, decode_q5_1_avx512_vnni);
-R1_GEMM_DECL(BlockQ4K, BlockQ8K, decode_q4_k_avx512_vbmi);
 R1_GEMM_DECL(BlockQ5K, BlockQ8K, decode_q5_k_avx512_vbmi);
-R1_GEMM_DECL(BlockQ6K, BlockQ8K, decode_q6_k_avx512_vbmi);
 // q8_0 at every token count (rows along the lanes; faster than the tiles from 1 to 64+ tokens).
 R1_GEMM_DECL(BlockQ8_0, BlockQ8_0, batch_q8_0_avx512_vnni);
+// q4_k and q6_k the same way (these need AVX512_VBMI too).
+R1_GEMM_DECL(BlockQ4K, BlockQ8K, batch_q4_k_avx512_vbmi);
+R1_GEMM_DECL(BlockQ6K, BlockQ8K, batch_q6_k_avx512_vbmi);
 #undef R1_GEMM_DECL
 
 }  // namespace r1::quant::x86

@@ -1,0 +1,209 @@
+// Products of q4_k weights with small batches of tokens (the decode steps of one to a few dozen
+// sequences) with 512-bit VNNI and VBMI, rows along the vector lanes, as the q8_0 batch kernel.
+//
+// The reference (ref::vec_dot_q4_k_q8_k) adds each integer product into lane k % 8 (k the
+// element index) and keeps 8 float partial sums per row, so the integer work must keep those
+// residues apart. For 16 weight rows and one super-block, each 32-byte group of qs is permuted
+// (vpermb) so that dword m holds the bytes of residue m (qs[m], [m + 8], [m + 16], [m + 24]:
+// low nibbles of sub-block 2 g, high nibbles of 2 g + 1), then transposed so that lane r holds
+// row r. Each token then needs, per sub-block and residue, one vpmaddubsw (unsigned nibbles x
+// signed activations, their 4 bytes broadcast) and one vpdpwssd with the rows' sub-block scales
+// into the residue's int32 accumulator: the 8 accumulators end up with each row's 8 exact lane
+// sums, the mins term is 4 vpdpwssd of the rows' mins with the activation's sub-block sums, and
+// the float update is the reference's expression with one lane per row. The unpacking is paid
+// once per super-block for all the tokens of a pass (up to 16).
+// GCC 12's 512-bit intrinsics hand _mm512_undefined_* to the masked builtins they wrap, which
+// -Wmaybe-uninitialized reports at every use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+#include "quant/x86/batch_k_rows.h"
+#include "quant/x86/simd_kernels.h"
+
+namespace r1::quant::x86 {
+namespace {
+
+using namespace batch_k;
+
+constexpr int kSubBlocks = 8;  // of 32 elements
+constexpr std::ptrdiff_t kPrefetchBytes = 4 * sizeof(BlockQ4K);  // ahead of each row stream
+
+/// One token's Q8_K block, prepared once: qs in residue order (sub-block j's residue m in
+/// dword 8 j + m); dword p of sub_sums the int16 sums of sub-blocks 2 p and 2 p + 1 (from
+/// bsums; |sum| <= 32 * 128 fits).
+struct ActQ4K {
+  ActResidues q;
+  std::int32_t sub_sums[4];
+  float d;
+};
+
+void prepare_activations(const BlockQ8K* a, std::int64_t n, ActQ4K* out) {
+  const __m512i order = residue_order();
+  for (std::int64_t i = 0; i < n; ++i) {
+    residue_activations(a[i], order, 0, &out[i].q);
+    for (int p = 0; p < 4; ++p) {
+      const auto lo = static_cast<std::uint16_t>(a[i].bsums[4 * p] + a[i].bsums[4 * p + 1]);
+      const auto hi = static_cast<std::uint16_t>(a[i].bsums[4 * p + 2] + a[i].bsums[4 * p + 3]);
+      out[i].sub_sums[p] = static_cast<std::int32_t>(lo | (std::uint32_t{hi} << 16));
+    }
+    out[i].d = a[i].d;
+  }
+}
+
+/// One super-block of 16 rows, unpacked, lane r = row r.
+struct GroupBlock {
+  __m512i q[kSubBlocks][kResidues];  // the residue's 4 nibbles as unsigned bytes
+  __m512i scales[kSubBlocks];        // int16 pairs (scale, scale)
+  __m512i mins[4];                   // int16 pairs (min 2 p, min 2 p + 1)
+  __m512 d, dmin;
+};
+
+/// vpshufb index: in every dword k of a 128-bit lane, bytes (4 k + lo, 0, 4 k + hi, 0).
+__m512i pick_pair(int lo, int hi) {
+  alignas(64) std::int8_t idx[64];
+  for (int j = 0; j < 64; ++j) {
+    const int k = (j % 16) / 4;
+    const int b = j % 4;
+    idx[j] = static_cast<std::int8_t>(b % 2 ? -128 : 4 * k + (b == 0 ? lo : hi));
+  }
+  return _mm512_load_si512(idx);
+}
+
+struct Consts {
+  __m512i order = residue_order();
+  __m512i scale_pick[4] = {pick_pair(0, 0), pick_pair(1, 1), pick_pair(2, 2), pick_pair(3, 3)};
+  __m512i min_pick[2] = {pick_pair(0, 1), pick_pair(2, 3)};
+};
+
+template <bool Sweep>
+inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, NextGroup* next,
+                         GroupBlock* g) {
+  // d, dmin and the 12 scale bytes: dword k of each row in head[k].
+  __m512i head[4];
+  transpose_16_bytes(rows, b, 0, head);
+  g->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head[0]));
+  g->dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head[0], 16)));
+  // unpack_scale_min_k4 bytewise: scale bytes q[0..3] in head[1], q[4..7] in head[2],
+  // q[8..11] in head[3] (a 32-bit shift by 2 moves bits 6-7 to 4-5 inside each byte).
+  const __m512i m6 = _mm512_set1_epi8(0x3F);
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i top = _mm512_set1_epi8(0x30);
+  const __m512i sc_lo = _mm512_and_si512(head[1], m6);
+  const __m512i mn_lo = _mm512_and_si512(head[2], m6);
+  // (x & m4) | (y & top): ternary 0xF8 on (y & top, x, m4) is a | (b & c).
+  const __m512i sc_hi = _mm512_ternarylogic_epi32(
+      _mm512_and_si512(_mm512_srli_epi32(head[1], 2), top), head[3], m4, 0xF8);
+  const __m512i mn_hi = _mm512_ternarylogic_epi32(
+      _mm512_and_si512(_mm512_srli_epi32(head[2], 2), top), _mm512_srli_epi32(head[3], 4), m4,
+      0xF8);
+  for (int j = 0; j < 4; ++j) {
+    g->scales[j] = _mm512_shuffle_epi8(sc_lo, c.scale_pick[j]);
+    g->scales[j + 4] = _mm512_shuffle_epi8(sc_hi, c.scale_pick[j]);
+  }
+  g->mins[0] = _mm512_shuffle_epi8(mn_lo, c.min_pick[0]);
+  g->mins[1] = _mm512_shuffle_epi8(mn_lo, c.min_pick[1]);
+  g->mins[2] = _mm512_shuffle_epi8(mn_hi, c.min_pick[0]);
+  g->mins[3] = _mm512_shuffle_epi8(mn_hi, c.min_pick[1]);
+  // qs in 4 groups of 32 bytes: group k holds sub-blocks 2 k (low nibbles), 2 k + 1 (high).
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  for (int k = 0; k < 4; ++k) {
+    if constexpr (Sweep) sweep(b, k, 4, sizeof(BlockQ4K), next);
+    __m512i w[8];
+    transpose_group(rows, b, offsetof(BlockQ4K, qs) + 32 * k, c.order, w);
+    for (int m = 0; m < kResidues; ++m) {
+      g->q[2 * k][m] = _mm512_and_si512(w[m], low4);
+      g->q[2 * k + 1][m] = _mm512_and_si512(_mm512_srli_epi16(w[m], 4), low4);
+    }
+  }
+}
+
+/// Per token: the reference's 8 float partial sums of each row and its mins sum.
+struct TokenSums {
+  __m512 lanes[kResidues];
+  __m512 sumf;
+};
+
+inline void accumulate_token(const GroupBlock& g, const ActQ4K& a, TokenSums* s) {
+  __m512i acc[kResidues];
+  for (auto& v : acc) v = _mm512_setzero_si512();
+  for (int j = 0; j < kSubBlocks; ++j) {
+    const __m512i scale = g.scales[j];
+    for (int m = 0; m < kResidues; ++m) {
+      const __m512i p = _mm512_maddubs_epi16(g.q[j][m], _mm512_set1_epi32(a.q.q[kResidues * j + m]));
+      acc[m] = _mm512_dpwssd_epi32(acc[m], p, scale);
+    }
+  }
+  __m512i mins = _mm512_setzero_si512();
+  for (int p = 0; p < 4; ++p) mins = _mm512_dpwssd_epi32(mins, g.mins[p], _mm512_set1_epi32(a.sub_sums[p]));
+  const __m512 ad = _mm512_set1_ps(a.d);
+  const __m512 d = _mm512_mul_ps(g.d, ad);
+  for (int m = 0; m < kResidues; ++m) {
+    s->lanes[m] = _mm512_add_ps(s->lanes[m], _mm512_mul_ps(d, _mm512_cvtepi32_ps(acc[m])));
+  }
+  const __m512 dmin = _mm512_mul_ps(g.dmin, ad);
+  s->sumf = _mm512_sub_ps(s->sumf, _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(mins)));
+}
+
+void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int64_t r0,
+               const ActQ4K* a, std::int64_t n_tokens, bool prefetch_next, const Consts& c,
+               float* y, std::int64_t y_stride) {
+  Rows rows{{}, sizeof(BlockQ4K)};
+  for (int r = 0; r < kRows; ++r) {
+    rows.row[r] = reinterpret_cast<const std::uint8_t*>(w + std::min(r0 + r, n_rows - 1) * nb);
+  }
+  NextGroup next = next_group(reinterpret_cast<const std::uint8_t*>(w), n_rows,
+                              static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ4K)), r0,
+                              prefetch_next);
+  TokenSums sums[kMaxPassTokens];
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    for (auto& l : sums[t].lanes) l = _mm512_setzero_ps();
+    sums[t].sumf = _mm512_setzero_ps();
+  }
+  GroupBlock g;
+  // Two copies of the block loop: the sweep's checks and pointer stay out of the long rows'.
+  const auto blocks = [&](auto sweep) {
+    for (std::int64_t b = 0; b < nb; ++b) {
+      prefetch<sizeof(BlockQ4K), kPrefetchBytes, false>(rows, b, next);
+      unpack_block<decltype(sweep)::value>(rows, b, c, &next, &g);
+      for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
+    }
+  };
+  if (next.sweep) {
+    blocks(std::true_type{});
+  } else {
+    blocks(std::false_type{});
+  }
+  const __mmask16 lanes = row_lanes(n_rows, r0);
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    __m512 out = sums[t].sumf;
+    for (const __m512& l : sums[t].lanes) out = _mm512_add_ps(out, l);
+    _mm512_mask_storeu_ps(y + t * y_stride + r0, lanes, out);
+  }
+}
+
+}  // namespace
+
+void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb,
+                            const BlockQ8K* a, std::int64_t n_tokens, float* y,
+                            std::int64_t y_stride) {
+  thread_local std::vector<ActQ4K> acts;
+  acts.resize(static_cast<std::size_t>(n_tokens * nb));
+  prepare_activations(a, n_tokens * nb, acts.data());
+  const Consts c;
+  // Row groups outside, passes of up to 16 tokens inside: a group's rows stay in cache for its
+  // later passes, and only the first pass fetches the next group.
+  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
+      const std::int64_t n = std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0);
+      row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, t0 == 0, c, y + t0 * y_stride,
+                y_stride);
+    }
+  }
+}
+
+}  // namespace r1::quant::x86

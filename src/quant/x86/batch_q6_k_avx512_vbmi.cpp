@@ -1,0 +1,199 @@
+// Products of q6_k weights with small batches of tokens with 512-bit VNNI and VBMI, rows along
+// the vector lanes, as the q4_k batch kernel (see there for the residue order).
+//
+// A 32-element group holds two 16-element sub-blocks; in residue order dword m holds elements
+// m, m + 8 (first sub-block) and m + 16, m + 24 (second), so vpmaddubsw gives one int16 per
+// sub-block and vpdpwssd scales the pair by the two sub-blocks' scales into residue m's int32
+// lane. vpmaddubsw wants one unsigned operand: the activations are made unsigned (a + 128) and
+// the weights signed (q - 32), and each row's accumulators start from -128 * sum(scale * (q -
+// 32)) per residue, computed once per super-block for all the tokens (vpdpbusd of the unsigned
+// q with the scales, less 64 * the sum of the scales). The float update is the reference's
+// (ref::vec_dot_q6_k_q8_k), one lane per row.
+// GCC 12's 512-bit intrinsics hand _mm512_undefined_* to the masked builtins they wrap, which
+// -Wmaybe-uninitialized reports at every use.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+#include "quant/x86/batch_k_rows.h"
+#include "quant/x86/simd_kernels.h"
+
+namespace r1::quant::x86 {
+namespace {
+
+using namespace batch_k;
+
+constexpr int kGroups = 8;  // of 32 elements (two sub-blocks each)
+constexpr std::ptrdiff_t kPrefetchBytes = 3 * sizeof(BlockQ6K);  // ahead of each row stream
+
+/// One token's Q8_K block in residue order, as unsigned bytes a + 128.
+struct ActQ6K {
+  ActResidues q;
+  float d;
+};
+
+/// One super-block of 16 rows, unpacked, lane r = row r.
+struct GroupBlock {
+  __m512i q[kGroups][kResidues];  // q - 32 as signed bytes
+  __m512i scales[kGroups];        // int16 pairs (scale 2 c, scale 2 c + 1)
+  __m512i start[kResidues];       // each token's accumulator start
+  __m512 d;
+};
+
+/// vpshufb index: in every dword k of a 128-bit lane, bytes 4 k + pick[i] (-1: zero).
+__m512i pick_bytes(int b0, int b1, int b2, int b3) {
+  alignas(64) std::int8_t idx[64];
+  const int pick[4] = {b0, b1, b2, b3};
+  for (int j = 0; j < 64; ++j) {
+    const int p = pick[j % 4];
+    idx[j] = static_cast<std::int8_t>(p < 0 ? -128 : 4 * ((j % 16) / 4) + p);
+  }
+  return _mm512_load_si512(idx);
+}
+
+struct Consts {
+  __m512i order = residue_order();
+  // Group c's scales (2 c, 2 c + 1) sit in bytes 2 (c % 2), + 1 of the scales' dword c / 2.
+  __m512i scale_bytes[2] = {pick_bytes(0, 0, 1, 1), pick_bytes(2, 2, 3, 3)};  // for vpdpbusd
+  __m512i scale_words[2] = {pick_bytes(-1, 0, -1, 1), pick_bytes(-1, 2, -1, 3)};  // << 8
+  alignas(64) int offsets[kRows];  // of each row's block from row 0's
+};
+
+template <bool Sweep>
+inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, NextGroup* next,
+                         GroupBlock* g) {
+  const __m512i dbits = _mm512_i32gather_epi32(_mm512_load_si512(c.offsets),
+                                               rows.at(0, b, offsetof(BlockQ6K, d) - 2), 1);
+  g->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dbits, 16)));
+  __m512i sc[4];  // scale bytes 4 k..4 k + 3 of each row
+  transpose_16_bytes(rows, b, offsetof(BlockQ6K, scales), sc);
+  __m512i scale_bytes[kGroups];
+  __m512i sum_scales = _mm512_setzero_si512();
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int k = 0; k < 4; ++k) sum_scales = _mm512_dpbusd_epi32(sum_scales, ones, sc[k]);
+  for (int cg = 0; cg < kGroups; ++cg) {
+    scale_bytes[cg] = _mm512_shuffle_epi8(sc[cg / 2], c.scale_bytes[cg % 2]);
+    g->scales[cg] = _mm512_srai_epi16(_mm512_shuffle_epi8(sc[cg / 2], c.scale_words[cg % 2]), 8);
+  }
+  // sum over groups of scale * q per residue (q unsigned), for the accumulators' start.
+  __m512i sq[kResidues];
+  for (auto& v : sq) v = _mm512_setzero_si512();
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const __m512i bits45 = _mm512_set1_epi8(0x30);
+  const __m512i m32 = _mm512_set1_epi8(32);
+  for (int h = 0; h < 2; ++h) {
+    __m512i high[kResidues];  // qh: 2 bits of groups 4 h + u at bits 2 u
+    transpose_group(rows, b, offsetof(BlockQ6K, qh) + 32 * h, c.order, high);
+    for (int v = 0; v < 2; ++v) {
+      if constexpr (Sweep) sweep(b, 2 * h + v, 4, sizeof(BlockQ6K), next);
+      __m512i low[kResidues];  // ql: low nibbles of group 4 h + v, high of 4 h + 2 + v
+      transpose_group(rows, b, offsetof(BlockQ6K, ql) + 64 * h + 32 * v, c.order, low);
+      const int g_lo = 4 * h + v;
+      const int g_hi = g_lo + 2;
+      for (int m = 0; m < kResidues; ++m) {
+        // 16-bit shifts: the bits that cross into a neighbouring byte are masked off.
+        const __m512i hb_lo = v == 0 ? _mm512_slli_epi16(high[m], 4) : _mm512_slli_epi16(high[m], 2);
+        const __m512i hb_hi = v == 0 ? high[m] : _mm512_srli_epi16(high[m], 2);
+        // lo | (hb & 0x30): ternary 0xF8 on (lo, hb, 0x30) is a | (b & c).
+        const __m512i q_lo = _mm512_ternarylogic_epi32(_mm512_and_si512(low[m], low4), hb_lo,
+                                                       bits45, 0xF8);
+        const __m512i q_hi = _mm512_ternarylogic_epi32(
+            _mm512_and_si512(_mm512_srli_epi16(low[m], 4), low4), hb_hi, bits45, 0xF8);
+        sq[m] = _mm512_dpbusd_epi32(sq[m], q_lo, scale_bytes[g_lo]);
+        sq[m] = _mm512_dpbusd_epi32(sq[m], q_hi, scale_bytes[g_hi]);
+        g->q[g_lo][m] = _mm512_sub_epi8(q_lo, m32);
+        g->q[g_hi][m] = _mm512_sub_epi8(q_hi, m32);
+      }
+    }
+  }
+  // Residue m has 2 elements of each of the 16 sub-blocks: sum(scale * (q - 32)) is
+  // sq - 64 * sum(scales); the token's sum of (a + 128) * scale * (q - 32) is 128 times that
+  // too many.
+  const __m512i sixty_four_sum = _mm512_slli_epi32(sum_scales, 6);
+  for (int m = 0; m < kResidues; ++m) {
+    g->start[m] = _mm512_slli_epi32(_mm512_sub_epi32(sixty_four_sum, sq[m]), 7);
+  }
+}
+
+inline void accumulate_token(const GroupBlock& g, const ActQ6K& a, __m512* sums) {
+  __m512i acc[kResidues];
+  for (int m = 0; m < kResidues; ++m) acc[m] = g.start[m];
+  for (int cg = 0; cg < kGroups; ++cg) {
+    const __m512i scale = g.scales[cg];
+    for (int m = 0; m < kResidues; ++m) {
+      const __m512i p =
+          _mm512_maddubs_epi16(_mm512_set1_epi32(a.q.q[kResidues * cg + m]), g.q[cg][m]);
+      acc[m] = _mm512_dpwssd_epi32(acc[m], p, scale);
+    }
+  }
+  const __m512 d = _mm512_mul_ps(g.d, _mm512_set1_ps(a.d));
+  for (int m = 0; m < kResidues; ++m) {
+    sums[m] = _mm512_add_ps(sums[m], _mm512_mul_ps(d, _mm512_cvtepi32_ps(acc[m])));
+  }
+}
+
+void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int64_t r0,
+               const ActQ6K* a, std::int64_t n_tokens, bool prefetch_next, Consts& c, float* y,
+               std::int64_t y_stride) {
+  Rows rows{{}, sizeof(BlockQ6K)};
+  for (int r = 0; r < kRows; ++r) {
+    rows.row[r] = reinterpret_cast<const std::uint8_t*>(w + std::min(r0 + r, n_rows - 1) * nb);
+    c.offsets[r] = static_cast<int>(rows.row[r] - rows.row[0]);
+  }
+  NextGroup next = next_group(reinterpret_cast<const std::uint8_t*>(w), n_rows,
+                              static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ6K)), r0,
+                              prefetch_next);
+  __m512 sums[kMaxPassTokens][kResidues];
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    for (auto& l : sums[t]) l = _mm512_setzero_ps();
+  }
+  GroupBlock g;
+  // Two copies of the block loop: the sweep's checks and pointer stay out of the long rows'.
+  const auto blocks = [&](auto sweep) {
+    for (std::int64_t b = 0; b < nb; ++b) {
+      prefetch<sizeof(BlockQ6K), kPrefetchBytes, true>(rows, b, next);
+      unpack_block<decltype(sweep)::value>(rows, b, c, &next, &g);
+      for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], sums[t]);
+    }
+  };
+  if (next.sweep) {
+    blocks(std::true_type{});
+  } else {
+    blocks(std::false_type{});
+  }
+  const __mmask16 lanes = row_lanes(n_rows, r0);
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    __m512 out = _mm512_setzero_ps();  // the reference's finish(sums, 0.0f)
+    for (const __m512& l : sums[t]) out = _mm512_add_ps(out, l);
+    _mm512_mask_storeu_ps(y + t * y_stride + r0, lanes, out);
+  }
+}
+
+}  // namespace
+
+void batch_q6_k_avx512_vbmi(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb,
+                            const BlockQ8K* a, std::int64_t n_tokens, float* y,
+                            std::int64_t y_stride) {
+  thread_local std::vector<ActQ6K> acts;
+  acts.resize(static_cast<std::size_t>(n_tokens * nb));
+  const __m512i order = residue_order();
+  for (std::int64_t i = 0; i < n_tokens * nb; ++i) {
+    residue_activations(a[i], order, static_cast<std::int8_t>(0x80), &acts[static_cast<std::size_t>(i)].q);
+    acts[static_cast<std::size_t>(i)].d = a[i].d;
+  }
+  Consts c;
+  // Row groups outside, passes of up to 16 tokens inside, as the q4_k kernel.
+  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
+      const std::int64_t n = std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0);
+      row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, t0 == 0, c, y + t0 * y_stride,
+                y_stride);
+    }
+  }
+}
+
+}  // namespace r1::quant::x86
