@@ -102,6 +102,12 @@ void store_transposed(const float* tile, std::int64_t n_rows, std::int64_t n_tok
   }
 }
 
+// PREFETCHT1 as an asm statement: GCC 12 deletes a loop whose only effect is _mm_prefetch (a
+// builtin without side effects), which left prefetch_panel empty.
+inline void prefetch_to_l2(const char* p) {
+  asm volatile("prefetcht1 %0" : : "m"(*p));
+}
+
 // Asks for the weight bytes of rows [row, row + 32) x columns [k0, k0 + kc) to come into L2,
 // `part` of `parts` at a time: the panel after the one being multiplied, so that its first tile
 // loads do not wait on memory (32 rows are 32 streams, more than the hardware prefetcher tracks).
@@ -114,7 +120,7 @@ void prefetch_panel(const WeightMatrix& w, std::int64_t row, std::int64_t row_en
   const std::int64_t lines = (bytes + 63) / 64, total = n_rows * lines;
   const auto* base = static_cast<const char*>(w.data) + row_bytes(w) * row + first;
   for (std::int64_t i = total * part / parts; i < total * (part + 1) / parts; ++i) {
-    _mm_prefetch(base + row_bytes(w) * (i / lines) + (i % lines) * 64, _MM_HINT_T1);
+    prefetch_to_l2(base + row_bytes(w) * (i / lines) + (i % lines) * 64);
   }
 }
 
