@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 #include "quant/blocks.h"
@@ -154,6 +155,30 @@ inline void prefetch(const Rows& rows, std::int64_t b, const NextGroup& next) {
 /// Lanes of the rows r0.. that exist.
 inline __mmask16 row_lanes(std::int64_t n_rows, std::int64_t r0) {
   return static_cast<__mmask16>(n_rows - r0 >= kRows ? 0xFFFF : (1u << (n_rows - r0)) - 1);
+}
+
+/// Calls body(std::true_type) when the next group is swept (short rows), else
+/// body(std::false_type): two copies of a block loop, so that the sweep's checks and pointer stay
+/// out of the long rows' loop.
+template <typename Body>
+inline void with_sweep(const NextGroup& next, Body&& body) {
+  if (next.sweep) {
+    body(std::true_type{});
+  } else {
+    body(std::false_type{});
+  }
+}
+
+/// Row groups outside, passes of up to kMaxPassTokens tokens inside: a group's rows stay in cache
+/// for its later passes, and only the first pass fetches the next group.
+/// pass(r0, t0, n_tokens_in_pass, fetch_next).
+template <typename Pass>
+inline void for_each_pass(std::int64_t n_rows, std::int64_t n_tokens, Pass&& pass) {
+  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
+      pass(r0, t0, std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0), t0 == 0);
+    }
+  }
 }
 
 }  // namespace r1::quant::x86::batch_k

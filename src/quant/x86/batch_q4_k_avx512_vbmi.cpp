@@ -165,7 +165,6 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
     sums[t].sumf = _mm512_setzero_ps();
   }
   GroupBlock g;
-  // Two copies of the block loop: the sweep's checks and pointer stay out of the long rows'.
   const auto blocks = [&](auto sweep) {
     for (std::int64_t b = 0; b < nb; ++b) {
       prefetch<sizeof(BlockQ4K), kPrefetchBytes, false>(rows, b, next);
@@ -173,11 +172,7 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
       for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
     }
   };
-  if (next.sweep) {
-    blocks(std::true_type{});
-  } else {
-    blocks(std::false_type{});
-  }
+  with_sweep(next, blocks);
   const __mmask16 lanes = row_lanes(n_rows, r0);
   for (std::int64_t t = 0; t < n_tokens; ++t) {
     __m512 out = sums[t].sumf;
@@ -195,15 +190,11 @@ void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
   prepare_activations(a, n_tokens * nb, acts.data());
   const Consts c;
-  // Row groups outside, passes of up to 16 tokens inside: a group's rows stay in cache for its
-  // later passes, and only the first pass fetches the next group.
-  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {
-    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
-      const std::int64_t n = std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0);
-      row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, t0 == 0, c, y + t0 * y_stride,
-                y_stride);
-    }
-  }
+  for_each_pass(n_rows, n_tokens, [&](std::int64_t r0, std::int64_t t0, std::int64_t n,
+                                      bool fetch_next) {
+    row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, fetch_next, c, y + t0 * y_stride,
+              y_stride);
+  });
 }
 
 }  // namespace r1::quant::x86

@@ -152,7 +152,6 @@ void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int
     for (auto& l : sums[t]) l = _mm512_setzero_ps();
   }
   GroupBlock g;
-  // Two copies of the block loop: the sweep's checks and pointer stay out of the long rows'.
   const auto blocks = [&](auto sweep) {
     for (std::int64_t b = 0; b < nb; ++b) {
       prefetch<sizeof(BlockQ6K), kPrefetchBytes, true>(rows, b, next);
@@ -160,11 +159,7 @@ void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int
       for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], sums[t]);
     }
   };
-  if (next.sweep) {
-    blocks(std::true_type{});
-  } else {
-    blocks(std::false_type{});
-  }
+  with_sweep(next, blocks);
   const __mmask16 lanes = row_lanes(n_rows, r0);
   for (std::int64_t t = 0; t < n_tokens; ++t) {
     __m512 out = _mm512_setzero_ps();  // the reference's finish(sums, 0.0f)
@@ -186,14 +181,11 @@ void batch_q6_k_avx512_vbmi(const BlockQ6K* w, std::int64_t n_rows, std::int64_t
     acts[static_cast<std::size_t>(i)].d = a[i].d;
   }
   Consts c;
-  // Row groups outside, passes of up to 16 tokens inside, as the q4_k kernel.
-  for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {
-    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
-      const std::int64_t n = std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0);
-      row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, t0 == 0, c, y + t0 * y_stride,
-                y_stride);
-    }
-  }
+  for_each_pass(n_rows, n_tokens, [&](std::int64_t r0, std::int64_t t0, std::int64_t n,
+                                      bool fetch_next) {
+    row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, fetch_next, c, y + t0 * y_stride,
+              y_stride);
+  });
 }
 
 }  // namespace r1::quant::x86
