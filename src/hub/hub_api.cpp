@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/sha256.h"
 #include "hub/url.h"
 
 namespace r1::hub {
@@ -25,13 +26,7 @@ bool is_safe_etag(const std::string& etag) {
 
 }  // namespace
 
-bool is_commit_hash(const std::string& text) {
-  if (text.size() != 40) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+bool is_commit_hash(const std::string& text) { return is_lower_hex(text, 40); }
 
 bool is_safe_repo_path(const std::string& path) {
   if (path.empty() || path.front() == '/' || path.find('\0') != std::string::npos) return false;

@@ -27,4 +27,8 @@ class Sha256 {
   std::uint64_t total_bytes_ = 0;
 };
 
+/// Whether `text` is exactly `digits` lowercase hex digits: a sha256 as the hub names LFS files
+/// by (64), a git commit id (40).
+bool is_lower_hex(std::string_view text, std::size_t digits);
+
 }  // namespace r1::hub
