@@ -2,6 +2,7 @@
 // table row per test and thread count), with GB/s of weights read and peak RSS added.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -53,25 +54,30 @@ std::vector<std::int32_t> bench_tokens(std::int64_t n, std::int64_t vocab) {
 
 // Seconds to prefill `tokens` from position `start` (only the last token's logits, as a prompt).
 double time_prefill(model::Transformer& transformer, model::KvCache& cache,
-                    const std::vector<std::int32_t>& tokens, std::int32_t start) {
+                    const std::vector<std::int32_t>& tokens, std::int32_t start,
+                    std::int32_t slot = 0) {
   model::Batch batch;
   for (std::size_t i = 0; i < tokens.size(); ++i)
-    batch.add(tokens[i], start + static_cast<std::int32_t>(i), 0, i + 1 == tokens.size());
+    batch.add(tokens[i], start + static_cast<std::int32_t>(i), slot, i + 1 == tokens.size());
   std::vector<float> logits;
   const auto begin = Clock::now();
   transformer.forward(batch, cache, logits);
   return std::chrono::duration<double>(Clock::now() - begin).count();
 }
 
-// Seconds for `n` one-token decode steps after `depth` cached tokens.
+// Seconds for `n` decode steps of `streams` sequences at once (one token each per step, as a
+// continuous-batching server runs them) after `depth` cached tokens in each.
 double time_decode(model::Transformer& transformer, model::KvCache& cache, std::int64_t n,
-                   std::int32_t depth, std::int64_t vocab) {
-  const std::vector<std::int32_t> tokens = bench_tokens(n, vocab);
+                   std::int32_t depth, std::int64_t vocab, std::int32_t streams) {
+  const std::vector<std::int32_t> tokens = bench_tokens(n * streams, vocab);
   std::vector<float> logits;
   const auto begin = Clock::now();
   for (std::int64_t i = 0; i < n; ++i) {
     model::Batch step;
-    step.add(tokens[static_cast<std::size_t>(i)], depth + static_cast<std::int32_t>(i), 0, true);
+    for (std::int32_t s = 0; s < streams; ++s) {
+      step.add(tokens[static_cast<std::size_t>(i * streams + s)],
+               depth + static_cast<std::int32_t>(i), s, true);
+    }
     transformer.forward(step, cache, logits);
   }
   return std::chrono::duration<double>(Clock::now() - begin).count();
@@ -118,6 +124,10 @@ int run_bench(int argc, char** argv, int first) {
                                        "Tokens already in the cache before each test", "0")),
           with_short('t',
                      value_option("threads", "N,...", "Thread counts to run", "physical cores")),
+          with_short('b', value_option("streams", "N,...",
+                                       "Sequences decoding together, one token each per step "
+                                       "(tgN xS: aggregate tokens per second)",
+                                       "1")),
           with_short('r', value_option("repetitions", "N",
                                        "Timed runs per test (after one warm-up)", "3")),
           quant_option(),
@@ -126,12 +136,15 @@ int run_bench(int argc, char** argv, int first) {
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(
         "Measures prefill (ppN) and decode (tgN) tokens per second like llama-bench, with GB/s "
-        "of weights read per decoded token and the peak resident memory.");
+        "of weights read per decode step and the peak resident memory; with --streams S, S "
+        "sequences decode together (tgN xS, aggregate tokens per second), as in a serving "
+        "batch.");
     return 0;
   }
   const auto folder = locate_model(args);
   const std::vector<int> prompts = parse_int_list(args.get("n-prompt"), "n-prompt");
   const std::vector<int> gens = parse_int_list(args.get("n-gen"), "n-gen");
+  const std::vector<int> streams = parse_int_list(args.get("streams"), "streams");
   const int depth = args.get_int("n-depth");
   const int repetitions = args.get_int("repetitions");
   if (repetitions < 1 || depth < 0) throw UsageError{"--repetitions must be ≥ 1 and --n-depth ≥ 0"};
@@ -159,14 +172,17 @@ int run_bench(int argc, char** argv, int first) {
     int max_len = depth;
     for (int p : prompts) max_len = std::max(max_len, depth + p);
     for (int g : gens) max_len = std::max(max_len, depth + g);
-    model::KvCache cache(config, 1, std::max(1, max_len), kv_type(args, *loaded));
+    const int max_streams = std::max(1, *std::max_element(streams.begin(), streams.end()));
+    model::KvCache cache(config, max_streams, std::max(1, max_len), kv_type(args, *loaded));
     const std::int64_t vocab = std::min<std::int64_t>(config.vocab_size, 151643);
     const std::vector<std::int32_t> context = bench_tokens(depth, vocab);
 
-    auto row = [&](const std::string& test, const std::vector<double>& rates, bool decode) {
+    auto row = [&](const std::string& test, const std::vector<double>& rates, bool decode,
+                   int n_streams = 1) {
       const Stats s = mean_and_stddev(rates);
       const std::string gbps =
-          decode ? format("%.1f", s.mean * static_cast<double>(bytes_per_token) / 1e9) : "-";
+          decode ? format("%.1f", s.mean / n_streams * static_cast<double>(bytes_per_token) / 1e9)
+                 : "-";
       std::printf(
           "| %-30s | %10s | %10s | %-24s | %7d | %12s | %20s | %8s | %9s |\n", name.c_str(),
           format("%.2f GiB", static_cast<double>(file_bytes) / (1024.0 * 1024.0 * 1024.0)).c_str(),
@@ -175,15 +191,16 @@ int run_bench(int argc, char** argv, int first) {
           format("%.2f GiB", peak_rss_gib()).c_str());
       std::fflush(stdout);
     };
-    auto fill_depth = [&] {
-      if (depth > 0) time_prefill(transformer, cache, context, 0);
+    auto fill_depth = [&](int n_streams) {
+      if (depth == 0) return;
+      for (int slot = 0; slot < n_streams; ++slot) time_prefill(transformer, cache, context, 0, slot);
     };
     for (const int p : prompts) {
       if (p == 0) continue;
       const std::vector<std::int32_t> tokens = bench_tokens(p, vocab);
       std::vector<double> rates;
       for (int r = 0; r <= repetitions; ++r) {
-        fill_depth();
+        fill_depth(1);
         const double seconds = time_prefill(transformer, cache, tokens, depth);
         if (r > 0) rates.push_back(p / seconds);  // run 0 warms up
       }
@@ -192,15 +209,20 @@ int run_bench(int argc, char** argv, int first) {
     }
     for (const int g : gens) {
       if (g == 0) continue;
-      std::vector<double> rates;
-      for (int r = 0; r <= repetitions; ++r) {
-        fill_depth();
-        const double seconds =
-            time_decode(transformer, cache, r == 0 ? std::min(g, 4) : g, depth, vocab);
-        if (r > 0) rates.push_back(g / seconds);
+      for (const int n_streams : streams) {
+        if (n_streams == 0) continue;
+        std::vector<double> rates;
+        for (int r = 0; r <= repetitions; ++r) {
+          fill_depth(n_streams);
+          const double seconds = time_decode(transformer, cache, r == 0 ? std::min(g, 4) : g,
+                                             depth, vocab, n_streams);
+          if (r > 0) rates.push_back(static_cast<double>(g) * n_streams / seconds);
+        }
+        // GB/s: the weights are read once per step, for all the streams' tokens.
+        row("tg" + std::to_string(g) + (n_streams > 1 ? " x" + std::to_string(n_streams) : "") +
+                (depth > 0 ? " @ d" + std::to_string(depth) : ""),
+            rates, true, n_streams);
       }
-      row("tg" + std::to_string(g) + (depth > 0 ? " @ d" + std::to_string(depth) : ""), rates,
-          true);
     }
   }
   return 0;

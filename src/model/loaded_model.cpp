@@ -4,6 +4,7 @@
 
 #include "core/file.h"
 #include "model/gguf_config.h"
+#include "model/pack_weights.h"
 #include "model/quantize_weights.h"
 
 namespace r1::model {
@@ -36,6 +37,7 @@ std::unique_ptr<LoadedModel> load_model(const std::filesystem::path& path,
                                               ? ops::make_reference_backend()
                                               : ops::make_cpu_backend(options.cpu);
   if (options.quantize) quantize_weights(weights, *options.quantize);
+  if (options.backend == BackendKind::cpu && options.pack_weights) pack_weights_for_cpu(weights);
   model->transformer =
       std::make_unique<Transformer>(model->config, std::move(weights), std::move(backend));
   return model;

@@ -37,6 +37,9 @@ struct LoadOptions {
   /// Quantize the layer matrices and the output matrix to this type while loading (from f32,
   /// f16 or bf16 files); unset: compute with the weights as stored.
   std::optional<DType> quantize;
+  /// Repack matrices into the CPU kernels' own layouts where they have one (q8_0 on AVX-512
+  /// VNNI; model/pack_weights.h). Off: the kernels read the file's layout (for comparisons).
+  bool pack_weights = true;
 };
 
 /// Whether `path` is a GGUF file (by its magic bytes).

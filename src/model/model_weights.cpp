@@ -1,6 +1,8 @@
 #include "model/model_weights.h"
 
+#include <cstdlib>
 #include <map>
+#include <new>
 #include <set>
 
 #include "model/hf_tensor_names.h"
@@ -150,6 +152,14 @@ ModelWeights bind_weights(const WeightSource& source, const io::ModelConfig& con
   weights.unexpected_tensors = binder.unused();
   return weights;
 }
+
+AlignedBytes::AlignedBytes(std::size_t size)
+    : data_(static_cast<std::uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64))),
+      size_(size) {
+  if (size > 0 && data_ == nullptr) throw std::bad_alloc();
+}
+
+void AlignedBytes::Free::operator()(std::uint8_t* p) const { std::free(p); }
 
 std::size_t ModelWeights::bytes_per_token() const {
   std::size_t bytes = lm_head.weight_bytes();

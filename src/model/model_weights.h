@@ -4,6 +4,8 @@
 // vectors (norm weights, biases) are converted to fp32 once.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,22 @@
 #include "ops/weights.h"
 
 namespace r1::model {
+
+/// Bytes on a 64-byte boundary (cache lines, 512-bit loads), for matrices made at load.
+class AlignedBytes {
+ public:
+  explicit AlignedBytes(std::size_t size);
+  std::uint8_t* data() { return data_.get(); }
+  const std::uint8_t* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(std::uint8_t* p) const;
+  };
+  std::unique_ptr<std::uint8_t[], Free> data_;
+  std::size_t size_ = 0;
+};
 
 struct LayerWeights {
   std::vector<float> input_norm;  // [hidden]
@@ -32,7 +50,8 @@ struct ModelWeights {
   ops::RopeLayout rope_layout = ops::RopeLayout::rotate_half;  // interleaved for llama GGUF q/k
   std::vector<float> rope_freq_factors;  // [head_dim / 2] inv_freq divisors (llama3 GGUF), or empty
   std::vector<std::vector<std::uint8_t>>
-      owned;  // matrices quantized at load (the views point here)
+      owned;                          // matrices quantized at load (the views point here)
+  std::vector<AlignedBytes> packed;  // matrices repacked for the CPU kernels (pack_weights.h)
 
   /// Bytes of weights one decode step reads (every layer matrix and the lm_head; one embedding row
   /// is negligible).

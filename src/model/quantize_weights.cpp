@@ -1,29 +1,15 @@
 #include "model/quantize_weights.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
+#include "model/resident_pages.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
 
 namespace r1::model {
-namespace {
-
-// Drops the mapping's pages that lie wholly inside [data, data + bytes) from this process's
-// resident set; the file stays mapped and would be read again if touched.
-void release_pages(const void* data, std::size_t bytes) {
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) / page * page;
-  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) / page * page;
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
-
-}  // namespace
 
 void quantize_matrix(const ops::WeightMatrix& w, DType target, std::uint8_t* out) {
   const quant::QuantType type = *quant::quant_type_of(target);
@@ -60,7 +46,7 @@ void quantize_weights(ModelWeights& weights, DType target) {
           static_cast<std::size_t>(part.rows * dtype_row_bytes(target, part.cols)));
       quantize_matrix(part, target, storage.data());
       const bool shared_with_embedding = part.data == weights.embed_tokens.data;
-      if (!shared_with_embedding) release_pages(part.data, ops::row_bytes(part) * part.rows);
+      if (!shared_with_embedding) release_mapped_pages(part.data, ops::row_bytes(part) * part.rows);
       part = ops::WeightMatrix{target, storage.data(), part.rows, part.cols};
     }
     linear.type = target;

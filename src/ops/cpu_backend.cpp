@@ -13,6 +13,7 @@
 #include "ops/cpu/swiglu_kernels.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/gemm.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
 
@@ -129,9 +130,17 @@ class CpuBackend final : public Backend {
         const std::int64_t end = std::min(mine.end, part_first + part.rows);
         if (begin < end) {
           // One tiled product per part for this thread's rows: outputs equal vec_dot exactly.
-          const auto* rows =
-              static_cast<const std::uint8_t*>(part.data) + w_row * (begin - part_first);
-          quant::gemm(weight_type, rows, end - begin, w.cols, xq, n_tokens, y + begin, y_stride);
+          if (part.layout == WeightLayout::packed_q8_0) {
+            quant::gemm_packed_q8_0(static_cast<const std::uint8_t*>(part.data),
+                                    w.cols / quant::kBlock32, begin - part_first,
+                                    end - part_first, reinterpret_cast<const quant::BlockQ8_0*>(xq),
+                                    n_tokens, y + begin, y_stride);
+          } else {
+            const auto* rows =
+                static_cast<const std::uint8_t*>(part.data) + w_row * (begin - part_first);
+            quant::gemm(weight_type, rows, end - begin, w.cols, xq, n_tokens, y + begin,
+                        y_stride);
+          }
         }
         part_first += part.rows;
       }

@@ -6,12 +6,21 @@
 #include <vector>
 
 #include "core/half.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
 
 namespace r1::ops {
 
 void dequantize_row(const WeightMatrix& w, std::int64_t row, float* out) {
+  if (w.layout == WeightLayout::packed_q8_0) {
+    const std::int64_t nb = w.cols / quant::kBlock32;
+    std::vector<quant::BlockQ8_0> blocks(static_cast<std::size_t>(nb));
+    quant::unpack_q8_0_row(static_cast<const std::uint8_t*>(w.data), nb, row, 0, nb,
+                           blocks.data());
+    quant::dequantize_row(quant::QuantType::q8_0, blocks.data(), out, w.cols);
+    return;
+  }
   const auto* bytes = static_cast<const std::uint8_t*>(w.data) + row_bytes(w) * row;
   switch (w.type) {
     case DType::f32:
@@ -31,6 +40,14 @@ void dequantize_row(const WeightMatrix& w, std::int64_t row, float* out) {
 }
 
 float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col) {
+  if (w.layout == WeightLayout::packed_q8_0) {
+    quant::BlockQ8_0 block;
+    quant::unpack_q8_0_row(static_cast<const std::uint8_t*>(w.data), w.cols / quant::kBlock32,
+                           row, col / quant::kBlock32, 1, &block);
+    float values[quant::kBlock32];
+    quant::dequantize_row(quant::QuantType::q8_0, &block, values, quant::kBlock32);
+    return values[col % quant::kBlock32];
+  }
   const std::int64_t index = row * w.cols + col;
   switch (w.type) {
     case DType::f32:

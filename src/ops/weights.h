@@ -8,16 +8,25 @@
 
 namespace r1::ops {
 
-/// Row-major matrix of shape [rows = out features, cols = in features], like nn.Linear.weight.
-/// Quantized rows are ggml blocks along cols (cols a multiple of the block size).
+/// How a matrix's bytes are arranged.
+enum class WeightLayout {
+  rows,         // row-major, as in the file: row r at data + r * row_bytes
+  packed_q8_0,  // q8_0 repacked 16 rows at a time for the CPU kernels (quant/packed_q8_0.h)
+};
+
+/// Matrix of shape [rows = out features, cols = in features], like nn.Linear.weight, row-major
+/// as in the file unless a backend repacked it at load (layout). Quantized rows are ggml blocks
+/// along cols (cols a multiple of the block size).
 struct WeightMatrix {
   DType type = DType::f32;  // as stored; compute is always fp32
   const void* data = nullptr;
   std::int64_t rows = 0;  // out
   std::int64_t cols = 0;  // in
+  WeightLayout layout = WeightLayout::rows;
 };
 
-/// Bytes of one row of `w`.
+/// Bytes of one row of `w` in the file's layout (a packed matrix has the same bytes per row,
+/// plus its padding rows).
 inline std::size_t row_bytes(const WeightMatrix& w) {
   return static_cast<std::size_t>(dtype_row_bytes(w.type, w.cols));
 }

@@ -13,6 +13,7 @@
 #include "model/gguf_export.h"
 #include "model/loaded_model.h"
 #include "model/random_checkpoint.h"
+#include "quant/packed_q8_0.h"
 #include "r1/error.h"
 #include "test_paths.h"
 
@@ -141,6 +142,50 @@ TEST(QuantizedGguf, QuantizingAtLoadEqualsTheQuantizedFile) {
   for (std::size_t i = 0; i < at_load.size(); ++i)
     max_error = std::max(max_error, static_cast<double>(std::abs(at_load[i] - from_file[i])));
   EXPECT_LT(max_error, 0.05);
+}
+
+// The CPU backend repacks q8_0 matrices at load (model/pack_weights.h) where it has the kernel:
+// the packed model gives the very logits of the file's layout, bit for bit, for a prompt long
+// enough for the matrix units (AMX panels from the packed copy) and for one-token steps after it
+// (the VNNI kernels), from a q8_0 file and from --quant q8_0 at load.
+TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
+  const Checkpoint c = make_checkpoint("qwen2-tiny-bf16", io::DType::bf16);
+  std::vector<std::int32_t> prompt;
+  while (prompt.size() < 80) prompt.insert(prompt.end(), c.ids.begin(), c.ids.end());
+  prompt.resize(80);
+  auto run = [&](const std::filesystem::path& path, LoadOptions options, bool pack) {
+    options.pack_weights = pack;
+    const auto model = load_model(path, options);
+    const ops::WeightLayout layout = model->transformer->weights().layers[0].qkv_proj.parts[0].layout;
+    EXPECT_EQ(layout, pack && quant::packed_q8_0_kernel_available()
+                          ? ops::WeightLayout::packed_q8_0
+                          : ops::WeightLayout::rows);
+    KvCache cache(model->config, 1, 128);
+    Batch batch;
+    for (std::size_t i = 0; i < prompt.size(); ++i)
+      batch.add(prompt[i], static_cast<std::int32_t>(i), 0, true);
+    std::vector<float> logits, all;
+    model->transformer->forward(batch, cache, logits);
+    all = logits;
+    for (std::int32_t step = 0; step < 3; ++step) {
+      Batch next;
+      next.add(c.ids[static_cast<std::size_t>(step)], 80 + step, 0, true);
+      model->transformer->forward(next, cache, logits);
+      all.insert(all.end(), logits.begin(), logits.end());
+    }
+    return all;
+  };
+  LoadOptions at_load;
+  at_load.quantize = DType::q8_0;
+  for (const auto& [path, options] :
+       {std::pair<std::filesystem::path, LoadOptions>{export_to(c, "q8_0"), LoadOptions{}},
+        {c.folder, at_load}}) {
+    const auto packed = run(path, options, true), file_layout = run(path, options, false);
+    ASSERT_EQ(packed.size(), file_layout.size());
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < packed.size(); ++i) differ += packed[i] != file_layout[i];
+    EXPECT_EQ(differ, 0u) << path;
+  }
 }
 
 TEST(QuantizedGguf, UnknownTypesAreRefused) {

@@ -6,6 +6,7 @@
 // are only built for the AMX kernel, with AVX-512).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -15,6 +16,7 @@
 #include "core/half.h"
 #include "ops/cpu/amx_gemm.h"
 #include "ops/cpu/amx_weight_panel.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
 #include "ops_test_support.h"
@@ -106,6 +108,31 @@ TEST(AmxWeightPanel, EveryElementIsTheReferenceWeightRoundedToBf16) {
       EXPECT_EQ(mismatches, 0u) << dtype_cli_name(c.type) << " cols " << c.cols << " k0 " << c.k0
                                 << " kc " << c.kc << " rows " << n_rows << ": first at " << first
                                 << " got " << panel[first] << " want " << expected[first];
+    }
+  }
+}
+
+// The q8_0 matrices the CPU backend repacks at load (quant/packed_q8_0.h): the panels of the
+// packed copy equal those of the file's rows, rows starting inside a 16-row group included.
+TEST(AmxWeightPanel, PackedQ8_0PanelsEqualThoseOfTheFileRows) {
+  if (!cpu::amx_available()) GTEST_SKIP() << "no AMX-BF16 here";
+  for (const auto& [cols, k0, kc] : {std::array<std::int64_t, 3>{768, 256, 256}, {96, 0, 96},
+                                     {1536, 1024, 512}}) {
+    const OwnedWeights w = make_weights(DType::q8_0, 45, cols, 9);
+    std::vector<std::uint8_t> packed(quant::packed_q8_0_bytes(45, cols / 32));
+    quant::pack_q8_0(static_cast<const quant::BlockQ8_0*>(w.view.data), 45, cols / 32,
+                     packed.data());
+    const WeightMatrix view{DType::q8_0, packed.data(), 45, cols, WeightLayout::packed_q8_0};
+    for (const auto& [row, n_rows] : {std::pair<std::int64_t, std::int64_t>{0, 32}, {13, 32},
+                                      {32, 13}, {40, 5}}) {
+      const std::int64_t kc_padded = (kc + 31) / 32 * 32;
+      std::vector<std::uint16_t> panel(static_cast<std::size_t>(32 * kc_padded), 0xFFFF);
+      std::vector<float> row_f32(static_cast<std::size_t>(kc));
+      std::vector<std::uint16_t> row_bf16(static_cast<std::size_t>(kc_padded));
+      cpu::fill_weight_panel(view, row, n_rows, k0, kc, kc_padded, panel.data(), row_f32.data(),
+                             row_bf16.data());
+      EXPECT_EQ(panel, expected_panel(w.view, row, n_rows, k0, kc, kc_padded))
+          << "cols " << cols << " k0 " << k0 << " rows " << row << "+" << n_rows;
     }
   }
 }

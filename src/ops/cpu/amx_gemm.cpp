@@ -22,6 +22,7 @@
 
 #include "core/cpu_info.h"
 #include "ops/cpu/amx_weight_panel.h"
+#include "quant/packed_q8_0.h"
 #include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 
@@ -113,6 +114,21 @@ inline void prefetch_to_l2(const char* p) {
 // loads do not wait on memory (32 rows are 32 streams, more than the hardware prefetcher tracks).
 void prefetch_panel(const WeightMatrix& w, std::int64_t row, std::int64_t row_end,
                     std::int64_t k0, std::int64_t kc, std::int64_t part, std::int64_t parts) {
+  if (w.layout == WeightLayout::packed_q8_0) {
+    // The groups of rows [row, row + 32): scales and quants of blocks [k0 / 32, (k0 + kc) / 32).
+    const std::int64_t nb = w.cols / 32, b0 = k0 / 32, n_blocks = (kc + 31) / 32;
+    const auto* packed = static_cast<const char*>(w.data);
+    const std::int64_t g0 = row / 16, g1 = (std::min<std::int64_t>(row + 32, row_end) + 15) / 16;
+    const std::int64_t lines = n_blocks * 8 + (n_blocks * 32 + 63) / 64, total = (g1 - g0) * lines;
+    for (std::int64_t i = total * part / parts; i < total * (part + 1) / parts; ++i) {
+      const char* group = packed + (g0 + i / lines) * quant::packed_q8_0_group_bytes(nb);
+      const std::int64_t line = i % lines;
+      prefetch_to_l2(line < n_blocks * 8
+                         ? group + quant::packed_q8_0_scale_bytes(nb) + b0 * 512 + line * 64
+                         : group + b0 * 32 + (line - n_blocks * 8) * 64);
+    }
+    return;
+  }
   const std::int64_t block = dtype_block_elements(w.type);
   const std::int64_t first = k0 / block * dtype_block_bytes(w.type);
   const std::int64_t bytes = (kc + block - 1) / block * dtype_block_bytes(w.type);

@@ -13,6 +13,7 @@
 #include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/blocks.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
 
@@ -44,6 +45,85 @@ void q8_0_as_bf16(const BlockQ8_0* x, std::int64_t nb, std::uint16_t* out, std::
       const __m512i q = _mm512_cvtepi8_epi32(
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 16 * h)));
       store_bf16(_mm512_mul_ps(_mm512_cvtepi32_ps(q), d), out + 16 * h);
+    }
+  }
+}
+
+// Row `row` of a packed q8_0 matrix (quant/packed_q8_0.h), blocks [b0, b0 + n): each block's 32
+// bytes gathered from the 8 interleaved vectors, then q * d as q8_0_as_bf16 computes it.
+void packed_q8_0_as_bf16(const std::uint8_t* packed, std::int64_t nb, std::int64_t row,
+                         std::int64_t b0, std::int64_t n, std::uint16_t* out,
+                         std::int64_t stride) {
+  const std::uint8_t* group =
+      packed + static_cast<std::size_t>(row / quant::kPackedQ8Rows) * quant::packed_q8_0_group_bytes(nb);
+  const auto* scales = reinterpret_cast<const std::uint16_t*>(group);
+  const std::int64_t lane = row % quant::kPackedQ8Rows;
+  const std::uint8_t* quants = group + quant::packed_q8_0_scale_bytes(nb) + 4 * lane;
+  const __m256i vectors = _mm256_setr_epi32(0, 64, 128, 192, 256, 320, 384, 448);
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (std::int64_t i = 0; i < n; ++i, out += stride) {
+    const std::int64_t b = b0 + i;
+    const __m256i bytes = _mm256_xor_si256(
+        _mm256_i32gather_epi32(reinterpret_cast<const int*>(quants + b * 512), vectors, 1), bias);
+    const __m512 d = _mm512_set1_ps(f16_to_f32(scales[b * quant::kPackedQ8Rows + lane]));
+    for (int h = 0; h < 2; ++h) {
+      const __m512i q = _mm512_cvtepi8_epi32(h == 0 ? _mm256_castsi256_si128(bytes)
+                                                    : _mm256_extracti128_si256(bytes, 1));
+      store_bf16(_mm512_mul_ps(_mm512_cvtepi32_ps(q), d), out + 16 * h);
+    }
+  }
+}
+
+// The 16 rows of one packed group (rows 16 g .. 16 g + 15, 0 <= n_rows <= 16 of them wanted),
+// blocks [b0, b0 + n): each block's 8 interleaved vectors transposed back to the rows' 32 bytes
+// in registers (an 8 x 16 dword transpose per 256-bit half), then q * d as q8_0_as_bf16 computes
+// it. Row i's chunk j goes to out + i * row_stride + j * stride.
+void packed_q8_0_group_as_bf16(const std::uint8_t* packed, std::int64_t nb, std::int64_t g,
+                               std::int64_t n_rows, std::int64_t b0, std::int64_t n,
+                               std::uint16_t* out, std::int64_t row_stride, std::int64_t stride) {
+  const std::uint8_t* group = packed + static_cast<std::size_t>(g) * quant::packed_q8_0_group_bytes(nb);
+  const auto* scales = reinterpret_cast<const std::uint16_t*>(group);
+  const std::uint8_t* quants = group + quant::packed_q8_0_scale_bytes(nb);
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i first_halves = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i second_halves = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t b = b0 + i;
+    __m512i v[8], t[8], u[8];
+    for (int q = 0; q < 8; ++q) {
+      v[q] = _mm512_xor_si512(
+          _mm512_loadu_si512(reinterpret_cast<const __m512i*>(quants + b * 512 + 64 * q)), bias);
+    }
+    for (int k = 0; k < 4; ++k) {
+      t[2 * k] = _mm512_unpacklo_epi32(v[2 * k], v[2 * k + 1]);
+      t[2 * k + 1] = _mm512_unpackhi_epi32(v[2 * k], v[2 * k + 1]);
+    }
+    // u[m] (m < 4), 128-bit lane L: dwords 0..3 of row 4 L + m; u[4 + m]: its dwords 4..7.
+    for (int h = 0; h < 2; ++h) {
+      const __m512i* s = t + 4 * h;
+      u[4 * h + 0] = _mm512_unpacklo_epi64(s[0], s[2]);
+      u[4 * h + 1] = _mm512_unpackhi_epi64(s[0], s[2]);
+      u[4 * h + 2] = _mm512_unpacklo_epi64(s[1], s[3]);
+      u[4 * h + 3] = _mm512_unpackhi_epi64(s[1], s[3]);
+    }
+    alignas(64) std::int8_t rows[16][32];
+    for (int m = 0; m < 4; ++m) {
+      // Rows m | m + 4 and m + 8 | m + 12, 32 bytes each.
+      const __m512i lo = _mm512_permutex2var_epi64(u[m], first_halves, u[4 + m]);
+      const __m512i hi = _mm512_permutex2var_epi64(u[m], second_halves, u[4 + m]);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m]), _mm512_castsi512_si256(lo));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m + 4]), _mm512_extracti64x4_epi64(lo, 1));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m + 8]), _mm512_castsi512_si256(hi));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m + 12]), _mm512_extracti64x4_epi64(hi, 1));
+    }
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+      const __m512 d = _mm512_set1_ps(f16_to_f32(scales[b * quant::kPackedQ8Rows + r]));
+      std::uint16_t* to = out + r * row_stride + i * stride;
+      for (int h = 0; h < 2; ++h) {
+        const __m512i q = _mm512_cvtepi8_epi32(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(rows[r] + 16 * h)));
+        store_bf16(_mm512_mul_ps(_mm512_cvtepi32_ps(q), d), to + 16 * h);
+      }
     }
   }
 }
@@ -180,6 +260,34 @@ void fill_weight_panel(const WeightMatrix& w, std::int64_t row, std::int64_t n_r
   const auto* base = static_cast<const std::uint8_t*>(w.data);
   const std::size_t stride_bytes = row_bytes(w);
   const std::int64_t blocks = kc_padded / 32;
+  if (w.layout == WeightLayout::packed_q8_0) {
+    // q8_0 columns come in whole 32-element blocks (k0 and kc are multiples of 32).
+    if (row % quant::kPackedQ8Rows == 0) {
+      // Whole groups: panel half h is group row / 16 + h, transposed 16 rows at a time.
+      for (std::int64_t h = 0; h < 2; ++h) {
+        const std::int64_t rows_in_half = std::clamp<std::int64_t>(n_rows - 16 * h, 0, 16);
+        std::uint16_t* half = panel + h * blocks * 512;
+        if (rows_in_half > 0) {
+          packed_q8_0_group_as_bf16(base, w.cols / 32, row / 16 + h, rows_in_half, k0 / 32,
+                                    kc / 32, half, 32, 512);
+        }
+        for (std::int64_t i = rows_in_half; i < 16; ++i) {
+          for (std::int64_t b = 0; b < blocks; ++b)
+            std::fill_n(half + i * 32 + b * 512, 32, std::uint16_t{0});
+        }
+      }
+      return;
+    }
+    for (std::int64_t i = 0; i < 32; ++i) {
+      std::uint16_t* to = panel + (i / 16) * blocks * 512 + (i % 16) * 32;
+      if (i < n_rows) {
+        packed_q8_0_as_bf16(base, w.cols / 32, row + i, k0 / 32, kc / 32, to, 512);
+      } else {
+        for (std::int64_t b = 0; b < blocks; ++b) std::fill_n(to + b * 512, 32, std::uint16_t{0});
+      }
+    }
+    return;
+  }
   const ChunkDequantizer direct = chunk_dequantizer(w, k0, kc);
   for (std::int64_t i = 0; i < 32; ++i) {
     std::uint16_t* to = panel + (i / 16) * blocks * 512 + (i % 16) * 32;

@@ -51,4 +51,10 @@ R1_GEMM_DECL(BlockQ4K, BlockQ8K, batch_q4_k_avx512_vbmi);
 R1_GEMM_DECL(BlockQ6K, BlockQ8K, batch_q6_k_avx512_vbmi);
 #undef R1_GEMM_DECL
 
+// q8_0 repacked 16 rows at a time (packed_q8_0.h): rows [row_begin, row_end) of the packed
+// matrix against n_tokens tokens, output y[t * y_stride + (r - row_begin)].
+void packed_q8_0_avx512_vnni(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
+                             std::int64_t row_end, const BlockQ8_0* a, std::int64_t n_tokens,
+                             float* y, std::int64_t y_stride);
+
 }  // namespace r1::quant::x86
