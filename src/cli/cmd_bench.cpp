@@ -132,6 +132,9 @@ int run_bench(int argc, char** argv, int first) {
                                        "Timed runs per test (after one warm-up)", "3")),
           quant_option(),
           kv_type_option(),
+          flag_option("file-layout",
+                      "Compute on the weights' layout in the file (no repacking of q8_0, q4_k and "
+                      "q6_k matrices for the CPU kernels at load), to compare the two"),
       });
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(
@@ -160,6 +163,7 @@ int run_bench(int argc, char** argv, int first) {
   for (const int n_threads : threads) {
     model::LoadOptions options = load_options(args);
     options.cpu.n_threads = n_threads;
+    options.pack_weights = !args.has("file-layout");
     const auto loaded = model::load_model(folder, options);
     model::Transformer& transformer = *loaded->transformer;
     const io::ModelConfig& config = loaded->config;

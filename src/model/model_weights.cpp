@@ -1,5 +1,7 @@
 #include "model/model_weights.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <map>
 #include <new>
@@ -153,10 +155,13 @@ ModelWeights bind_weights(const WeightSource& source, const io::ModelConfig& con
   return weights;
 }
 
-AlignedBytes::AlignedBytes(std::size_t size)
-    : data_(static_cast<std::uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64))),
-      size_(size) {
+AlignedBytes::AlignedBytes(std::size_t size, bool huge_pages) : size_(size) {
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t alignment = huge_pages ? kHugePage : 64;
+  const std::size_t rounded = (size + alignment - 1) / alignment * alignment;
+  data_.reset(static_cast<std::uint8_t*>(std::aligned_alloc(alignment, rounded)));
   if (size > 0 && data_ == nullptr) throw std::bad_alloc();
+  if (huge_pages && rounded > 0) ::madvise(data_.get(), rounded, MADV_HUGEPAGE);
 }
 
 void AlignedBytes::Free::operator()(std::uint8_t* p) const { std::free(p); }

@@ -5,66 +5,99 @@
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
 #include "model/resident_pages.h"
+#include "quant/packed_k.h"
 #include "quant/packed_q8_0.h"
+#include "quant/quant_type.h"
 
 namespace r1::model {
 namespace {
 
-// The packed copy of one q8_0 matrix, groups of 16 rows split over the threads.
-AlignedBytes pack_q8_0_matrix(const ops::WeightMatrix& w) {
-  const std::int64_t nb = w.cols / quant::kBlock32;
-  AlignedBytes packed(quant::packed_q8_0_bytes(w.rows, nb));
-  const auto* rows = static_cast<const quant::BlockQ8_0*>(w.data);
-  const std::size_t group_bytes = quant::packed_q8_0_group_bytes(nb);
-  const std::int64_t n_groups = (w.rows + quant::kPackedQ8Rows - 1) / quant::kPackedQ8Rows;
+// Bytes of w's packed copy, rounded to cache lines.
+std::size_t packed_bytes(const ops::WeightMatrix& w) {
+  const quant::QuantType type = *quant::quant_type_of(w.type);
+  const std::int64_t nb = w.cols / quant::block_elements(type);
+  const std::size_t bytes = type == quant::QuantType::q8_0 ? quant::packed_q8_0_bytes(w.rows, nb)
+                                                           : quant::packed_k_bytes(type, w.rows, nb);
+  return (bytes + 63) / 64 * 64;
+}
+
+// The packed copy of one matrix (q8_0, q4_k or q6_k) into `packed`, groups of 16 rows split over
+// the threads.
+void pack_matrix(const ops::WeightMatrix& w, std::uint8_t* packed) {
+  const quant::QuantType type = *quant::quant_type_of(w.type);
+  const std::int64_t nb = w.cols / quant::block_elements(type);
+  const bool q8 = type == quant::QuantType::q8_0;
+  const auto* rows = static_cast<const std::uint8_t*>(w.data);
+  const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(type, w.cols));
+  const std::size_t group_bytes = q8 ? quant::packed_q8_0_group_bytes(nb)
+                                     : quant::packed_k_bytes(type, 16, nb);
+  const std::int64_t n_groups = (w.rows + 15) / 16;
   static ThreadPool pool(physical_core_count());
   pool.run([&](int thread, int n_threads) {
     const ItemRange mine = split_items(n_groups, 1, thread, n_threads);
     if (mine.begin >= mine.end) return;
-    const std::int64_t first_row = mine.begin * quant::kPackedQ8Rows;
-    const std::int64_t n_rows = std::min(w.rows, mine.end * quant::kPackedQ8Rows) - first_row;
-    quant::pack_q8_0(rows + first_row * nb, n_rows, nb,
-                     packed.data() + static_cast<std::size_t>(mine.begin) * group_bytes);
+    const std::int64_t first_row = mine.begin * 16;
+    const std::int64_t n_rows = std::min(w.rows, mine.end * 16) - first_row;
+    const std::uint8_t* from = rows + static_cast<std::size_t>(first_row) * row_bytes;
+    std::uint8_t* to = packed + static_cast<std::size_t>(mine.begin) * group_bytes;
+    if (q8) {
+      quant::pack_q8_0(reinterpret_cast<const quant::BlockQ8_0*>(from), n_rows, nb, to);
+    } else {
+      quant::pack_k(type, from, n_rows, nb, to);
+    }
   });
-  return packed;
+}
+
+// Whether this CPU has a packed kernel for w's type.
+bool packable(const ops::WeightMatrix& w) {
+  if (w.layout != ops::WeightLayout::rows || w.rows == 0) return false;
+  const auto type = quant::quant_type_of(w.type);
+  if (!type || w.cols % quant::block_elements(*type) != 0) return false;
+  if (*type == quant::QuantType::q8_0) return quant::packed_q8_0_kernel_available();
+  return quant::has_packed_k_layout(*type) && quant::packed_k_kernel_available();
 }
 
 }  // namespace
 
 int pack_weights_for_cpu(ModelWeights& weights) {
-  if (!quant::packed_q8_0_kernel_available()) return 0;
-  int packed = 0;
-  auto pack = [&](ops::Linear& linear) {
-    for (ops::WeightMatrix& part : linear.parts) {
-      if (part.type != DType::q8_0 || part.layout != ops::WeightLayout::rows ||
-          part.cols % quant::kBlock32 != 0 || part.rows == 0) {
-        continue;
+  auto for_each_part = [&](auto&& fn) {
+    for (LayerWeights& layer : weights.layers) {
+      for (ops::Linear* linear :
+           {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj}) {
+        for (ops::WeightMatrix& part : linear->parts) fn(part);
       }
-      AlignedBytes& copy = weights.packed.emplace_back(pack_q8_0_matrix(part));
-      const std::size_t bytes = ops::row_bytes(part) * static_cast<std::size_t>(part.rows);
-      // The source: a matrix quantized at load (free it) or the mapped file (drop its pages),
-      // unless the embedding table reads the same bytes (tied embeddings).
-      if (part.data != weights.embed_tokens.data) {
-        auto owned = std::find_if(weights.owned.begin(), weights.owned.end(),
-                                  [&](const auto& v) { return v.data() == part.data; });
-        if (owned != weights.owned.end()) {
-          std::vector<std::uint8_t>().swap(*owned);
-        } else {
-          release_mapped_pages(part.data, bytes);
-        }
-      }
-      part = ops::WeightMatrix{DType::q8_0, copy.data(), part.rows, part.cols,
-                               ops::WeightLayout::packed_q8_0};
-      ++packed;
     }
+    for (ops::WeightMatrix& part : weights.lm_head.parts) fn(part);
   };
-  for (LayerWeights& layer : weights.layers) {
-    pack(layer.qkv_proj);
-    pack(layer.o_proj);
-    pack(layer.gate_up_proj);
-    pack(layer.down_proj);
-  }
-  pack(weights.lm_head);
+  // One arena for every packed matrix, on huge pages where Linux grants them (AlignedBytes).
+  std::size_t total = 0;
+  for_each_part([&](ops::WeightMatrix& part) {
+    if (packable(part)) total += packed_bytes(part);
+  });
+  if (total == 0) return 0;
+  AlignedBytes& arena = weights.packed.emplace_back(total, true);
+  std::size_t used = 0;
+  int packed = 0;
+  for_each_part([&](ops::WeightMatrix& part) {
+    if (!packable(part)) return;
+    std::uint8_t* copy = arena.data() + used;
+    pack_matrix(part, copy);
+    used += packed_bytes(part);
+    const std::size_t bytes = ops::row_bytes(part) * static_cast<std::size_t>(part.rows);
+    // The source: a matrix quantized at load (free it) or the mapped file (drop its pages),
+    // unless the embedding table reads the same bytes (tied embeddings).
+    if (part.data != weights.embed_tokens.data) {
+      auto owned = std::find_if(weights.owned.begin(), weights.owned.end(),
+                                [&](const auto& v) { return v.data() == part.data; });
+      if (owned != weights.owned.end()) {
+        std::vector<std::uint8_t>().swap(*owned);
+      } else {
+        release_mapped_pages(part.data, bytes);
+      }
+    }
+    part = ops::WeightMatrix{part.type, copy, part.rows, part.cols, ops::WeightLayout::packed};
+    ++packed;
+  });
   return packed;
 }
 

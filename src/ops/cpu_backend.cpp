@@ -13,6 +13,7 @@
 #include "ops/cpu/swiglu_kernels.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/gemm.h"
+#include "quant/packed_k.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
@@ -130,11 +131,15 @@ class CpuBackend final : public Backend {
         const std::int64_t end = std::min(mine.end, part_first + part.rows);
         if (begin < end) {
           // One tiled product per part for this thread's rows: outputs equal vec_dot exactly.
-          if (part.layout == WeightLayout::packed_q8_0) {
-            quant::gemm_packed_q8_0(static_cast<const std::uint8_t*>(part.data),
-                                    w.cols / quant::kBlock32, begin - part_first,
+          const auto* packed = static_cast<const std::uint8_t*>(part.data);
+          if (part.layout == WeightLayout::packed && weight_type == quant::QuantType::q8_0) {
+            quant::gemm_packed_q8_0(packed, w.cols / quant::kBlock32, begin - part_first,
                                     end - part_first, reinterpret_cast<const quant::BlockQ8_0*>(xq),
                                     n_tokens, y + begin, y_stride);
+          } else if (part.layout == WeightLayout::packed) {
+            quant::gemm_packed_k(weight_type, packed, w.cols / quant::block_elements(weight_type),
+                                 begin - part_first, end - part_first, xq, n_tokens, y + begin,
+                                 y_stride);
           } else {
             const auto* rows =
                 static_cast<const std::uint8_t*>(part.data) + w_row * (begin - part_first);

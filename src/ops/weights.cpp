@@ -6,19 +6,36 @@
 #include <vector>
 
 #include "core/half.h"
+#include "quant/packed_k.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
 
 namespace r1::ops {
+namespace {
+
+// Row `row`'s columns [col, col + n) of a packed matrix (whole blocks) in the file's format.
+std::vector<std::uint8_t> unpacked_blocks(const WeightMatrix& w, std::int64_t row,
+                                          std::int64_t col, std::int64_t n) {
+  const std::int64_t block = dtype_block_elements(w.type);
+  const auto type = *quant::quant_type_of(w.type);
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(n / block * dtype_block_bytes(w.type)));
+  const auto* packed = static_cast<const std::uint8_t*>(w.data);
+  if (w.type == DType::q8_0) {
+    quant::unpack_q8_0_row(packed, w.cols / block, row, col / block, n / block,
+                           reinterpret_cast<quant::BlockQ8_0*>(bytes.data()));
+  } else {
+    quant::unpack_k_row(type, packed, w.cols / block, row, col / block, n / block, bytes.data());
+  }
+  return bytes;
+}
+
+}  // namespace
 
 void dequantize_row(const WeightMatrix& w, std::int64_t row, float* out) {
-  if (w.layout == WeightLayout::packed_q8_0) {
-    const std::int64_t nb = w.cols / quant::kBlock32;
-    std::vector<quant::BlockQ8_0> blocks(static_cast<std::size_t>(nb));
-    quant::unpack_q8_0_row(static_cast<const std::uint8_t*>(w.data), nb, row, 0, nb,
-                           blocks.data());
-    quant::dequantize_row(quant::QuantType::q8_0, blocks.data(), out, w.cols);
+  if (w.layout == WeightLayout::packed) {
+    const std::vector<std::uint8_t> blocks = unpacked_blocks(w, row, 0, w.cols);
+    quant::dequantize_row(*quant::quant_type_of(w.type), blocks.data(), out, w.cols);
     return;
   }
   const auto* bytes = static_cast<const std::uint8_t*>(w.data) + row_bytes(w) * row;
@@ -40,13 +57,12 @@ void dequantize_row(const WeightMatrix& w, std::int64_t row, float* out) {
 }
 
 float weight_at(const WeightMatrix& w, std::int64_t row, std::int64_t col) {
-  if (w.layout == WeightLayout::packed_q8_0) {
-    quant::BlockQ8_0 block;
-    quant::unpack_q8_0_row(static_cast<const std::uint8_t*>(w.data), w.cols / quant::kBlock32,
-                           row, col / quant::kBlock32, 1, &block);
-    float values[quant::kBlock32];
-    quant::dequantize_row(quant::QuantType::q8_0, &block, values, quant::kBlock32);
-    return values[col % quant::kBlock32];
+  if (w.layout == WeightLayout::packed) {
+    const std::int64_t block = dtype_block_elements(w.type);
+    const std::vector<std::uint8_t> bytes = unpacked_blocks(w, row, col / block * block, block);
+    std::vector<float> values(static_cast<std::size_t>(block));
+    quant::dequantize_row(*quant::quant_type_of(w.type), bytes.data(), values.data(), block);
+    return values[static_cast<std::size_t>(col % block)];
   }
   const std::int64_t index = row * w.cols + col;
   switch (w.type) {

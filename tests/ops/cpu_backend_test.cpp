@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <iostream>
 #include <limits>
 #include <random>
 #include <span>
@@ -18,6 +19,8 @@
 #include "ops/cpu/vector_ops.h"
 #include "ops/cpu_backend.h"
 #include "ops/rope.h"
+#include "quant/packed_k.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
 #include "ops_test_support.h"
@@ -256,6 +259,60 @@ TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
         }
       }
       EXPECT_LT(std::sqrt(err / norm), 0.02) << dtype_cli_name(type);
+    }
+  }
+}
+
+// Matrices repacked at load (quant/packed_q8_0.h, quant/packed_k.h): the backend gives the very
+// outputs of the file's layout, bit for bit, for decode-sized batches (the packed kernels) and a
+// prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 / 16 rows put
+// a part boundary inside a 16-row group of the threads' row ranges. Also the dequantized rows.
+TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
+  const std::int64_t rows = 40, cols = 512;
+  for (const DType type : {DType::q8_0, DType::q4_k, DType::q6_k}) {
+    const quant::QuantType qtype = *quant::quant_type_of(type);
+    const bool q8 = type == DType::q8_0;
+    if (q8 ? !quant::packed_q8_0_kernel_available() : !quant::packed_k_kernel_available()) {
+      // Without the kernel nothing is packed at load; the reference path is still compared.
+      std::cout << "note: no packed " << dtype_cli_name(type) << " kernel here\n";
+    }
+    const std::vector<float> values = random_floats(rows * cols, 61);
+    const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(qtype, cols));
+    std::vector<std::uint8_t> blocks(row_bytes * rows);
+    for (std::int64_t r = 0; r < rows; ++r)
+      quant::quantize_row(qtype, values.data() + r * cols, blocks.data() + row_bytes * r, cols);
+    const std::int64_t nb = cols / quant::block_elements(qtype);
+    std::vector<std::vector<std::uint8_t>> packed;
+    std::vector<WeightMatrix> file_parts, packed_parts;
+    for (const auto& [first, n] : {std::pair<std::int64_t, std::int64_t>{0, 24}, {24, 16}}) {
+      const std::uint8_t* source = blocks.data() + row_bytes * static_cast<std::size_t>(first);
+      auto& copy = packed.emplace_back(q8 ? quant::packed_q8_0_bytes(n, nb)
+                                          : quant::packed_k_bytes(qtype, n, nb));
+      if (q8) {
+        quant::pack_q8_0(reinterpret_cast<const quant::BlockQ8_0*>(source), n, nb, copy.data());
+      } else {
+        quant::pack_k(qtype, source, n, nb, copy.data());
+      }
+      file_parts.push_back({type, source, n, cols});
+      packed_parts.push_back({type, copy.data(), n, cols, WeightLayout::packed});
+    }
+    const std::vector<float> bias = random_floats(24, 62);
+    const Linear file = Linear::stacked(file_parts, {bias, {}});
+    const Linear repacked = Linear::stacked(packed_parts, {bias, {}});
+    for (const std::int64_t tokens : {1, 4, 80}) {
+      const std::vector<float> x = random_floats(tokens * cols, 63);
+      std::vector<float> expected(tokens * rows), got(tokens * rows, -1.0f);
+      auto backend = make_cpu_backend({2, std::nullopt, true});
+      backend->linear(x.data(), tokens, file, expected.data());
+      backend->linear(x.data(), tokens, repacked, got.data());
+      EXPECT_EQ(got, expected) << dtype_cli_name(type) << " tokens " << tokens;
+    }
+    std::vector<float> row(cols), packed_row(cols);
+    for (const std::int64_t r : {0, 13, 23}) {
+      dequantize_row(file_parts[0], r, row.data());
+      dequantize_row(packed_parts[0], r, packed_row.data());
+      EXPECT_EQ(packed_row, row) << dtype_cli_name(type) << " row " << r;
+      EXPECT_EQ(weight_at(packed_parts[0], r, 300), row[300]);
     }
   }
 }

@@ -22,7 +22,9 @@
 
 #include "core/cpu_info.h"
 #include "ops/cpu/amx_weight_panel.h"
+#include "quant/packed_k.h"
 #include "quant/packed_q8_0.h"
+#include "quant/quant_type.h"
 #include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 
@@ -114,7 +116,23 @@ inline void prefetch_to_l2(const char* p) {
 // loads do not wait on memory (32 rows are 32 streams, more than the hardware prefetcher tracks).
 void prefetch_panel(const WeightMatrix& w, std::int64_t row, std::int64_t row_end,
                     std::int64_t k0, std::int64_t kc, std::int64_t part, std::int64_t parts) {
-  if (w.layout == WeightLayout::packed_q8_0) {
+  if (w.layout == WeightLayout::packed && w.type != DType::q8_0) {
+    // q4_k / q6_k: the groups of rows [row, row + 32), blocks [k0 / 256, (k0 + kc) / 256): one
+    // contiguous run per group.
+    const quant::QuantType type = *quant::quant_type_of(w.type);
+    const std::int64_t block = dtype_block_elements(w.type), nb = w.cols / block;
+    const auto packed_block = static_cast<std::int64_t>(quant::packed_k_block_bytes(type));
+    const std::int64_t g0 = row / 16, g1 = (std::min<std::int64_t>(row + 32, row_end) + 15) / 16;
+    const std::int64_t lines = (kc + block - 1) / block * packed_block / 64;
+    const std::int64_t total = (g1 - g0) * lines;
+    const auto* packed = static_cast<const char*>(w.data);
+    for (std::int64_t i = total * part / parts; i < total * (part + 1) / parts; ++i) {
+      prefetch_to_l2(packed + ((g0 + i / lines) * nb + k0 / block) * packed_block +
+                     (i % lines) * 64);
+    }
+    return;
+  }
+  if (w.layout == WeightLayout::packed) {
     // The groups of rows [row, row + 32): scales and quants of blocks [k0 / 32, (k0 + kc) / 32).
     const std::int64_t nb = w.cols / 32, b0 = k0 / 32, n_blocks = (kc + 31) / 32;
     const auto* packed = static_cast<const char*>(w.data);

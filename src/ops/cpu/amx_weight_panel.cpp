@@ -13,6 +13,7 @@
 #include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/blocks.h"
+#include "quant/packed_k.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
@@ -260,7 +261,49 @@ void fill_weight_panel(const WeightMatrix& w, std::int64_t row, std::int64_t n_r
   const auto* base = static_cast<const std::uint8_t*>(w.data);
   const std::size_t stride_bytes = row_bytes(w);
   const std::int64_t blocks = kc_padded / 32;
-  if (w.layout == WeightLayout::packed_q8_0) {
+  if (w.layout == WeightLayout::packed && w.type != DType::q8_0) {
+    // q4_k / q6_k (quant/packed_k.h): each row's super-blocks unpacked to the file's format into
+    // the row_f32 scratch (a block's bytes are fewer than its elements' floats), then dequantized
+    // straight into the tile rows as for the file's rows. k0 and kc are whole super-blocks.
+    const quant::QuantType type = *quant::quant_type_of(w.type);
+    const std::int64_t block = dtype_block_elements(w.type);
+    const ChunkDequantizer direct = chunk_dequantizer(w, k0, kc);
+    if (row % quant::kPackedKRows == 0) {
+      // Whole groups: each super-block of 16 rows unpacked at once (in registers), then each
+      // row's block dequantized into its tile rows (8 chunks of 32 per block).
+      const auto file_block = static_cast<std::size_t>(dtype_block_bytes(w.type));
+      alignas(64) std::uint8_t group_blocks[16 * 256];
+      for (std::int64_t h = 0; h < 2; ++h) {
+        const std::int64_t rows_in_half = std::clamp<std::int64_t>(n_rows - 16 * h, 0, 16);
+        std::uint16_t* half = panel + h * blocks * 512;
+        for (std::int64_t i = 0; i < kc / block && rows_in_half > 0; ++i) {
+          quant::unpack_k_group(type, base, w.cols / block, row / 16 + h, k0 / block + i,
+                                group_blocks);
+          for (std::int64_t r = 0; r < rows_in_half; ++r)
+            direct(group_blocks + static_cast<std::size_t>(r) * file_block, 1,
+                   half + r * 32 + i * (block / 32) * 512, 512);
+        }
+        for (std::int64_t r = rows_in_half; r < 16; ++r) {
+          for (std::int64_t b = 0; b < blocks; ++b)
+            std::fill_n(half + r * 32 + b * 512, 32, std::uint16_t{0});
+        }
+      }
+      return;
+    }
+    auto* blocks_bytes = reinterpret_cast<std::uint8_t*>(row_f32);
+    for (std::int64_t i = 0; i < 32; ++i) {
+      std::uint16_t* to = panel + (i / 16) * blocks * 512 + (i % 16) * 32;
+      if (i < n_rows) {
+        quant::unpack_k_row(type, base, w.cols / block, row + i, k0 / block, kc / block,
+                            blocks_bytes);
+        direct(blocks_bytes, kc / block, to, 512);
+      } else {
+        for (std::int64_t b = 0; b < blocks; ++b) std::fill_n(to + b * 512, 32, std::uint16_t{0});
+      }
+    }
+    return;
+  }
+  if (w.layout == WeightLayout::packed) {
     // q8_0 columns come in whole 32-element blocks (k0 and kc are multiples of 32).
     if (row % quant::kPackedQ8Rows == 0) {
       // Whole groups: panel half h is group row / 16 + h, transposed 16 rows at a time.

@@ -93,6 +93,70 @@ inline void transpose_16_bytes(const Rows& rows, std::int64_t b, std::ptrdiff_t 
   out[3] = _mm512_unpackhi_epi64(t1, t3);
 }
 
+/// 16 rows' blocks in the packed layout (quant/packed_k.h): the transposes above were done at
+/// load, so they are plain loads here. at(b, offset): where the segment that starts at `offset`
+/// of the file's block lies in packed block b (positions[offset / 16]).
+struct PackedRows {
+  const std::uint8_t* group;  // block 0 of the group
+  std::ptrdiff_t block_bytes;
+  std::ptrdiff_t positions[16];
+  const std::uint8_t* at(std::int64_t b, std::ptrdiff_t offset) const {
+    return group + b * block_bytes + positions[offset / 16];
+  }
+};
+
+inline void transpose_group(const PackedRows& rows, std::int64_t b, std::ptrdiff_t offset,
+                            const __m512i&, __m512i* out) {
+  const std::uint8_t* p = rows.at(b, offset);
+  for (int m = 0; m < kResidues; ++m)
+    out[m] = _mm512_loadu_si512(reinterpret_cast<const __m512i*>(p + 64 * m));
+}
+
+inline void transpose_16_bytes(const PackedRows& rows, std::int64_t b, std::ptrdiff_t offset,
+                               __m512i* out) {
+  const std::uint8_t* p = rows.at(b, offset);
+  for (int k = 0; k < 4; ++k)
+    out[k] = _mm512_loadu_si512(reinterpret_cast<const __m512i*>(p + 64 * k));
+}
+
+/// Prefetches into L2 of part `part` of `parts` of the packed block kFarBytes ahead of block b
+/// (one stream per thread: as with packed q8_0, the far requests keep the memory bus busy while
+/// the block's arithmetic runs; spread over the block, since a burst of prefetches waits for
+/// fill buffers and stalls the instructions behind it).
+constexpr std::ptrdiff_t kFarBytes = 16384;
+template <std::ptrdiff_t BlockBytes>
+inline void prefetch_packed(const PackedRows& rows, std::int64_t b, int part, int parts) {
+  const char* p = reinterpret_cast<const char*>(rows.group + b * rows.block_bytes) + kFarBytes;
+  constexpr std::ptrdiff_t kLines = BlockBytes / 64;
+  for (std::ptrdiff_t line = kLines * part / parts; line < kLines * (part + 1) / parts; ++line)
+    asm volatile("prefetcht1 %0" : : "m"(p[line * 64]));
+}
+
+/// The groups of rows [row_begin, row_end) of a packed matrix, passes of up to kMaxPassTokens
+/// inside: pass(group, t0, n_tokens_in_pass).
+template <typename Pass>
+inline void for_each_packed_pass(std::int64_t row_begin, std::int64_t row_end,
+                                 std::int64_t n_tokens, Pass&& pass) {
+  for (std::int64_t g = row_begin / kRows; g * kRows < row_end; ++g) {
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens)
+      pass(g, t0, std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0));
+  }
+}
+
+/// Stores lanes [lo, hi) of group g's result to y (y holds rows from row_begin).
+inline void store_group_rows(__m512 v, std::int64_t g, std::int64_t row_begin,
+                             std::int64_t row_end, float* y) {
+  const std::int64_t first = g * kRows;
+  const std::int64_t lo = std::max(first, row_begin), hi = std::min(first + kRows, row_end);
+  if (lo == first && hi == first + kRows) {
+    _mm512_storeu_ps(y + (first - row_begin), v);
+    return;
+  }
+  alignas(64) float lanes[kRows];
+  _mm512_store_ps(lanes, v);
+  for (std::int64_t r = lo; r < hi; ++r) y[r - row_begin] = lanes[r - first];
+}
+
 /// The next row group, fetched while the current one is computed (as in the q8_0 kernel): a new
 /// group's 16 streams would each start with a miss. Short rows: the whole next group (one
 /// contiguous run) is swept into L2 in step with the blocks; long rows: each row's start.

@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "quant/packed_k.h"
 #include "quant/x86/batch_k_rows.h"
 #include "quant/x86/simd_kernels.h"
 
@@ -32,6 +33,7 @@ using namespace batch_k;
 
 constexpr int kSubBlocks = 8;  // of 32 elements
 constexpr std::ptrdiff_t kPrefetchBytes = 4 * sizeof(BlockQ4K);  // ahead of each row stream
+constexpr std::ptrdiff_t kPackedBlockBytes = 16 * sizeof(BlockQ4K);  // packed_k_block_bytes
 
 /// One token's Q8_K block, prepared once: qs in residue order (sub-block j's residue m in
 /// dword 8 j + m); dword p of sub_sums the int16 sums of sub-blocks 2 p and 2 p + 1 (from
@@ -80,8 +82,8 @@ struct Consts {
   __m512i min_pick[2] = {pick_pair(0, 1), pick_pair(2, 3)};
 };
 
-template <bool Sweep>
-inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, NextGroup* next,
+template <bool Sweep, class Source>
+inline void unpack_block(const Source& rows, std::int64_t b, const Consts& c, NextGroup* next,
                          GroupBlock* g) {
   // d, dmin and the 12 scale bytes: dword k of each row in head[k].
   __m512i head[4];
@@ -168,7 +170,7 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
   const auto blocks = [&](auto sweep) {
     for (std::int64_t b = 0; b < nb; ++b) {
       prefetch<sizeof(BlockQ4K), kPrefetchBytes, false>(rows, b, next);
-      unpack_block<decltype(sweep)::value>(rows, b, c, &next, &g);
+      unpack_block<decltype(sweep)::value, Rows>(rows, b, c, &next, &g);
       for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], &sums[t]);
     }
   };
@@ -181,7 +183,50 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
   }
 }
 
+// One pass over group g of a packed matrix (quant/packed_k.h).
+void packed_group(const PackedRows& rows, std::int64_t nb, std::int64_t g, std::int64_t row_begin,
+                  std::int64_t row_end, const ActQ4K* a, std::int64_t n_tokens, const Consts& c,
+                  float* y, std::int64_t y_stride) {
+  TokenSums sums[kMaxPassTokens];
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    for (auto& l : sums[t].lanes) l = _mm512_setzero_ps();
+    sums[t].sumf = _mm512_setzero_ps();
+  }
+  GroupBlock block;
+  for (std::int64_t b = 0; b < nb; ++b) {
+    prefetch_packed<kPackedBlockBytes>(rows, b, 0, 2);
+    unpack_block<false>(rows, b, c, nullptr, &block);
+    prefetch_packed<kPackedBlockBytes>(rows, b, 1, 2);
+    for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(block, a[t * nb + b], &sums[t]);
+  }
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    __m512 out = sums[t].sumf;
+    for (const __m512& l : sums[t].lanes) out = _mm512_add_ps(out, l);
+    store_group_rows(out, g, row_begin, row_end, y + t * y_stride);
+  }
+}
+
 }  // namespace
+
+void packed_q4_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
+                             std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
+                             float* y, std::int64_t y_stride) {
+  thread_local std::vector<ActQ4K> acts;
+  acts.resize(static_cast<std::size_t>(n_tokens * nb));
+  prepare_activations(a, n_tokens * nb, acts.data());
+  const Consts c;
+  PackedRows rows{packed, kPackedBlockBytes, {}};
+  for (const PackedSegment& s : packed_k_segments(QuantType::q4_k))
+    rows.positions[s.offset / 16] =
+        static_cast<std::ptrdiff_t>(packed_k_segment_position(QuantType::q4_k, s.offset));
+  for_each_packed_pass(row_begin, row_end, n_tokens,
+                       [&](std::int64_t g, std::int64_t t0, std::int64_t n) {
+                         PackedRows group = rows;
+                         group.group = packed + g * nb * kPackedBlockBytes;
+                         packed_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n,
+                                      c, y + t0 * y_stride, y_stride);
+                       });
+}
 
 void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb,
                             const BlockQ8K* a, std::int64_t n_tokens, float* y,

@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "quant/packed_k.h"
 #include "quant/x86/batch_k_rows.h"
 #include "quant/x86/simd_kernels.h"
 
@@ -29,6 +30,7 @@ using namespace batch_k;
 
 constexpr int kGroups = 8;  // of 32 elements (two sub-blocks each)
 constexpr std::ptrdiff_t kPrefetchBytes = 3 * sizeof(BlockQ6K);  // ahead of each row stream
+constexpr std::ptrdiff_t kPackedBlockBytes = (16 * sizeof(BlockQ6K) + 63) / 64 * 64;
 
 /// One token's Q8_K block in residue order, as unsigned bytes a + 128.
 struct ActQ6K {
@@ -63,12 +65,22 @@ struct Consts {
   alignas(64) int offsets[kRows];  // of each row's block from row 0's
 };
 
-template <bool Sweep>
-inline void unpack_block(const Rows& rows, std::int64_t b, const Consts& c, NextGroup* next,
-                         GroupBlock* g) {
+/// The 16 rows' d of block b: gathered from the file's rows, loaded from a packed block.
+inline __m512 block_scales(const Rows& rows, std::int64_t b, const Consts& c) {
   const __m512i dbits = _mm512_i32gather_epi32(_mm512_load_si512(c.offsets),
                                                rows.at(0, b, offsetof(BlockQ6K, d) - 2), 1);
-  g->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dbits, 16)));
+  return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dbits, 16)));
+}
+
+inline __m512 block_scales(const PackedRows& rows, std::int64_t b, const Consts&) {
+  return _mm512_cvtph_ps(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows.at(b, offsetof(BlockQ6K, d)))));
+}
+
+template <bool Sweep, class Source>
+inline void unpack_block(const Source& rows, std::int64_t b, const Consts& c, NextGroup* next,
+                         GroupBlock* g) {
+  g->d = block_scales(rows, b, c);
   __m512i sc[4];  // scale bytes 4 k..4 k + 3 of each row
   transpose_16_bytes(rows, b, offsetof(BlockQ6K, scales), sc);
   __m512i scale_bytes[kGroups];
@@ -155,7 +167,7 @@ void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int
   const auto blocks = [&](auto sweep) {
     for (std::int64_t b = 0; b < nb; ++b) {
       prefetch<sizeof(BlockQ6K), kPrefetchBytes, true>(rows, b, next);
-      unpack_block<decltype(sweep)::value>(rows, b, c, &next, &g);
+      unpack_block<decltype(sweep)::value, Rows>(rows, b, c, &next, &g);
       for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(g, a[t * nb + b], sums[t]);
     }
   };
@@ -168,18 +180,64 @@ void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int
   }
 }
 
+// One pass over group g of a packed matrix (quant/packed_k.h).
+void packed_group(const PackedRows& rows, std::int64_t nb, std::int64_t g, std::int64_t row_begin,
+                  std::int64_t row_end, const ActQ6K* a, std::int64_t n_tokens, const Consts& c,
+                  float* y, std::int64_t y_stride) {
+  __m512 sums[kMaxPassTokens][kResidues];
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    for (auto& l : sums[t]) l = _mm512_setzero_ps();
+  }
+  GroupBlock block;
+  for (std::int64_t b = 0; b < nb; ++b) {
+    prefetch_packed<kPackedBlockBytes>(rows, b, 0, 2);
+    unpack_block<false>(rows, b, c, nullptr, &block);
+    prefetch_packed<kPackedBlockBytes>(rows, b, 1, 2);
+    for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(block, a[t * nb + b], sums[t]);
+  }
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    __m512 out = _mm512_setzero_ps();  // the reference's finish(sums, 0.0f)
+    for (const __m512& l : sums[t]) out = _mm512_add_ps(out, l);
+    store_group_rows(out, g, row_begin, row_end, y + t * y_stride);
+  }
+}
+
+void prepare_activations(const BlockQ8K* a, std::int64_t n, ActQ6K* out) {
+  const __m512i order = residue_order();
+  for (std::int64_t i = 0; i < n; ++i) {
+    residue_activations(a[i], order, static_cast<std::int8_t>(0x80), &out[i].q);
+    out[i].d = a[i].d;
+  }
+}
+
 }  // namespace
+
+void packed_q6_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
+                             std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
+                             float* y, std::int64_t y_stride) {
+  thread_local std::vector<ActQ6K> acts;
+  acts.resize(static_cast<std::size_t>(n_tokens * nb));
+  prepare_activations(a, n_tokens * nb, acts.data());
+  const Consts c{};
+  PackedRows rows{packed, kPackedBlockBytes, {}};
+  for (const PackedSegment& s : packed_k_segments(QuantType::q6_k))
+    rows.positions[s.offset / 16] =
+        static_cast<std::ptrdiff_t>(packed_k_segment_position(QuantType::q6_k, s.offset));
+  for_each_packed_pass(row_begin, row_end, n_tokens,
+                       [&](std::int64_t g, std::int64_t t0, std::int64_t n) {
+                         PackedRows group = rows;
+                         group.group = packed + g * nb * kPackedBlockBytes;
+                         packed_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n,
+                                      c, y + t0 * y_stride, y_stride);
+                       });
+}
 
 void batch_q6_k_avx512_vbmi(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb,
                             const BlockQ8K* a, std::int64_t n_tokens, float* y,
                             std::int64_t y_stride) {
   thread_local std::vector<ActQ6K> acts;
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
-  const __m512i order = residue_order();
-  for (std::int64_t i = 0; i < n_tokens * nb; ++i) {
-    residue_activations(a[i], order, static_cast<std::int8_t>(0x80), &acts[static_cast<std::size_t>(i)].q);
-    acts[static_cast<std::size_t>(i)].d = a[i].d;
-  }
+  prepare_activations(a, n_tokens * nb, acts.data());
   Consts c;
   for_each_pass(n_rows, n_tokens, [&](std::int64_t r0, std::int64_t t0, std::int64_t n,
                                       bool fetch_next) {
