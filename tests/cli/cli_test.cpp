@@ -343,6 +343,15 @@ TEST(CliBench, PrintsLlamaBenchRowsForEachTestAndThreadCount) {
   EXPECT_NE(lines[5].find("2 threads"), std::string::npos);
   const ProcessResult bad = r1({"bench", "--model", dir.string(), "-t", "x"});
   EXPECT_EQ(bad.exit_code, 2);
+  // Several streams decoding together: one row per stream count, after the depth, on the file's
+  // layout too.
+  const ProcessResult streams =
+      r1({"bench", "--model", dir.string(), "-p", "0", "-n", "4", "-b", "1,3", "-d", "5", "-r",
+          "1", "--quant", "q8_0", "--file-layout"});
+  ASSERT_EQ(streams.exit_code, 0) << streams.err;
+  EXPECT_NE(streams.out.find("tg4 @ d5"), std::string::npos) << streams.out;
+  EXPECT_NE(streams.out.find("tg4 x3 @ d5"), std::string::npos) << streams.out;
+  EXPECT_EQ(r1({"bench", "--model", dir.string(), "-b", "two"}).exit_code, 2);
   std::filesystem::remove_all(dir);
 }
 
