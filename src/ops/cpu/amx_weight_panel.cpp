@@ -17,6 +17,7 @@
 #include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
+#include "quant/x86/transpose_avx512.h"
 
 namespace r1::ops::cpu {
 namespace {
@@ -86,32 +87,18 @@ void packed_q8_0_group_as_bf16(const std::uint8_t* packed, std::int64_t nb, std:
   const auto* scales = reinterpret_cast<const std::uint16_t*>(group);
   const std::uint8_t* quants = group + quant::packed_q8_0_scale_bytes(nb);
   const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
-  const __m512i first_halves = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-  const __m512i second_halves = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t b = b0 + i;
-    __m512i v[8], t[8], u[8];
+    __m512i v[8], pairs[8];
     for (int q = 0; q < 8; ++q) {
       v[q] = _mm512_xor_si512(
           _mm512_loadu_si512(reinterpret_cast<const __m512i*>(quants + b * 512 + 64 * q)), bias);
     }
-    for (int k = 0; k < 4; ++k) {
-      t[2 * k] = _mm512_unpacklo_epi32(v[2 * k], v[2 * k + 1]);
-      t[2 * k + 1] = _mm512_unpackhi_epi32(v[2 * k], v[2 * k + 1]);
-    }
-    // u[m] (m < 4), 128-bit lane L: dwords 0..3 of row 4 L + m; u[4 + m]: its dwords 4..7.
-    for (int h = 0; h < 2; ++h) {
-      const __m512i* s = t + 4 * h;
-      u[4 * h + 0] = _mm512_unpacklo_epi64(s[0], s[2]);
-      u[4 * h + 1] = _mm512_unpackhi_epi64(s[0], s[2]);
-      u[4 * h + 2] = _mm512_unpacklo_epi64(s[1], s[3]);
-      u[4 * h + 3] = _mm512_unpackhi_epi64(s[1], s[3]);
-    }
+    quant::x86::untranspose_8x16_dwords(v, pairs);
     alignas(64) std::int8_t rows[16][32];
     for (int m = 0; m < 4; ++m) {
       // Rows m | m + 4 and m + 8 | m + 12, 32 bytes each.
-      const __m512i lo = _mm512_permutex2var_epi64(u[m], first_halves, u[4 + m]);
-      const __m512i hi = _mm512_permutex2var_epi64(u[m], second_halves, u[4 + m]);
+      const __m512i lo = pairs[m], hi = pairs[4 + m];
       _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m]), _mm512_castsi512_si256(lo));
       _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m + 4]), _mm512_extracti64x4_epi64(lo, 1));
       _mm256_store_si256(reinterpret_cast<__m256i*>(rows[m + 8]), _mm512_castsi512_si256(hi));

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "quant/blocks.h"
+#include "quant/packed_k.h"
 #include "quant/x86/transpose_avx512.h"
 
 namespace r1::quant::x86::batch_k {
@@ -132,14 +133,24 @@ inline void prefetch_packed(const PackedRows& rows, std::int64_t b, int part, in
     asm volatile("prefetcht1 %0" : : "m"(p[line * 64]));
 }
 
-/// The groups of rows [row_begin, row_end) of a packed matrix, passes of up to kMaxPassTokens
-/// inside: pass(group, t0, n_tokens_in_pass).
+/// A packed matrix of `type` (quant/packed_k.h), its group 0.
+inline PackedRows packed_rows(QuantType type, const std::uint8_t* packed) {
+  PackedRows rows{packed, static_cast<std::ptrdiff_t>(packed_k_block_bytes(type)), {}};
+  for (const PackedSegment& s : packed_k_segments(type))
+    rows.positions[s.offset / 16] = static_cast<std::ptrdiff_t>(packed_k_segment_position(type, s.offset));
+  return rows;
+}
+
+/// The groups of rows [row_begin, row_end) of a packed matrix of nb blocks per row, passes of up
+/// to kMaxPassTokens inside: pass(group_rows, g, t0, n_tokens_in_pass).
 template <typename Pass>
-inline void for_each_packed_pass(std::int64_t row_begin, std::int64_t row_end,
-                                 std::int64_t n_tokens, Pass&& pass) {
+inline void for_each_packed_pass(const PackedRows& matrix, std::int64_t nb, std::int64_t row_begin,
+                                 std::int64_t row_end, std::int64_t n_tokens, Pass&& pass) {
   for (std::int64_t g = row_begin / kRows; g * kRows < row_end; ++g) {
+    PackedRows group = matrix;
+    group.group = matrix.group + g * nb * matrix.block_bytes;
     for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens)
-      pass(g, t0, std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0));
+      pass(group, g, t0, std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0));
   }
 }
 

@@ -219,14 +219,8 @@ void packed_q6_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::i
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
   prepare_activations(a, n_tokens * nb, acts.data());
   const Consts c{};
-  PackedRows rows{packed, kPackedBlockBytes, {}};
-  for (const PackedSegment& s : packed_k_segments(QuantType::q6_k))
-    rows.positions[s.offset / 16] =
-        static_cast<std::ptrdiff_t>(packed_k_segment_position(QuantType::q6_k, s.offset));
-  for_each_packed_pass(row_begin, row_end, n_tokens,
-                       [&](std::int64_t g, std::int64_t t0, std::int64_t n) {
-                         PackedRows group = rows;
-                         group.group = packed + g * nb * kPackedBlockBytes;
+  for_each_packed_pass(packed_rows(QuantType::q6_k, packed), nb, row_begin, row_end, n_tokens,
+                       [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
                          packed_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n,
                                       c, y + t0 * y_stride, y_stride);
                        });

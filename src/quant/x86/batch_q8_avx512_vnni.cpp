@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "quant/x86/q8_0_lanes.h"
 #include "quant/x86/simd_kernels.h"
 #include "quant/x86/transpose_avx512.h"
 
@@ -35,12 +36,6 @@ constexpr int kRows = 16;           // rows per group, one per lane
 constexpr int kMaxPassTokens = 16;  // tokens per pass over a row group (registers)
 constexpr std::ptrdiff_t kPrefetchBytes = 6 * sizeof(BlockQ8_0);  // ahead of each row stream
 
-/// Per token and block: the accumulator's start (-128 * sum of the activation bytes) and the
-/// activation scale.
-struct TokenBlock {
-  std::int32_t correction;
-  float d;
-};
 
 /// Rows' block b as 8 vectors of 4-byte groups (vector q: bytes 4q..4q+3 of rows 0..15, as
 /// unsigned bytes w + 128).
@@ -92,18 +87,8 @@ void pass(const BlockQ8_0* const* rows, __m512i d_offsets, std::int64_t nb,
     transpose_block(rows, b, w);
     const __m512i dbits = _mm512_i32gather_epi32(d_offsets, rows[0] + b, 1);
     const __m512 dx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dbits));
-    for (int t = 0; t < T; ++t) {
-      const BlockQ8_0& y = a[t * nb + b];
-      const TokenBlock& s = tb[t * nb + b];
-      __m512i sumi = _mm512_set1_epi32(s.correction);
-      for (int q = 0; q < 8; ++q) {
-        std::int32_t four;  // activation bytes 4q..4q+3, broadcast from memory
-        std::memcpy(&four, y.qs + 4 * q, 4);
-        sumi = _mm512_dpbusd_epi32(sumi, w[q], _mm512_set1_epi32(four));
-      }
-      const __m512 scale = _mm512_mul_ps(dx, _mm512_set1_ps(s.d));
-      acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_cvtepi32_ps(sumi), scale));
-    }
+    for (int t = 0; t < T; ++t)
+      acc[t] = add_block_product(w, dx, a[t * nb + b], tb[t * nb + b], acc[t]);
   }
 }
 
@@ -148,12 +133,7 @@ void batch_q8_0_avx512_vnni(const BlockQ8_0* w, std::int64_t n_rows, std::int64_
                             std::int64_t y_stride) {
   static constexpr auto kGroups = row_groups(std::make_index_sequence<kMaxPassTokens>());
   thread_local std::vector<TokenBlock> blocks;
-  blocks.resize(static_cast<std::size_t>(n_tokens * nb));
-  for (std::int64_t i = 0; i < n_tokens * nb; ++i) {
-    std::int32_t sum = 0;
-    for (const std::int8_t q : a[i].qs) sum += q;
-    blocks[static_cast<std::size_t>(i)] = {-128 * sum, _cvtsh_ss(a[i].d)};
-  }
+  prepare_token_blocks(a, n_tokens * nb, &blocks);
   // Row groups outside, passes of up to 16 tokens inside: a group's rows (16 x nb blocks) stay
   // in cache for its later passes.
   for (std::int64_t r0 = 0; r0 < n_rows; r0 += kRows) {

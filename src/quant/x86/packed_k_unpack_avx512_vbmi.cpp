@@ -10,6 +10,7 @@
 
 #include "quant/packed_k.h"
 #include "quant/x86/simd_kernels.h"
+#include "quant/x86/transpose_avx512.h"
 
 namespace r1::quant::x86 {
 namespace {
@@ -29,31 +30,17 @@ __m512i file_order() {
 // each of the 16 rows' blocks at `offset`.
 void residues32_to_rows(const std::uint8_t* segment, const __m512i& order, std::uint8_t* out,
                         std::size_t block_bytes, std::int32_t offset) {
-  __m512i v[8], t[8], u[8];
+  __m512i v[8], rows[8];
   for (int m = 0; m < 8; ++m)
     v[m] = _mm512_loadu_si512(reinterpret_cast<const __m512i*>(segment + 64 * m));
-  for (int k = 0; k < 4; ++k) {
-    t[2 * k] = _mm512_unpacklo_epi32(v[2 * k], v[2 * k + 1]);
-    t[2 * k + 1] = _mm512_unpackhi_epi32(v[2 * k], v[2 * k + 1]);
-  }
-  for (int h = 0; h < 2; ++h) {
-    const __m512i* s = t + 4 * h;
-    u[4 * h + 0] = _mm512_unpacklo_epi64(s[0], s[2]);
-    u[4 * h + 1] = _mm512_unpackhi_epi64(s[0], s[2]);
-    u[4 * h + 2] = _mm512_unpacklo_epi64(s[1], s[3]);
-    u[4 * h + 3] = _mm512_unpackhi_epi64(s[1], s[3]);
-  }
-  const __m512i first_halves = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-  const __m512i second_halves = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  untranspose_8x16_dwords(v, rows);
   auto store = [&](int row, __m256i bytes) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + row * block_bytes + offset), bytes);
   };
   for (int m = 0; m < 4; ++m) {
     // Rows m | m + 4 and m + 8 | m + 12 (32 bytes each, residue order), then in file order.
-    const __m512i lo =
-        _mm512_permutexvar_epi8(order, _mm512_permutex2var_epi64(u[m], first_halves, u[4 + m]));
-    const __m512i hi =
-        _mm512_permutexvar_epi8(order, _mm512_permutex2var_epi64(u[m], second_halves, u[4 + m]));
+    const __m512i lo = _mm512_permutexvar_epi8(order, rows[m]);
+    const __m512i hi = _mm512_permutexvar_epi8(order, rows[4 + m]);
     store(m, _mm512_castsi512_si256(lo));
     store(m + 4, _mm512_extracti64x4_epi64(lo, 1));
     store(m + 8, _mm512_castsi512_si256(hi));

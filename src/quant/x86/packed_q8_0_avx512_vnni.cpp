@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "quant/packed_q8_0.h"
+#include "quant/x86/q8_0_lanes.h"
 #include "quant/x86/simd_kernels.h"
 
 namespace r1::quant::x86 {
@@ -28,12 +29,6 @@ constexpr int kMaxPassTokens = 16;             // tokens per pass over a group (
 constexpr std::ptrdiff_t kPrefetchAhead = 1024;
 constexpr std::ptrdiff_t kPrefetchFar = 16384;  // bytes ahead of the quant stream
 
-/// Per token and block: the accumulator's start (-128 * sum of the activation bytes) and the
-/// activation scale.
-struct TokenBlock {
-  std::int32_t correction;
-  float d;
-};
 
 template <int T>
 void group_pass(const std::uint8_t* scales, const std::uint8_t* quants, std::int64_t nb,
@@ -51,18 +46,8 @@ void group_pass(const std::uint8_t* scales, const std::uint8_t* quants, std::int
     __m512i w[8];
     for (int q = 0; q < 8; ++q)
       w[q] = _mm512_loadu_si512(reinterpret_cast<const __m512i*>(block + 64 * q));
-    for (int t = 0; t < T; ++t) {
-      const BlockQ8_0& y = a[t * nb + b];
-      const TokenBlock& s = tb[t * nb + b];
-      __m512i sumi = _mm512_set1_epi32(s.correction);
-      for (int q = 0; q < 8; ++q) {
-        std::int32_t four;  // activation bytes 4q..4q+3, broadcast from memory
-        std::memcpy(&four, y.qs + 4 * q, 4);
-        sumi = _mm512_dpbusd_epi32(sumi, w[q], _mm512_set1_epi32(four));
-      }
-      const __m512 scale = _mm512_mul_ps(dx, _mm512_set1_ps(s.d));
-      acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_cvtepi32_ps(sumi), scale));
-    }
+    for (int t = 0; t < T; ++t)
+      acc[t] = add_block_product(w, dx, a[t * nb + b], tb[t * nb + b], acc[t]);
   }
 }
 
@@ -103,12 +88,7 @@ void packed_q8_0_avx512_vnni(const std::uint8_t* packed, std::int64_t nb, std::i
                              float* y, std::int64_t y_stride) {
   static constexpr auto kGroups = groups(std::make_index_sequence<kMaxPassTokens>());
   thread_local std::vector<TokenBlock> blocks;
-  blocks.resize(static_cast<std::size_t>(n_tokens * nb));
-  for (std::int64_t i = 0; i < n_tokens * nb; ++i) {
-    std::int32_t sum = 0;
-    for (const std::int8_t q : a[i].qs) sum += q;
-    blocks[static_cast<std::size_t>(i)] = {-128 * sum, _cvtsh_ss(a[i].d)};
-  }
+  prepare_token_blocks(a, n_tokens * nb, &blocks);
   // Groups outside, passes of up to 16 tokens inside: a group (nb x 544 bytes) stays in cache
   // for its later passes.
   for (std::int64_t g = row_begin / kPackedQ8Rows; g * kPackedQ8Rows < row_end; ++g) {

@@ -34,4 +34,29 @@ inline void transpose_16x8_dwords(const __m512i* z, __m512i* out) {
   }
 }
 
+/// The inverse of transpose_16x8_dwords: v[q] holds dword q of rows 0..15 (lane r = row r);
+/// for m < 4, rows[m] gets rows m (low 256 bits) and m + 4 (high 256 bits), rows[4 + m] rows
+/// m + 8 and m + 12 (each row's 8 dwords in order).
+inline void untranspose_8x16_dwords(const __m512i* v, __m512i* rows) {
+  __m512i t[8], u[8];
+  for (int k = 0; k < 4; ++k) {
+    t[2 * k] = _mm512_unpacklo_epi32(v[2 * k], v[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_epi32(v[2 * k], v[2 * k + 1]);
+  }
+  // u[m] (m < 4), 128-bit lane L: dwords 0..3 of row 4 L + m; u[4 + m]: its dwords 4..7.
+  for (int h = 0; h < 2; ++h) {
+    const __m512i* s = t + 4 * h;
+    u[4 * h + 0] = _mm512_unpacklo_epi64(s[0], s[2]);
+    u[4 * h + 1] = _mm512_unpackhi_epi64(s[0], s[2]);
+    u[4 * h + 2] = _mm512_unpacklo_epi64(s[1], s[3]);
+    u[4 * h + 3] = _mm512_unpackhi_epi64(s[1], s[3]);
+  }
+  const __m512i first_halves = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i second_halves = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (int m = 0; m < 4; ++m) {
+    rows[m] = _mm512_permutex2var_epi64(u[m], first_halves, u[4 + m]);
+    rows[4 + m] = _mm512_permutex2var_epi64(u[m], second_halves, u[4 + m]);
+  }
+}
+
 }  // namespace r1::quant::x86
