@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "core/cpu_info.h"
-#include "core/thread_pool.h"
+#include "model/load_pool.h"
 #include "model/resident_pages.h"
 #include "quant/packed_k.h"
 #include "quant/packed_q8_0.h"
@@ -32,8 +31,7 @@ void pack_matrix(const ops::WeightMatrix& w, std::uint8_t* packed) {
   const std::size_t group_bytes = q8 ? quant::packed_q8_0_group_bytes(nb)
                                      : quant::packed_k_bytes(type, 16, nb);
   const std::int64_t n_groups = (w.rows + 15) / 16;
-  static ThreadPool pool(physical_core_count());
-  pool.run([&](int thread, int n_threads) {
+  load_pool().run([&](int thread, int n_threads) {
     const ItemRange mine = split_items(n_groups, 1, thread, n_threads);
     if (mine.begin >= mine.end) return;
     const std::int64_t first_row = mine.begin * 16;

@@ -1,6 +1,7 @@
 // Repacking the layer matrices at load for the CPU kernels that read a layout of their own
-// (16 rows interleaved: quant/packed_q8_0.h for q8_0, quant/packed_k.h for q4_k and q6_k). The packed copy replaces the view; the
-// file's pages of that matrix are released, so the process still holds each matrix once.
+// (16 rows interleaved: quant/packed_q8_0.h for q8_0, quant/packed_k.h for q4_k and q6_k). The
+// packed copy replaces the view; the file's pages of that matrix are released, so the process
+// still holds each matrix once.
 #pragma once
 
 #include "model/model_weights.h"

@@ -3,8 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/cpu_info.h"
-#include "core/thread_pool.h"
+#include "model/load_pool.h"
 #include "model/resident_pages.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
@@ -14,8 +13,7 @@ namespace r1::model {
 void quantize_matrix(const ops::WeightMatrix& w, DType target, std::uint8_t* out) {
   const quant::QuantType type = *quant::quant_type_of(target);
   const auto row_bytes = static_cast<std::size_t>(dtype_row_bytes(target, w.cols));
-  static ThreadPool pool(physical_core_count());
-  pool.run([&](int thread, int n_threads) {
+  load_pool().run([&](int thread, int n_threads) {
     std::vector<float> row(static_cast<std::size_t>(w.cols));
     const ItemRange mine = split_items(w.rows, 1, thread, n_threads);
     for (std::int64_t r = mine.begin; r < mine.end; ++r) {
