@@ -5,6 +5,10 @@
 //
 //   r1_bench_quant_decode [--types q8_0,q4_k,q6_k] [--threads 1,2] [--tokens 1] [--ms 400]
 //                         [--working-set-mib 512]   (0: one copy, e.g. to time from cache)
+//                         [--layouts file,packed]
+//
+// Layout "packed" runs the load-time repacked matrices (quant/packed_q8_0.h, quant/packed_k.h)
+// the CPU backend uses for q8_0, q4_k and q6_k; "file" runs GGUF's row layout at each SIMD level.
 //
 // "cpu GB/s" divides by the calling thread's CPU time instead of the wall time: on a shared,
 // loaded machine it still tells the kernels' cost apart from the time spent descheduled.
@@ -24,6 +28,8 @@
 
 #include "core/thread_pool.h"
 #include "quant/gemm.h"
+#include "quant/packed_k.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "quant/vec_dot_fast.h"
 
@@ -82,11 +88,45 @@ std::vector<std::uint8_t> make_weights(QuantType type, const Shape& s, std::mt19
   return w;
 }
 
+bool has_packed_layout(QuantType type) {
+  return type == QuantType::q8_0 ? r1::quant::packed_q8_0_kernel_available()
+                                 : r1::quant::has_packed_k_layout(type) &&
+                                       r1::quant::packed_k_kernel_available();
+}
+
+std::vector<std::uint8_t> pack(QuantType type, const std::vector<std::uint8_t>& rows,
+                               const Shape& s) {
+  const std::int64_t nb = r1::quant::row_blocks(type, s.cols);
+  std::vector<std::uint8_t> out;
+  if (type == QuantType::q8_0) {
+    out.resize(r1::quant::packed_q8_0_bytes(s.rows, nb));
+    r1::quant::pack_q8_0(reinterpret_cast<const r1::quant::BlockQ8_0*>(rows.data()), s.rows, nb,
+                         out.data());
+  } else {
+    out.resize(r1::quant::packed_k_bytes(type, s.rows, nb));
+    r1::quant::pack_k(type, rows.data(), s.rows, nb, out.data());
+  }
+  return out;
+}
+
+// Rows [begin, end) of the packed matrix times the tokens' activations, into y (rows from begin).
+void gemm_packed(QuantType type, const std::uint8_t* packed, const Shape& s, std::int64_t begin,
+                 std::int64_t end, const std::uint8_t* a, std::int64_t tokens, float* y) {
+  const std::int64_t nb = r1::quant::row_blocks(type, s.cols);
+  if (type == QuantType::q8_0) {
+    r1::quant::gemm_packed_q8_0(packed, nb, begin, end,
+                                reinterpret_cast<const r1::quant::BlockQ8_0*>(a), tokens, y, s.rows);
+  } else {
+    r1::quant::gemm_packed_k(type, packed, nb, begin, end, a, tokens, y, s.rows);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> types = {"q8_0", "q4_k", "q5_k", "q6_k"};
   std::vector<std::string> threads = {"1", "2"};
+  std::vector<std::string> layouts = {"file", "packed"};
   std::int64_t tokens = 1;
   double ms = 400;
   std::size_t working_set = std::size_t{512} << 20;
@@ -97,7 +137,11 @@ int main(int argc, char** argv) {
     else if (flag == "--tokens") tokens = std::stoll(argv[i + 1]);
     else if (flag == "--ms") ms = std::stod(argv[i + 1]);
     else if (flag == "--working-set-mib") working_set = std::stoull(argv[i + 1]) << 20;
+    else if (flag == "--layouts") layouts = split(argv[i + 1]);
   }
+  const auto wants = [&](const char* layout) {
+    return std::find(layouts.begin(), layouts.end(), layout) != layouts.end();
+  };
   std::printf("%-6s %-8s %-12s %7s %10s %8s %8s\n", "type", "shape", "level", "threads",
               "us/call", "GB/s", "cpu GB/s");
   std::mt19937 rng(7);
@@ -118,8 +162,22 @@ int main(int argc, char** argv) {
       }
       std::vector<float> y(static_cast<std::size_t>(s.rows * tokens));
       const auto w_row = static_cast<std::size_t>(r1::quant::row_bytes(type, s.cols));
+      struct Run {
+        const char* name;
+        SimdLevel level;
+        bool packed;
+      };
+      std::vector<Run> runs;
       for (SimdLevel level : {SimdLevel::avx2, SimdLevel::avx512_vnni}) {
-        if (!r1::quant::simd_level_available(level)) continue;
+        if (wants("file") && r1::quant::simd_level_available(level))
+          runs.push_back({r1::quant::simd_level_name(level), level, false});
+      }
+      std::vector<std::vector<std::uint8_t>> packed;
+      if (wants("packed") && has_packed_layout(type)) {
+        runs.push_back({"packed", SimdLevel::avx512_vnni, true});
+        for (const auto& copy : w) packed.push_back(pack(type, copy, s));
+      }
+      for (const Run& run : runs) {
         for (const std::string& th : threads) {
           r1::ThreadPool pool(std::stoi(th));
           std::size_t calls = 0;
@@ -127,12 +185,17 @@ int main(int argc, char** argv) {
           const double cpu_start = thread_cpu_seconds();
           double elapsed = 0;
           while (elapsed < ms * 1e-3 || calls < 3) {
-            const std::uint8_t* wp = w[calls % copies].data();
+            const std::uint8_t* wp = (run.packed ? packed : w)[calls % copies].data();
             pool.run([&](int thread, int n_threads) {
               const r1::ItemRange mine = r1::split_items(s.rows, kRowGrain, thread, n_threads);
               if (mine.begin >= mine.end) return;
-              r1::quant::gemm_at(level, type, wp + w_row * mine.begin, mine.end - mine.begin,
-                                 s.cols, a.data(), tokens, y.data() + mine.begin, s.rows);
+              if (run.packed) {
+                gemm_packed(type, wp, s, mine.begin, mine.end, a.data(), tokens,
+                            y.data() + mine.begin);
+              } else {
+                r1::quant::gemm_at(run.level, type, wp + w_row * mine.begin, mine.end - mine.begin,
+                                   s.cols, a.data(), tokens, y.data() + mine.begin, s.rows);
+              }
             });
             ++calls;
             elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -142,7 +205,7 @@ int main(int argc, char** argv) {
           const double cpu_per_call = (thread_cpu_seconds() - cpu_start) / static_cast<double>(calls);
           const double bytes = static_cast<double>(one.size());
           std::printf("%-6s %-8s %-12s %7s %10.1f %8.2f %8.2f\n", type_name.c_str(), s.name,
-                      r1::quant::simd_level_name(level), th.c_str(), per_call * 1e6,
+                      run.name, th.c_str(), per_call * 1e6,
                       bytes / per_call * 1e-9, bytes / std::stod(th) / cpu_per_call * 1e-9);
           std::fflush(stdout);
         }

@@ -8,6 +8,7 @@
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
 #include "ops/cpu/amx_gemm.h"
+#include "ops/cpu/fma_gemm.h"
 #include "ops/cpu/attention_kernels.h"
 #include "ops/cpu/dnnl_matmul.h"
 #include "ops/cpu/swiglu_kernels.h"
@@ -32,12 +33,12 @@ class CpuBackend final : public Backend {
       : pool_(n_threads),
         isa_(isa),
         amx_(matrix_units && cpu::amx_available()),
-        // oneDNN for bf16 weights where the build has it: on AMX it measured ~4% faster than our
-        // kernel for bf16 (pp512 103 vs 99 tok/s, 2 threads), and it covers AVX512-BF16 without
-        // AMX; every other weight type goes to our AMX kernel.
-        dnnl_(matrix_units && cpu::DnnlMatmul::available()
-                  ? static_cast<std::size_t>(n_threads)
-                  : 0),
+        // oneDNN for bf16 weights on AMX where the build has it: it measured ~4% faster than
+        // our AMX kernel for bf16 (pp512 103 vs 99 tok/s, 2 threads); every other weight type
+        // goes to our AMX kernel. Without AMX, oneDNN's bf16 products (VDPBF16PS) ran at 60-65 %
+        // of our FMA kernel's speed (bench/bench_prefill_gemm.cpp), so they go there.
+        fma_gemm_(isa == cpu::CpuIsa::avx512 && cpu::fma_gemm_available()),
+        dnnl_(amx_ && cpu::DnnlMatmul::available() ? static_cast<std::size_t>(n_threads) : 0),
         amx_scratch_(static_cast<std::size_t>(n_threads)),
         kernels_{cpu::dot_rows_kernel(isa, DType::f32), cpu::dot_rows_kernel(isa, DType::f16),
                  cpu::dot_rows_kernel(isa, DType::bf16)},
@@ -88,6 +89,10 @@ class CpuBackend final : public Backend {
       linear_matrix_units(x, n_tokens, w, y, y_stride);
       return;
     }
+    if (fma_gemm_ && n_tokens >= kFmaGemmMinTokens) {
+      linear_fma_gemm(x, n_tokens, w, y, y_stride);
+      return;
+    }
     const cpu::DotRowsFn kernel = kernels_[static_cast<int>(w.type)];
     const std::size_t element = dtype_size(w.type);
     pool_.run([&](int thread, int n_threads) {
@@ -104,6 +109,27 @@ class CpuBackend final : public Backend {
         part_first += part.rows;
       }
       add_bias(w, n_tokens, mine, y, y_stride);
+    });
+  }
+
+  // 16-bit or f32 weights, prefill-sized batch without matrix units: the FMA kernel with rows
+  // along the lanes (cpu/fma_gemm.h), each thread its share of every part's rows.
+  void linear_fma_gemm(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
+                       std::int64_t y_stride) {
+    const std::size_t element = dtype_size(w.type);
+    pool_.run([&](int thread, int n_threads) {
+      std::int64_t part_first = 0;
+      for (const WeightMatrix& part : w.parts) {
+        const ItemRange mine = split_items(part.rows, kRowGrain, thread, n_threads);
+        if (mine.begin < mine.end) {
+          const auto* rows = static_cast<const std::uint8_t*>(part.data) +
+                             static_cast<std::size_t>(mine.begin * w.cols) * element;
+          cpu::fma_gemm(w.type, rows, mine.end - mine.begin, w.cols, x, n_tokens,
+                        y + part_first + mine.begin, y_stride);
+          add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y, y_stride);
+        }
+        part_first += part.rows;
+      }
     });
   }
 
@@ -432,6 +458,7 @@ class CpuBackend final : public Backend {
   ThreadPool pool_;
   cpu::CpuIsa isa_;
   bool amx_;                                 // prefill on our AMX kernel
+  bool fma_gemm_;                            // prefill on the FMA kernel where AMX is not used
   std::vector<cpu::DnnlMatmul> dnnl_;        // one per thread; empty: not used
   std::vector<cpu::AmxScratch> amx_scratch_;  // per thread
   cpu::AmxActivations amx_x_;                // activations packed for the tiles

@@ -12,14 +12,20 @@ namespace r1::ops {
 struct CpuBackendOptions {
   int n_threads = 0;               // 0 = physical cores
   std::optional<cpu::CpuIsa> isa;  // unset = the best this processor runs
-  /// Products of at least kMatrixUnitMinTokens tokens on the matrix units, with activations
-  /// rounded to bf16: bf16 weights on oneDNN (AMX / AVX512-BF16) when the build has it, every
-  /// other weight type but f32 (and bf16 without oneDNN) on our AMX kernel (cpu/amx_gemm.h).
+  /// Products of at least kMatrixUnitMinTokens tokens on the matrix units (AMX), with
+  /// activations rounded to bf16: bf16 weights on oneDNN when the build has it, every other
+  /// weight type but f32 (and bf16 without oneDNN) on our AMX kernel (cpu/amx_gemm.h). Without
+  /// AMX (or with this off), f32 / f16 / bf16 weights and kFmaGemmMinTokens or more tokens run
+  /// on the FMA prefill kernel (cpu/fma_gemm.h), activations in fp32.
   bool matrix_units = true;
 };
 
 /// Batches smaller than this stay on the FMA kernels (decode keeps fp32 activations).
 inline constexpr std::int64_t kMatrixUnitMinTokens = 16;
+
+/// 16-bit weights go to the FMA prefill kernel (rows along the lanes) from this many tokens;
+/// below it the decode kernels' tiles are as fast (bench/bench_prefill_gemm.cpp --tokens N).
+inline constexpr std::int64_t kFmaGemmMinTokens = 64;
 
 /// Quantized weights go to the matrix units only from this many tokens: each call dequantizes
 /// every weight panel to bf16, which costs about as much as ~40 tokens of the integer products,

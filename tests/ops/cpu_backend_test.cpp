@@ -16,6 +16,7 @@
 #include "ops/backend.h"
 #include "ops/cpu/amx_gemm.h"
 #include "ops/cpu/dnnl_matmul.h"
+#include "ops/cpu/fma_gemm.h"
 #include "ops/cpu/vector_ops.h"
 #include "ops/cpu_backend.h"
 #include "ops/rope.h"
@@ -104,16 +105,14 @@ TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
 // bf16 weights and a prefill-sized batch go to the matrix units (our AMX kernel, or oneDNN on
 // AVX512-BF16 without AMX) with the activations rounded to bf16 (as transformers computes a bf16
 // model): each output must be the exact dot product of the rounded activations with the weights,
-// up to fp32 summation order.
+// up to fp32 summation order. (Without AMX they take the FMA kernel: the next test.)
 TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
-  if (!cpu::amx_available() && !cpu::DnnlMatmul::available())
-    GTEST_SKIP() << "no AMX, and no oneDNN or no AVX512-BF16 here";
+  if (!cpu::amx_available()) GTEST_SKIP() << "no AMX here";
   const LinearCase cases[] = {{16, 64, 64}, {37, 300, 1536}, {512, 48, 8960}, {20, 7, 96}};
   std::uint32_t seed = 100;
   for (int threads : {1, 2}) {
     auto backend = make_cpu_backend({threads, std::nullopt, true});
-    ASSERT_TRUE(backend->describe().find("+amx") != std::string::npos ||
-                backend->describe().find("+onednn") != std::string::npos);
+    ASSERT_NE(backend->describe().find("+amx"), std::string::npos);
     for (const LinearCase& c : cases) {
       const OwnedMatrix q = make_matrix(DType::bf16, c.rows, c.cols, ++seed),
                         k = make_matrix(DType::bf16, 5, c.cols, ++seed);
@@ -135,6 +134,47 @@ TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
           }
           ASSERT_NEAR(ours[t * linear.rows + r], exact, 2e-6 * magnitude)
               << c.tokens << "x" << c.rows << "x" << c.cols << " token " << t << " row " << r;
+        }
+      }
+    }
+  }
+}
+
+// Prefill-sized batches of 16-bit / f32 weights without the matrix units (matrix_units off, as on
+// a processor without AMX) run on the FMA kernel: every output is its in-order fma chain over
+// the fp32 activations (cpu::fma_gemm_reference) plus the bias, bit for bit, in stacked parts,
+// with any thread count.
+TEST(CpuBackend, PrefillWithoutMatrixUnitsIsTheInOrderFmaChain) {
+  if (!cpu::isa_supported(CpuIsa::avx512)) GTEST_SKIP() << "no AVX-512 here";
+  const LinearCase cases[] = {{kFmaGemmMinTokens, 64, 64}, {70, 300, 1536}, {131, 53, 1543},
+                              {kFmaGemmMinTokens + 5, 17, 8960}};
+  std::uint32_t seed = 400;
+  for (int threads : {1, 2, 3}) {
+    auto backend = make_cpu_backend({threads, CpuIsa::avx512, false});
+    for (DType type : {DType::bf16, DType::f16, DType::f32}) {
+      for (const LinearCase& c : cases) {
+        const OwnedMatrix a = make_matrix(type, c.rows, c.cols, ++seed),
+                          b = make_matrix(type, 21, c.cols, ++seed);
+        const std::vector<float> bias = random_floats(static_cast<std::size_t>(c.rows + 21), ++seed);
+        const Linear linear = Linear::stacked(
+            {a.view, b.view}, {std::vector<float>(bias.begin(), bias.begin() + c.rows),
+                               std::vector<float>(bias.begin() + c.rows, bias.end())});
+        const std::vector<float> x =
+            random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
+        std::vector<float> ours(static_cast<std::size_t>(c.tokens * linear.rows));
+        backend->linear(x.data(), c.tokens, linear, ours.data());
+        std::vector<float> expected(ours.size());
+        cpu::fma_gemm_reference(type, a.view.data, c.rows, c.cols, x.data(), c.tokens,
+                                expected.data(), linear.rows);
+        cpu::fma_gemm_reference(type, b.view.data, 21, c.cols, x.data(), c.tokens,
+                                expected.data() + c.rows, linear.rows);
+        for (std::int64_t t = 0; t < c.tokens; ++t) {
+          for (std::int64_t r = 0; r < linear.rows; ++r) {
+            const float want = expected[t * linear.rows + r] + bias[static_cast<std::size_t>(r)];
+            ASSERT_EQ(ours[t * linear.rows + r], want)
+                << dtype_cli_name(type) << " " << c.tokens << "x" << c.rows << "x" << c.cols
+                << " threads " << threads << " token " << t << " row " << r;
+          }
         }
       }
     }

@@ -1,0 +1,35 @@
+// Prefill-sized products of fp32 activations with f32 / f16 / bf16 weight rows on the FMA units,
+// for processors without matrix units (AMX). Each output is one fused multiply-add chain over
+// the columns in order, sum = fma(x[i], w[i], sum) from i = 0 — the same number whatever the
+// tile, thread split or token count, and bit for bit fma_gemm_reference.
+//
+// Why not the decode kernels (matmul_<isa>.cpp) or oneDNN: those hold 16 partial sums per
+// output and sum them at the end, so a tile must keep every (row, token) pair's 16-lane
+// accumulator for the whole row, and their tiles read 4 activation vectors per 16 FMAs;
+// oneDNN's bf16 GEMM rests on VDPBF16PS, which on some of these processors issues at half the
+// FMA rate. Here 16 rows lie along the vector lanes: a panel of 64 rows x 128 columns is widened
+// to fp32 and transposed once into L1, each column then costs 4 panel loads and one broadcast
+// per token for 24 FMAs (4 x 16 rows x 6 tokens), and partial sums go back to y between panels
+// of columns (bench/bench_prefill_gemm.cpp measures it against the others).
+#pragma once
+
+#include <cstdint>
+
+#include "core/dtype.h"
+
+namespace r1::ops::cpu {
+
+/// y[t * y_stride + r] = the in-order fma chain over i < cols of x[t * cols + i] * w[r, i],
+/// for r < n_rows, t < n_tokens; w holds n_rows rows of `cols` elements of `type` (f32, f16,
+/// bf16) contiguously.
+void fma_gemm_reference(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
+                        const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
+
+/// Whether fma_gemm runs a SIMD kernel on this processor (AVX-512F).
+bool fma_gemm_available();
+
+/// The same product on AVX-512 (requires fma_gemm_available()).
+void fma_gemm(DType type, const void* w, std::int64_t n_rows, std::int64_t cols, const float* x,
+              std::int64_t n_tokens, float* y, std::int64_t y_stride);
+
+}  // namespace r1::ops::cpu
