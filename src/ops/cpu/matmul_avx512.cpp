@@ -18,6 +18,11 @@ struct Weights;
 // 1536-column shapes went from ~78 % to ~103 % of the plain read loop's bandwidth on one core
 // (16, 24 and 32 KiB measured alike; the 8960-column rows were at the bound already).
 constexpr std::size_t kPrefetchBytes = 24 * 1024;
+// Rows longer than this are not prefetched: on the AMX-less Xeon of 2026-12-02 the prefetches
+// cost the 8960-column rows (17.5 KiB of bf16, long enough for the hardware streamer) ~15 %
+// (bench/r1_bench_matvec, 2 threads: 17.5-18.5 -> 21.1 GB/s without), while the 1536-column
+// rows still gain from them (16 -> 19-21 GB/s).
+constexpr std::size_t kMaxPrefetchedRowBytes = 8 * 1024;
 
 template <>
 struct Weights<DType::f32> {
@@ -107,13 +112,18 @@ inline void rows_for_tokens(const typename Weights<T>::Element* w, std::int64_t 
 }
 
 // One token: every weight is read once, so the product is a memory stream. Tiles of 8 rows
-// (8 independent accumulators hide the FMA latency) whose streams prefetch ahead; the rows left
-// over one by one.
+// (8 independent accumulators hide the FMA latency) whose streams prefetch ahead when the rows
+// are short (kMaxPrefetchedRowBytes); the rows left over one by one.
 template <DType T>
 void rows_for_one_token(const typename Weights<T>::Element* w, std::int64_t n_rows,
                         std::int64_t cols, const float* x, float* y) {
   constexpr int R = 8;
   std::int64_t r = 0;
+  if (static_cast<std::size_t>(cols) * sizeof(typename Weights<T>::Element) > kMaxPrefetchedRowBytes) {
+    for (; r + R <= n_rows; r += R) tile<T, R, 1, false>(w + r * cols, cols, x, 0, y + r, 0);
+    for (; r < n_rows; ++r) tile<T, 1, 1, false>(w + r * cols, cols, x, 0, y + r, 0);
+    return;
+  }
   for (; r + R <= n_rows; r += R) tile<T, R, 1, true>(w + r * cols, cols, x, 0, y + r, 0);
   for (; r < n_rows; ++r) tile<T, 1, 1, true>(w + r * cols, cols, x, 0, y + r, 0);
 }

@@ -46,8 +46,11 @@ void group_pass(const std::uint8_t* scales, const std::uint8_t* quants, std::int
     __m512i w[8];
     for (int q = 0; q < 8; ++q)
       w[q] = _mm512_loadu_si512(reinterpret_cast<const __m512i*>(block + 64 * q));
-    for (int t = 0; t < T; ++t)
-      acc[t] = add_block_product(w, dx, a[t * nb + b], tb[t * nb + b], acc[t]);
+    // Tokens four at a time with their chains interleaved (add_block_products), then the rest.
+    int t = 0;
+    for (; t + 8 <= T; t += 8) add_block_products<8>(w, dx, a + t * nb + b, nb, tb + t * nb + b, acc + t);
+    for (; t + 4 <= T; t += 4) add_block_products<4>(w, dx, a + t * nb + b, nb, tb + t * nb + b, acc + t);
+    for (; t < T; ++t) acc[t] = add_block_product(w, dx, a[t * nb + b], tb[t * nb + b], acc[t]);
   }
 }
 
