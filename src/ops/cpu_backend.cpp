@@ -8,6 +8,7 @@
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
 #include "ops/cpu/amx_gemm.h"
+#include "ops/cpu/bf16_dot_rate.h"
 #include "ops/cpu/fma_gemm.h"
 #include "ops/cpu/attention_kernels.h"
 #include "ops/cpu/dnnl_matmul.h"
@@ -35,10 +36,15 @@ class CpuBackend final : public Backend {
         amx_(matrix_units && cpu::amx_available()),
         // oneDNN for bf16 weights on AMX where the build has it: it measured ~4% faster than
         // our AMX kernel for bf16 (pp512 103 vs 99 tok/s, 2 threads); every other weight type
-        // goes to our AMX kernel. Without AMX, oneDNN's bf16 products (VDPBF16PS) ran at 60-65 %
-        // of our FMA kernel's speed (bench/bench_prefill_gemm.cpp), so they go there.
+        // goes to our AMX kernel. Without AMX, oneDNN's bf16 products rest on VDPBF16PS, which
+        // on some cores is slower than our FMA kernel (60-65 % of its speed on the AMX-less Xeon
+        // of 2026-12-02, bench/bench_prefill_gemm.cpp): oneDNN only where VDPBF16PS measures at
+        // least 1.5x the FMA flops (cpu/bf16_dot_rate.h), else the FMA kernel.
         fma_gemm_(isa == cpu::CpuIsa::avx512 && cpu::fma_gemm_available()),
-        dnnl_(amx_ && cpu::DnnlMatmul::available() ? static_cast<std::size_t>(n_threads) : 0),
+        dnnl_(matrix_units && cpu::DnnlMatmul::available() &&
+                      (amx_ || (fma_gemm_ ? cpu::bf16_dot_outruns_fma() : true))
+                  ? static_cast<std::size_t>(n_threads)
+                  : 0),
         amx_scratch_(static_cast<std::size_t>(n_threads)),
         kernels_{cpu::dot_rows_kernel(isa, DType::f32), cpu::dot_rows_kernel(isa, DType::f16),
                  cpu::dot_rows_kernel(isa, DType::bf16)},

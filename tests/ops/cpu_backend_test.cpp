@@ -15,6 +15,7 @@
 #include "core/half.h"
 #include "ops/backend.h"
 #include "ops/cpu/amx_gemm.h"
+#include "ops/cpu/bf16_dot_rate.h"
 #include "ops/cpu/dnnl_matmul.h"
 #include "ops/cpu/fma_gemm.h"
 #include "ops/cpu/vector_ops.h"
@@ -105,14 +106,17 @@ TEST(CpuBackend, LinearMatchesReferenceForEveryIsaDtypeAndShape) {
 // bf16 weights and a prefill-sized batch go to the matrix units (our AMX kernel, or oneDNN on
 // AVX512-BF16 without AMX) with the activations rounded to bf16 (as transformers computes a bf16
 // model): each output must be the exact dot product of the rounded activations with the weights,
-// up to fp32 summation order. (Without AMX they take the FMA kernel: the next test.)
+// up to fp32 summation order. (Without AMX, and where VDPBF16PS is slower than the FMA units,
+// they take the FMA kernel: the next test.)
 TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
-  if (!cpu::amx_available()) GTEST_SKIP() << "no AMX here";
+  if (!cpu::amx_available() && !(cpu::DnnlMatmul::available() && cpu::bf16_dot_outruns_fma()))
+    GTEST_SKIP() << "no AMX here, and no oneDNN or VDPBF16PS slower than FMA";
   const LinearCase cases[] = {{16, 64, 64}, {37, 300, 1536}, {512, 48, 8960}, {20, 7, 96}};
   std::uint32_t seed = 100;
   for (int threads : {1, 2}) {
     auto backend = make_cpu_backend({threads, std::nullopt, true});
-    ASSERT_NE(backend->describe().find("+amx"), std::string::npos);
+    ASSERT_TRUE(backend->describe().find("+amx") != std::string::npos ||
+                backend->describe().find("+onednn") != std::string::npos);
     for (const LinearCase& c : cases) {
       const OwnedMatrix q = make_matrix(DType::bf16, c.rows, c.cols, ++seed),
                         k = make_matrix(DType::bf16, 5, c.cols, ++seed);
@@ -179,6 +183,22 @@ TEST(CpuBackend, PrefillWithoutMatrixUnitsIsTheInOrderFmaChain) {
       }
     }
   }
+}
+
+// The start-up measurement behind the choice: 0 without AVX512-BF16, else a plausible ratio
+// (VDPBF16PS does 2x an FMA's flops per instruction; no core issues it 4x faster or 16x
+// slower), and the same decision on every call.
+TEST(CpuBackend, Bf16DotRateIsMeasuredOnceAndPlausible) {
+  const double ratio = cpu::bf16_dot_flops_over_fma();
+  if (ratio == 0.0) {
+    EXPECT_FALSE(cpu::bf16_dot_outruns_fma());
+    GTEST_SKIP() << "no AVX512-BF16 here";
+  }
+  EXPECT_GT(ratio, 0.125);
+  EXPECT_LT(ratio, 8.0);
+  const bool first = cpu::bf16_dot_outruns_fma();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cpu::bf16_dot_outruns_fma(), first);
+  std::cout << "VDPBF16PS / FMA flops here: " << ratio << "\n";
 }
 
 TEST(CpuBackend, VectorBf16RoundingEqualsTheScalarConversion) {
