@@ -30,29 +30,18 @@ __attribute__((target("avx512f"))) void keep(const __m512* a) {
   }
 }
 
-__attribute__((target("avx512f,avx512bf16"))) double fma_seconds() {
+/// Seconds for kIterations steps of 12 chains of VDPBF16PS (Bf16Dot) or VFMADD231PS.
+template <bool Bf16Dot>
+__attribute__((target("avx512f,avx512bf16"))) double chain_seconds() {
   __m512 a[12];
   for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
   __m512 x = _mm512_set1_ps(1.0f), y = _mm512_set1_ps(0.0f);
-  __asm__ volatile("" : "+v"(x), "+v"(y));
-  const auto start = Clock::now();
-  for (int n = 0; n < kIterations; ++n) {
-    for (auto& v : a) v = _mm512_fmadd_ps(v, x, y);
-  }
-  const double s = seconds(start);
-  keep(a);
-  return s;
-}
-
-__attribute__((target("avx512f,avx512bf16"))) double bf16_dot_seconds() {
-  __m512 a[12];
-  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
   __m512i bits = _mm512_set1_epi16(0x3F80);  // bf16 1.0
-  __asm__ volatile("" : "+v"(bits));
+  __asm__ volatile("" : "+v"(x), "+v"(y), "+v"(bits));  // opaque: nothing folds at compile time
   const auto ones = reinterpret_cast<__m512bh&>(bits);
   const auto start = Clock::now();
   for (int n = 0; n < kIterations; ++n) {
-    for (auto& v : a) v = _mm512_dpbf16_ps(v, ones, ones);
+    for (auto& v : a) v = Bf16Dot ? _mm512_dpbf16_ps(v, ones, ones) : _mm512_fmadd_ps(v, x, y);
   }
   const double s = seconds(start);
   keep(a);
@@ -65,10 +54,10 @@ double bf16_dot_flops_over_fma() {
   const CpuFeatures& f = cpu_features();
   if (!f.avx512bf16 || !f.avx512f) return 0.0;
   double fma = 1e9, dot = 1e9;
-  fma_seconds();  // warm-up: the 512-bit units' power-up and clock change
+  chain_seconds<false>();  // warm-up: the 512-bit units' power-up and clock change
   for (int rep = 0; rep < 3; ++rep) {  // alternately, so that a clock change hits both
-    fma = std::min(fma, fma_seconds());
-    dot = std::min(dot, bf16_dot_seconds());
+    fma = std::min(fma, chain_seconds<false>());
+    dot = std::min(dot, chain_seconds<true>());
   }
   // VDPBF16PS: 32 pairs = 64 flops per instruction; VFMADD231PS: 16 lanes x 2.
   return (64.0 / dot) / (32.0 / fma);
