@@ -31,5 +31,6 @@ int run_quantize(int argc, char** argv, int first);
 int run_make_random_model(int argc, char** argv, int first);
 int run_serve(int argc, char** argv, int first);
 int run_pull(int argc, char** argv, int first);
+int run_devices(int argc, char** argv, int first);
 
 }  // namespace r1::cli

@@ -26,6 +26,7 @@ const std::vector<Command>& commands() {
       {"serve", "OpenAI-compatible API server and web chat", run_serve},
       {"pull", "Download a Hugging Face repo into the Hugging Face cache (resumes, verifies)",
        run_pull},
+      {"devices", "The CPU and CUDA devices r1 can compute on, and the kernels chosen", run_devices},
   };
   return table;
 }

@@ -357,3 +357,25 @@ TEST(CliBench, PrintsLlamaBenchRowsForEachTestAndThreadCount) {
 
 }  // namespace
 }  // namespace r1::test
+
+namespace r1::test {
+namespace {
+
+// r1 devices names the CPU's physical cores (as nproc counts them here, at least) and says what
+// CUDA offers; without a driver it says so instead of failing.
+TEST(CliDevices, ListsTheCpuAndSaysWhatCudaOffers) {
+  const ProcessResult result = r1({"devices"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out.rfind("cpu: ", 0), 0u) << result.out;
+  EXPECT_NE(result.out.find(" physical cores"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\ncuda: "), std::string::npos) << result.out;
+#if R1_HAVE_CUDA
+  // Either devices are listed or the reason there are none.
+  EXPECT_TRUE(result.out.find("  cuda:0 ") != std::string::npos ||
+              result.out.find("  no GPU: ") != std::string::npos)
+      << result.out;
+#endif
+}
+
+}  // namespace
+}  // namespace r1::test

@@ -1,0 +1,53 @@
+// The model's ops as CUDA kernels. Every pointer is device memory; every call is queued on
+// `stream` and returns at once. Each op computes what its scalar reference in ops/reference_ops.h
+// (or ops/rope.h) computes, in fp32, and is tested against it (tests/cuda/).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "ops/attention_call.h"
+#include "ops/rope.h"
+
+namespace r1::ops::cuda {
+
+/// out[t] = x[t] * rsqrt(mean(x[t]^2) + eps) * weight, x and out [n, dim] (rmsnorm_reference).
+void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim, float eps,
+             float* out, cudaStream_t stream);
+
+/// x[i] += y[i].
+void add(float* x, const float* y, std::int64_t n, cudaStream_t stream);
+
+/// out [n, ff] = silu(gate) * up with gate_up [n, 2 ff] = gate | up (swiglu_reference).
+void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out, cudaStream_t stream);
+
+/// Rotates n rows of n_heads heads in place, rows row_stride floats apart (rope_reference);
+/// positions [n] and inv_freq [head_dim / 2] in device memory.
+void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,
+          std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq, RopeLayout layout,
+          cudaStream_t stream);
+
+/// out [n, cols] = rows ids[0..n) of a table of f32, f16 or bf16 elements, as fp32.
+void embed(DType type, const void* table, std::int64_t cols, const std::int32_t* ids,
+           std::int64_t n, float* out, cudaStream_t stream);
+
+/// y[t * y_stride + r] = sum_i x[t * x_stride + i] * w[r, i] (+ bias[r] when bias is not null)
+/// for r < rows, t < n_tokens; w row-major [rows, cols] of f32, f16 or bf16, accumulated in fp32
+/// (matmul_reference). One warp per row, up to 8 tokens per pass over the row: the decode and
+/// small-batch product (prefill on tensor cores is a separate kernel).
+void matmul_rows(DType type, const void* w, std::int64_t rows, std::int64_t cols, const float* x,
+                 std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
+                 std::int64_t y_stride, cudaStream_t stream);
+
+/// Largest head_dim the attention kernel takes.
+inline constexpr std::int64_t kMaxHeadDim = 256;
+
+/// One sequence's causal grouped-query attention over a paged cache (attention_reference), the
+/// call laid out as for every backend (ops/attention_call.h), with every pointer in device memory:
+/// q, q_positions and out, and k_pages / v_pages, device arrays of device pointers to the pages.
+/// Throws Error(unsupported) for a head_dim over kMaxHeadDim or a kv_type it does not read.
+void attention(const AttentionCall& call, cudaStream_t stream);
+
+}  // namespace r1::ops::cuda

@@ -1,0 +1,300 @@
+// Every CUDA kernel against its scalar reference (ops/reference_ops.h, ops/rope.h) on random
+// shapes with odd tails. They run where a CUDA device is present; elsewhere each test reports
+// itself skipped with the reason the probe gives (no driver, too old, no device).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/half.h"
+#include "ops/cuda/cuda_device.h"
+#include "ops/cuda/device_buffer.h"
+#include "ops/cuda/kernels.h"
+#include "ops/reference_ops.h"
+#include "ops/rope.h"
+#include "r1/error.h"
+
+namespace r1::ops::cuda {
+namespace {
+
+class CudaOps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const DeviceProbe& probe = probe_devices();
+    if (!probe.usable()) GTEST_SKIP() << "no CUDA device to test on: " << probe.problem;
+    select_device(0);
+  }
+  std::mt19937 rng_{1234};
+
+  std::vector<float> random(std::size_t n, float scale = 1.0f) {
+    std::normal_distribution<float> dist(0.0f, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng_);
+    return v;
+  }
+};
+
+// ||a - b|| / ||b||.
+double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    norm += double(b[i]) * b[i];
+  }
+  return norm == 0.0 ? std::sqrt(diff) : std::sqrt(diff / norm);
+}
+
+template <typename T>
+DeviceArray<T> to_device(const std::vector<T>& host) {
+  return DeviceArray<T>(std::span<const T>(host));
+}
+
+template <typename T>
+std::vector<T> download(const DeviceArray<T>& d) {
+  std::vector<T> host(d.size());
+  d.download(host);
+  return host;
+}
+
+void synchronize() {
+  check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+}
+
+// Weights of `type` for the given floats (16-bit types rounded), and the floats they hold.
+struct TypedValues {
+  std::vector<std::uint8_t> bytes;
+  std::vector<float> values;
+};
+TypedValues typed(DType type, const std::vector<float>& v) {
+  TypedValues out;
+  out.values = v;
+  if (type == DType::f32) {
+    out.bytes.resize(v.size() * 4);
+    std::memcpy(out.bytes.data(), v.data(), out.bytes.size());
+    return out;
+  }
+  out.bytes.resize(v.size() * 2);
+  auto* bits = reinterpret_cast<std::uint16_t*>(out.bytes.data());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    bits[i] = type == DType::bf16 ? f32_to_bf16(v[i]) : f32_to_f16(v[i]);
+    out.values[i] = type == DType::bf16 ? bf16_to_f32(bits[i]) : f16_to_f32(bits[i]);
+  }
+  return out;
+}
+
+TEST(CudaDevice, ProbeSaysWhyThereIsNoDeviceOrListsThem) {
+  const DeviceProbe& probe = probe_devices();
+  EXPECT_GT(probe.runtime_version, 0);
+  if (probe.usable()) {
+    EXPECT_TRUE(probe.problem.empty());
+    EXPECT_FALSE(probe.devices.front().name.empty());
+    EXPECT_GT(probe.devices.front().total_bytes, 0u);
+  } else {
+    EXPECT_FALSE(probe.problem.empty());
+    try {
+      select_device(std::nullopt);
+      ADD_FAILURE() << "select_device succeeded without a device";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::unsupported);
+      EXPECT_NE(std::string(e.what()).find(probe.problem), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("--device cpu"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(CudaDevice, VersionsReadAsMajorDotMinor) {
+  EXPECT_EQ(cuda_version_text(12040), "12.4");
+  EXPECT_EQ(cuda_version_text(13000), "13.0");
+  EXPECT_EQ(cuda_version_text(11080), "11.8");
+}
+
+TEST_F(CudaOps, RmsNormMatchesReference) {
+  for (std::int64_t dim : {1, 7, 1536, 8963}) {
+    for (std::int64_t n : {1, 3}) {
+      const auto x = random(static_cast<std::size_t>(n * dim), 3.0f);
+      const auto weight = random(static_cast<std::size_t>(dim));
+      std::vector<float> expected(x.size());
+      rmsnorm_reference(x.data(), weight.data(), n, dim, 1e-6f, expected.data());
+      const auto dx = to_device(x);
+      const auto dw = to_device(weight);
+      DeviceArray<float> dout(x.size());
+      rmsnorm(dx.data(), dw.data(), n, dim, 1e-6f, dout.data(), nullptr);
+      synchronize();
+      EXPECT_LT(relative_error(download(dout), expected), 2e-6) << "dim " << dim << " n " << n;
+    }
+  }
+}
+
+TEST_F(CudaOps, AddAndSwigluMatchReference) {
+  const std::int64_t n = 3, ff = 1001;
+  const auto gate_up = random(static_cast<std::size_t>(n * 2 * ff), 4.0f);
+  std::vector<float> expected(static_cast<std::size_t>(n * ff));
+  swiglu_reference(gate_up.data(), gate_up.data() + ff, 2 * ff, n, ff, expected.data());
+  const auto dgu = to_device(gate_up);
+  DeviceArray<float> dout(expected.size());
+  swiglu(dgu.data(), n, ff, dout.data(), nullptr);
+  synchronize();
+  EXPECT_LT(relative_error(download(dout), expected), 1e-6);
+
+  auto x = random(12345), y = random(12345);
+  const auto dx = to_device(x);
+  const auto dy = to_device(y);
+  add(dx.data(), dy.data(), static_cast<std::int64_t>(x.size()), nullptr);
+  add_reference(x.data(), y.data(), static_cast<std::int64_t>(x.size()));
+  synchronize();
+  EXPECT_EQ(download(dx), x);  // one rounding each: exact
+}
+
+TEST_F(CudaOps, RopeMatchesReferenceInBothLayouts) {
+  for (RopeLayout layout : {RopeLayout::rotate_half, RopeLayout::interleaved}) {
+    for (std::int64_t head_dim : {64, 128}) {
+      const std::int64_t n = 5, n_heads = 3, stride = n_heads * head_dim + 17;
+      const std::vector<std::int32_t> positions = {0, 1, 77, 4095, 131000};
+      const auto inv_freq = rope_inv_freq(head_dim, 1e6, RopeScaling{});
+      auto x = random(static_cast<std::size_t>(n * stride));
+      const auto dx = to_device(x);
+      const auto dfreq = to_device(inv_freq);
+      const auto dpos = to_device(positions);
+      rope(dx.data(), stride, dpos.data(), n, n_heads, head_dim, dfreq.data(), layout, nullptr);
+      for (std::int64_t t = 0; t < n; ++t)
+        rope_reference(x.data() + t * stride, positions.data() + t, 1, n_heads, head_dim,
+                       inv_freq.data(), layout);
+      synchronize();
+      // Angles up to 1.3e5 rad: the device's and the host's fp32 sin / cos may differ by an ulp
+      // of the reduced argument.
+      EXPECT_LT(relative_error(download(dx), x), 1e-5) << "head_dim " << head_dim;
+    }
+  }
+}
+
+TEST_F(CudaOps, EmbedWidensTheRowsOfEveryElementType) {
+  for (DType type : {DType::f32, DType::f16, DType::bf16}) {
+    const std::int64_t vocab = 50, cols = 37;
+    const TypedValues table = typed(type, random(static_cast<std::size_t>(vocab * cols)));
+    const std::vector<std::int32_t> ids = {3, 0, 49, 3};
+    const auto dtable = to_device(table.bytes);
+    const auto dids = to_device(ids);
+    DeviceArray<float> dout(ids.size() * cols);
+    embed(type, dtable.data(), cols, dids.data(), 4, dout.data(), nullptr);
+    synchronize();
+    std::vector<float> expected;
+    for (std::int32_t id : ids)
+      expected.insert(expected.end(), table.values.begin() + id * cols,
+                      table.values.begin() + (id + 1) * cols);
+    EXPECT_EQ(download(dout), expected) << dtype_cli_name(type);
+  }
+}
+
+TEST_F(CudaOps, MatmulRowsMatchesReference) {
+  for (DType type : {DType::f32, DType::f16, DType::bf16}) {
+    for (std::int64_t cols : {5, 8, 264, 1536, 1543}) {
+      for (std::int64_t n_tokens : {1, 3, 8, 13}) {
+        for (bool padded_x : {false, true}) {
+          const std::int64_t rows = 301;
+          const std::int64_t x_stride = cols + (padded_x ? 3 : 0);
+          const std::int64_t y_stride = rows + 5;
+          const TypedValues w = typed(type, random(static_cast<std::size_t>(rows * cols)));
+          const auto x = random(static_cast<std::size_t>(n_tokens * x_stride));
+          const auto bias = random(static_cast<std::size_t>(rows));
+          std::vector<float> x_packed;
+          for (std::int64_t t = 0; t < n_tokens; ++t)
+            x_packed.insert(x_packed.end(), x.begin() + t * x_stride,
+                            x.begin() + t * x_stride + cols);
+          std::vector<float> expected(static_cast<std::size_t>(n_tokens * rows));
+          WeightMatrix wm{type, w.bytes.data(), rows, cols};
+          matmul_reference(x_packed.data(), n_tokens, wm, bias.data(), expected.data());
+
+          const auto dw = to_device(w.bytes);
+          const auto dx = to_device(x);
+          const auto db = to_device(bias);
+          std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), -7.0f);
+          const auto dy = to_device(y);
+          matmul_rows(type, dw.data(), rows, cols, dx.data(), x_stride, n_tokens, db.data(),
+                      dy.data(), y_stride, nullptr);
+          synchronize();
+          const auto got = download(dy);
+          std::vector<float> got_rows;
+          for (std::int64_t t = 0; t < n_tokens; ++t) {
+            got_rows.insert(got_rows.end(), got.begin() + t * y_stride,
+                            got.begin() + t * y_stride + rows);
+            for (std::int64_t r = rows; r < y_stride; ++r)
+              ASSERT_EQ(got[static_cast<std::size_t>(t * y_stride + r)], -7.0f)
+                  << "padding overwritten";
+          }
+          EXPECT_LT(relative_error(got_rows, expected), 1e-5)
+              << dtype_cli_name(type) << " cols " << cols << " tokens " << n_tokens
+              << (padded_x ? " padded x" : "");
+        }
+      }
+    }
+  }
+}
+
+// A paged cache of `n_kv` positions whose pages lie out of order in one device buffer.
+TEST_F(CudaOps, PagedAttentionMatchesReference) {
+  struct Case {
+    std::int64_t n_heads, n_kv_heads, head_dim, n_kv, n_q;
+    DType kv_type;
+  };
+  for (const Case& c : {Case{12, 2, 128, 1, 1, DType::bf16}, Case{12, 2, 128, 1000, 1, DType::bf16},
+                        Case{4, 4, 64, 77, 5, DType::f32}, Case{6, 2, 80, 300, 3, DType::f16},
+                        Case{2, 1, 256, 65, 2, DType::bf16}}) {
+    const std::int64_t page_rows = 32, kv_width = c.n_kv_heads * c.head_dim;
+    const std::int64_t n_pages = (c.n_kv + page_rows - 1) / page_rows;
+    const TypedValues k = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));
+    const TypedValues v = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));
+    const std::size_t element = c.kv_type == DType::f32 ? 4 : 2;
+    const std::size_t page_bytes = static_cast<std::size_t>(page_rows * kv_width) * element;
+    // Page p of keys at slot 2 * (n_pages - 1 - p), of values at the slot after it.
+    std::vector<std::uint8_t> pool(2 * n_pages * page_bytes, 0);
+    const std::size_t kv_bytes = k.bytes.size();
+    for (std::int64_t p = 0; p < n_pages; ++p) {
+      const std::size_t from = p * page_bytes;
+      const std::size_t n = std::min(page_bytes, kv_bytes - from);
+      const std::size_t slot = 2 * static_cast<std::size_t>(n_pages - 1 - p);
+      std::memcpy(pool.data() + slot * page_bytes, k.bytes.data() + from, n);
+      std::memcpy(pool.data() + (slot + 1) * page_bytes, v.bytes.data() + from, n);
+    }
+    const auto dpool = to_device(pool);
+    std::vector<const void*> k_pages, v_pages;
+    for (std::int64_t p = 0; p < n_pages; ++p) {
+      const std::size_t slot = 2 * static_cast<std::size_t>(n_pages - 1 - p);
+      k_pages.push_back(dpool.data() + slot * page_bytes);
+      v_pages.push_back(dpool.data() + (slot + 1) * page_bytes);
+    }
+    const auto dk = to_device(k_pages);
+    const auto dv = to_device(v_pages);
+    // The queries are the last n_q positions; rows padded like the fused qkv buffer.
+    const std::int64_t q_stride = c.n_heads * c.head_dim + 2 * kv_width;
+    const auto q = random(static_cast<std::size_t>(c.n_q * q_stride));
+    std::vector<std::int32_t> positions;
+    for (std::int64_t i = 0; i < c.n_q; ++i)
+      positions.push_back(static_cast<std::int32_t>(c.n_kv - c.n_q + i));
+    AttentionShape shape{c.n_q, c.n_kv, c.n_heads, c.n_kv_heads, c.head_dim, q_stride, 0};
+    std::vector<float> expected(static_cast<std::size_t>(c.n_q * c.n_heads * c.head_dim));
+    attention_reference(q.data(), k.values.data(), v.values.data(), positions.data(), shape,
+                        expected.data());
+    const auto dq = to_device(q);
+    DeviceArray<float> dout(expected.size());
+    const auto dpos = to_device(positions);
+    attention(AttentionCall{dq.data(), dk.data(), dv.data(), page_rows, dpos.data(), dout.data(),
+                            shape, c.kv_type},
+              nullptr);
+    synchronize();
+    EXPECT_LT(relative_error(download(dout), expected), 2e-6)
+        << c.n_heads << "/" << c.n_kv_heads << " heads of " << c.head_dim << ", " << c.n_kv
+        << " positions, " << dtype_cli_name(c.kv_type);
+  }
+}
+
+TEST_F(CudaOps, AttentionRefusesHeadsItCannotHold) {
+  AttentionShape shape{1, 1, 2, 1, kMaxHeadDim + 32, 0, 0};
+  EXPECT_THROW(
+      attention(AttentionCall{nullptr, nullptr, nullptr, 32, nullptr, nullptr, shape, DType::bf16},
+                nullptr),
+      Error);
+}
+
+}  // namespace
+}  // namespace r1::ops::cuda
