@@ -2,10 +2,11 @@
 # The GPU check, one command on a machine with an NVIDIA GPU (run by people, or by a session lent
 # such a machine; CI has no GPU): builds r1 with the CUDA kernels for this machine's GPU only
 # (R1_CUDA_ARCHITECTURES=native, much faster than the fat binary), runs the GPU tests
-# (tests/cuda, each kernel against its scalar reference) and prints what r1 devices sees.
+# (tests/cuda: each kernel against its scalar reference, the whole model against the reference
+# backend) and prints what r1 devices sees.
 #   tools/gpu_check.sh [BUILD_DIR]      (default build-gpu)
-# The GPU backend and its benchmark against transformers are not written yet (README "CUDA");
-# this script grows with them.
+# The benchmark against transformers is not written yet (README "CUDA"); this script grows with
+# it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$root/build-gpu}"

@@ -131,6 +131,7 @@ int run_bench(int argc, char** argv, int first) {
           with_short('r', value_option("repetitions", "N",
                                        "Timed runs per test (after one warm-up)", "3")),
           quant_option(),
+          device_option(),
           kv_type_option(),
           flag_option("file-layout",
                       "Compute on the weights' layout in the file (no repacking of q8_0, q4_k and "
@@ -177,7 +178,8 @@ int run_bench(int argc, char** argv, int first) {
     for (int p : prompts) max_len = std::max(max_len, depth + p);
     for (int g : gens) max_len = std::max(max_len, depth + g);
     const int max_streams = std::max(1, *std::max_element(streams.begin(), streams.end()));
-    model::KvCache cache(config, max_streams, std::max(1, max_len), kv_type(args, *loaded));
+    model::KvCache cache(config, max_streams, std::max(1, max_len), kv_type(args, *loaded), 0,
+                         transformer.backend().memory());
     const std::int64_t vocab = std::min<std::int64_t>(config.vocab_size, 151643);
     const std::vector<std::int32_t> context = bench_tokens(depth, vocab);
 

@@ -28,10 +28,12 @@ void print_cuda() {
                 static_cast<double>(d.total_bytes) / (1024.0 * 1024.0 * 1024.0));
   }
   if (!probe.usable()) std::printf("  no GPU: %s\n", probe.problem.c_str());
-  std::printf("  (the kernels are built; the GPU backend that runs the model is not written yet)\n");
+  std::printf(
+      "  (the kernels are built; the GPU backend that runs the model is not written yet)\n");
 #else
-  std::printf("cuda: this build has no CUDA kernels (configure with the CUDA toolkit installed, "
-              "-DR1_CUDA=ON)\n");
+  std::printf(
+      "cuda: this build has no CUDA kernels (configure with the CUDA toolkit installed, "
+      "-DR1_CUDA=ON)\n");
 #endif
 }
 

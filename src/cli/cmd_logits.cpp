@@ -26,6 +26,7 @@ int run_logits(int argc, char** argv, int first) {
           value_option("top", "K", "Print only the K largest logits as [id, logit]"),
           value_option("threads", "N", "CPU threads (default: the physical cores)"),
           quant_option(),
+          device_option(),
           value_option("dump", "FILE",
                        "Also write every named intermediate (layer.N.attn_out, layer.N.out, "
                        "norm.out) of every position to FILE as JSON {name: [[...], ...]}"),
@@ -50,7 +51,8 @@ int run_logits(int argc, char** argv, int first) {
   }
   const auto ctx = static_cast<std::int32_t>(std::min<std::int64_t>(
       static_cast<std::int64_t>(ids.size()), model->config.max_position_embeddings));
-  model::KvCache cache(model->config, 1, ctx);
+  model::KvCache cache(model->config, 1, ctx, DType::f32, 0,
+                       model->transformer->backend().memory());
   model::Batch batch;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     batch.add(ids[i], static_cast<std::int32_t>(i), 0, i + 1 == ids.size());

@@ -27,6 +27,7 @@ int run_perplexity(int argc, char** argv, int first) {
                 value_option("chunks", "N", "Score only the first N windows (default: all)"),
                 value_option("threads", "N", "CPU threads (default: the physical cores)"),
                 quant_option(),
+          device_option(),
                 kv_type_option(),
                 flag_option("json", "Print one JSON object instead of llama-perplexity's lines"),
             });
@@ -64,7 +65,8 @@ int run_perplexity(int argc, char** argv, int first) {
   const Tokenizer tokenizer = load_tokenizer(*model);
   const std::vector<TokenId> tokens = engine::perplexity_tokens(tokenizer, text);
   options.bos = engine::window_bos(tokenizer);
-  model::KvCache cache(model->config, 1, ctx, kv_type(args, *model));
+  model::KvCache cache(model->config, 1, ctx, kv_type(args, *model), 0,
+                       model->transformer->backend().memory());
 
   const bool json = args.flag("json");
   const auto begin = std::chrono::steady_clock::now();

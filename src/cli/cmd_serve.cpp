@@ -167,7 +167,7 @@ int run_serve(int argc, char** argv, int first) {
   session.cache.reset();
   session.cache = std::make_unique<model::KvCache>(
       session.model->config, parallel, ctx_size, kv_type,
-      model::KvCache::blocks_for(pool_tokens));
+      model::KvCache::blocks_for(pool_tokens), session.model->transformer->backend().memory());
   engine::EngineOptions engine_options;
   engine_options.max_queue = max_queue;
   engine_options.prefill_chunk = positive(args, "prefill-chunk");

@@ -50,6 +50,7 @@ void append_generation_options(std::vector<OptionSpec>& specs) {
       value_option("seed", "N", "Seed of the sampler (same seed, same text)"),
       value_option("threads", "N", "CPU threads (default: the physical cores)"),
       quant_option(),
+      device_option(),
       value_option("ctx-size", "N",
                    "KV cache size in tokens (default " + std::to_string(kDefaultContext) +
                        ", at most the model's max_position_embeddings)"),
@@ -110,8 +111,9 @@ LoadedSession load_session(const Args& args) {
     throw UsageError{"--ctx-size must be between 1 and the model's max_position_embeddings " +
                      std::to_string(max_context) + ", got " + std::to_string(ctx)};
   }
-  session.cache = std::make_unique<model::KvCache>(session.model->config, 1, ctx,
-                                                   kv_type(args, *session.model));
+  session.cache =
+      std::make_unique<model::KvCache>(session.model->config, 1, ctx, kv_type(args, *session.model),
+                                       0, session.model->transformer->backend().memory());
   report_unexpected_tensors(*session.model);
   session.weight_bytes = session.model->transformer->weights().bytes_per_token();
   return session;
@@ -139,6 +141,13 @@ OptionSpec quant_option() {
                       "q5_k, q6_k (default: compute with the weights as stored)");
 }
 
+OptionSpec device_option() {
+  return value_option("device", "D",
+                      "Where to compute: cpu, or cuda / cuda:N for an NVIDIA GPU (f32/f16/bf16 "
+                      "weights; not yet run on a GPU, see README \"CUDA\")",
+                      "cpu");
+}
+
 model::LoadOptions load_options(const Args& args) {
   model::LoadOptions options;
   if (args.has("quant")) {
@@ -149,6 +158,22 @@ model::LoadOptions load_options(const Args& args) {
     if (!options.quantize) {
       throw UsageError{"--quant expects q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k or q6_k, got '" +
                        name + "'"};
+    }
+  }
+  if (args.has("device")) {
+    const std::string device = args.get("device");
+    if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
+      options.backend = model::BackendKind::cuda;
+      if (device.size() > 5) {
+        const std::string index = device.substr(5);
+        if (index.empty() || index.size() > 3 ||
+            index.find_first_not_of("0123456789") != std::string::npos) {
+          throw UsageError{"--device cuda:N expects a GPU number, got '" + device + "'"};
+        }
+        options.cuda_device = std::stoi(index);
+      }
+    } else if (device != "cpu") {
+      throw UsageError{"--device expects cpu, cuda or cuda:N, got '" + device + "'"};
     }
   }
   if (args.has("threads") && args.get("threads").find(',') == std::string::npos) {

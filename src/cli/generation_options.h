@@ -49,6 +49,9 @@ DType kv_type(const Args& args, const model::LoadedModel& model);
 /// --quant TYPE: quantize the matrices while loading.
 OptionSpec quant_option();
 
+/// --device cpu|cuda|cuda:N: where the model computes.
+OptionSpec device_option();
+
 /// The backend settings of --threads (unset: the physical cores) and --quant.
 model::LoadOptions load_options(const Args& args);
 

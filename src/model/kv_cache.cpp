@@ -5,18 +5,18 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/half.h"
 #include "r1/error.h"
 
 namespace r1::model {
 
 KvCache::KvCache(const io::ModelConfig& config, std::int32_t n_slots, std::int32_t ctx_size,
-                 DType type, std::int64_t n_blocks)
+                 DType type, std::int64_t n_blocks, ops::Memory& memory)
     : n_layers_(config.num_hidden_layers),
       kv_dim_(config.num_key_value_heads * config.head_dim),
       n_slots_(n_slots),
       ctx_size_(ctx_size),
-      type_(type) {
+      type_(type),
+      memory_(&memory) {
   if (ctx_size <= 0 || ctx_size > config.max_position_embeddings) {
     throw Error(ErrorCode::invalid_argument,
                 "context size " + std::to_string(ctx_size) + " must be between 1 and the model's " +
@@ -32,12 +32,12 @@ KvCache::KvCache(const io::ModelConfig& config, std::int32_t n_slots, std::int32
   if (n_blocks_ < max_blocks_per_slot_) {
     throw Error(ErrorCode::invalid_argument,
                 "a KV cache of " + std::to_string(n_blocks_ * kBlockTokens) +
-                    " positions cannot hold one sequence's context of " +
-                    std::to_string(ctx_size) + "; give it at least that many");
+                    " positions cannot hold one sequence's context of " + std::to_string(ctx_size) +
+                    "; give it at least that many");
   }
   page_bytes_ = static_cast<std::size_t>(kBlockTokens * kv_dim_) * dtype_size(type);
   block_bytes_ = page_bytes_ * 2 * static_cast<std::size_t>(n_layers_);
-  storage_.reset(new std::uint8_t[static_cast<std::size_t>(n_blocks_) * block_bytes_]);
+  storage_ = memory.allocate(static_cast<std::size_t>(n_blocks_) * block_bytes_);
   refs_.assign(static_cast<std::size_t>(n_blocks_), 0);
   free_.reserve(static_cast<std::size_t>(n_blocks_));
   for (std::int64_t b = n_blocks_ - 1; b >= 0; --b) free_.push_back(static_cast<std::int32_t>(b));
@@ -124,7 +124,7 @@ bool KvCache::reserve(std::int32_t slot, std::int32_t begin, std::int32_t end) {
     } else if (refs_[static_cast<std::size_t>(table[index])] > 1) {
       const std::int32_t shared = table[index];
       const std::int32_t copy = take_free_block();
-      std::memcpy(page(copy, 0, 0), page(shared, 0, 0), block_bytes_);
+      memory_->copy(page(copy, 0, 0), page(shared, 0, 0), block_bytes_);
       drop(shared);
       set_block(slot, index, copy);
     }
@@ -153,8 +153,8 @@ void KvCache::share(std::int32_t from, std::int32_t to, std::int32_t positions) 
   const auto n = static_cast<std::size_t>(blocks_for(std::max(positions, 0)));
   if (n > source.size()) {
     throw std::logic_error("KV share of " + std::to_string(positions) + " positions from slot " +
-                           std::to_string(from) + ", which holds " +
-                           std::to_string(source.size()) + " blocks");
+                           std::to_string(from) + ", which holds " + std::to_string(source.size()) +
+                           " blocks");
   }
   release(to);
   for (std::size_t i = 0; i < n; ++i) {
@@ -169,24 +169,14 @@ void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position
   check_slot(slot);
   const auto& table = tables_[static_cast<std::size_t>(slot)];
   const auto index = static_cast<std::size_t>(position / kBlockTokens);
-  if (position < 0 || index >= table.size() ||
-      refs_[static_cast<std::size_t>(table[index])] != 1) {
+  if (position < 0 || index >= table.size() || refs_[static_cast<std::size_t>(table[index])] != 1) {
     throw std::logic_error("KV position " + std::to_string(position) + " of slot " +
                            std::to_string(slot) + " was not reserved before the store");
   }
   const std::size_t row =
       static_cast<std::size_t>((position % kBlockTokens) * kv_dim_) * dtype_size(type_);
-  for (int which = 0; which < 2; ++which) {
-    const float* from = which == 0 ? key : value;
-    std::uint8_t* to = page(table[index], layer, which) + row;
-    if (type_ == DType::f32) {
-      std::memcpy(to, from, static_cast<std::size_t>(kv_dim_) * 4);
-      continue;
-    }
-    auto* half = reinterpret_cast<std::uint16_t*>(to);
-    for (std::int64_t i = 0; i < kv_dim_; ++i)
-      half[i] = type_ == DType::bf16 ? f32_to_bf16(from[i]) : f32_to_f16(from[i]);
-  }
+  memory_->store_converted(key, kv_dim_, type_, page(table[index], layer, 0) + row);
+  memory_->store_converted(value, kv_dim_, type_, page(table[index], layer, 1) + row);
 }
 
 const void* const* KvCache::key_pages(std::int32_t slot, std::int64_t layer) const {

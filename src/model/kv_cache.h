@@ -18,6 +18,7 @@
 
 #include "core/dtype.h"
 #include "io/hf_config.h"
+#include "ops/memory.h"
 
 namespace r1::model {
 
@@ -34,9 +35,11 @@ class KvCache {
   /// n_slots sequences of up to ctx_size positions each, in a pool of n_blocks blocks of `type`
   /// (f32, bf16 or f16); n_blocks 0 means enough for every slot's whole context. Throws
   /// Error(invalid_argument) when ctx_size exceeds the model's max_position_embeddings or is not
-  /// positive, for another type, or for a pool smaller than one context.
+  /// positive, for another type, or for a pool smaller than one context. The pool lives in
+  /// `memory` (the backend's, Backend::memory(); it must outlive the cache).
   KvCache(const io::ModelConfig& config, std::int32_t n_slots, std::int32_t ctx_size,
-          DType type = DType::f32, std::int64_t n_blocks = 0);
+          DType type = DType::f32, std::int64_t n_blocks = 0,
+          ops::Memory& memory = ops::host_memory());
 
   std::int32_t n_slots() const { return n_slots_; }
   std::int32_t ctx_size() const { return ctx_size_; }
@@ -66,7 +69,8 @@ class KvCache {
   /// before `to` writes there.
   void share(std::int32_t from, std::int32_t to, std::int32_t positions);
 
-  /// Stores one position's key and value rows (fp32, converted to type()); the position must have
+  /// Stores one position's key and value rows (fp32 in the cache's memory, converted to type());
+  /// the position must have
   /// been reserved (its block private to the slot); std::logic_error otherwise.
   void store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
              const float* value);
@@ -96,9 +100,10 @@ class KvCache {
   std::size_t page_bytes_;   // one layer's keys (or values) of one block
   std::size_t block_bytes_;  // every layer's keys and values of one block
   std::int64_t max_blocks_per_slot_;
-  std::unique_ptr<std::uint8_t[]> storage_;  // default-initialized: pages untouched until used
-  std::vector<std::int32_t> refs_;           // holders of each block
-  std::vector<std::int32_t> free_;           // free blocks, the lowest on top
+  ops::Memory* memory_;
+  std::shared_ptr<std::uint8_t> storage_;          // uninitialized: pages untouched until used
+  std::vector<std::int32_t> refs_;                 // holders of each block
+  std::vector<std::int32_t> free_;                 // free blocks, the lowest on top
   std::vector<std::vector<std::int32_t>> tables_;  // each slot's blocks
   // Each slot's page pointers: [layer][keys | values][max_blocks_per_slot].
   std::vector<std::vector<const void*>> pages_;

@@ -6,6 +6,10 @@
 #include "model/gguf_config.h"
 #include "model/pack_weights.h"
 #include "model/quantize_weights.h"
+#include "r1/error.h"
+#if R1_HAVE_CUDA
+#include "ops/cuda/cuda_backend.h"
+#endif
 
 namespace r1::model {
 
@@ -16,6 +20,77 @@ bool is_gguf_file(const std::filesystem::path& path) {
   char magic[4] = {};
   return in.read(magic, 4) && std::string_view(magic, 4) == "GGUF";
 }
+
+namespace {
+
+// Every matrix and vector the ops read, in the order of the forward pass.
+template <typename Fn>
+void for_each_weight(const ModelWeights& w, Fn&& fn) {
+  auto matrix = [&](const ops::WeightMatrix& m) {
+    fn(m.data, ops::row_bytes(m) * static_cast<std::size_t>(m.rows));
+  };
+  auto vector = [&](const std::vector<float>& v) {
+    if (!v.empty()) fn(v.data(), v.size() * sizeof(float));
+  };
+  auto linear = [&](const ops::Linear& l) {
+    for (const ops::WeightMatrix& part : l.parts) matrix(part);
+    vector(l.bias);
+  };
+  matrix(w.embed_tokens);
+  for (const LayerWeights& layer : w.layers) {
+    vector(layer.input_norm);
+    linear(layer.qkv_proj);
+    linear(layer.o_proj);
+    vector(layer.post_attention_norm);
+    linear(layer.gate_up_proj);
+    linear(layer.down_proj);
+  }
+  vector(w.final_norm);
+  linear(w.lm_head);
+}
+
+std::unique_ptr<ops::Backend> make_backend(const LoadOptions& options,
+                                           const ModelWeights& weights) {
+  switch (options.backend) {
+    case BackendKind::reference:
+      return ops::make_reference_backend();
+    case BackendKind::cpu:
+      return ops::make_cpu_backend(options.cpu);
+    case BackendKind::cuda:
+      break;
+  }
+#if R1_HAVE_CUDA
+  auto check = [](const ops::WeightMatrix& m, const char* what) {
+    if (!ops::cuda_backend_supports(m.type)) {
+      throw Error(ErrorCode::unsupported,
+                  std::string("--device cuda computes with f32, f16 and bf16 weights so far; this "
+                              "model's ") +
+                      what + " is " + dtype_cli_name(m.type) +
+                      " (use a 16-bit checkpoint, or --device cpu)");
+    }
+  };
+  check(weights.embed_tokens, "embedding");
+  for (const LayerWeights& layer : weights.layers) {
+    for (const ops::Linear* l :
+         {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj}) {
+      for (const ops::WeightMatrix& part : l->parts) check(part, "layer matrices");
+    }
+  }
+  for (const ops::WeightMatrix& part : weights.lm_head.parts) check(part, "output matrix");
+  std::unique_ptr<ops::Backend> backend = ops::make_cuda_backend(options.cuda_device);
+  // Every weight to the GPU now: an out-of-memory error belongs to loading, not to a request.
+  for_each_weight(
+      weights, [&](const void* data, std::size_t bytes) { backend->keep_resident(data, bytes); });
+  return backend;
+#else
+  (void)weights;
+  throw Error(ErrorCode::unsupported,
+              "--device cuda: this r1 was built without the CUDA kernels (build it where the CUDA "
+              "toolkit is installed, or with -DR1_CUDA=ON); --device cpu computes on the CPU");
+#endif
+}
+
+}  // namespace
 
 std::unique_ptr<LoadedModel> load_model(const std::filesystem::path& path,
                                         const LoadOptions& options) {
@@ -33,10 +108,8 @@ std::unique_ptr<LoadedModel> load_model(const std::filesystem::path& path,
     source = WeightSource::from_safetensors(*model->safetensors);
   }
   ModelWeights weights = bind_weights(*source, model->config);
-  std::unique_ptr<ops::Backend> backend = options.backend == BackendKind::reference
-                                              ? ops::make_reference_backend()
-                                              : ops::make_cpu_backend(options.cpu);
   if (options.quantize) quantize_weights(weights, *options.quantize);
+  std::unique_ptr<ops::Backend> backend = make_backend(options, weights);
   if (options.backend == BackendKind::cpu && options.pack_weights) pack_weights_for_cpu(weights);
   model->transformer =
       std::make_unique<Transformer>(model->config, std::move(weights), std::move(backend));

@@ -29,11 +29,13 @@ struct LoadedModel {
 enum class BackendKind {
   cpu,        // threaded SIMD kernels (the default)
   reference,  // the scalar reference ops on one thread (the test oracle)
+  cuda,       // an NVIDIA GPU (ops/cuda/cuda_backend.h; builds with the CUDA kernels only)
 };
 
 struct LoadOptions {
   BackendKind backend = BackendKind::cpu;
-  ops::CpuBackendOptions cpu;  // threads and instruction set of the cpu backend
+  ops::CpuBackendOptions cpu;      // threads and instruction set of the cpu backend
+  std::optional<int> cuda_device;  // the GPU of the cuda backend (cuda:N; unset: 0)
   /// Quantize the layer matrices and the output matrix to this type while loading (from f32,
   /// f16 or bf16 files); unset: compute with the weights as stored.
   std::optional<DType> quantize;

@@ -49,16 +49,19 @@ Transformer::Transformer(const io::ModelConfig& config, ModelWeights weights,
     inv_freq_[i] /= weights_.rope_freq_factors[i];
   const std::int64_t q_dim = config.num_attention_heads * config.head_dim;
   const std::int64_t kv_dim = config.num_key_value_heads * config.head_dim;
-  ws_.x.resize(buffer(config.hidden_size));
-  ws_.normed.resize(buffer(config.hidden_size));
-  ws_.qkv.resize(buffer(q_dim + 2 * kv_dim));
-  ws_.attn.resize(buffer(q_dim));
-  ws_.out.resize(buffer(config.hidden_size));
-  ws_.gate_up.resize(buffer(2 * config.intermediate_size));
-  ws_.act.resize(buffer(config.intermediate_size));
-  ws_.wanted.resize(buffer(config.hidden_size));
-  ws_.ids.resize(kMaxChunkTokens);
-  ws_.positions.resize(kMaxChunkTokens);
+  ops::Memory& memory = backend_->memory();
+  ws_.x = memory.allocate_floats(buffer(config.hidden_size));
+  ws_.normed = memory.allocate_floats(buffer(config.hidden_size));
+  ws_.qkv = memory.allocate_floats(buffer(q_dim + 2 * kv_dim));
+  ws_.attn = memory.allocate_floats(buffer(q_dim));
+  ws_.out = memory.allocate_floats(buffer(config.hidden_size));
+  ws_.gate_up = memory.allocate_floats(buffer(2 * config.intermediate_size));
+  ws_.act = memory.allocate_floats(buffer(config.intermediate_size));
+  ws_.wanted = memory.allocate_floats(buffer(config.hidden_size));
+  if (!memory.host_visible()) {
+    ws_.ids = memory.allocate(kMaxChunkTokens * sizeof(std::int32_t));
+    ws_.positions = memory.allocate(kMaxChunkTokens * sizeof(std::int32_t));
+  }
   ws_.calls.reserve(kMaxChunkTokens);
 }
 
@@ -122,8 +125,23 @@ void Transformer::forward(const Batch& batch, KvCache& cache, std::vector<float>
 }
 
 void Transformer::emit(std::string_view name, std::int64_t first, std::int64_t n, std::int64_t dim,
-                       const float* data) const {
-  if (trace_) trace_(TraceTensor{name, first, n, dim, data});
+                       const float* data) {
+  if (!trace_) return;
+  ops::Memory& memory = backend_->memory();
+  if (!memory.host_visible()) {
+    ws_.traced.resize(static_cast<std::size_t>(n * dim));
+    memory.download(ws_.traced.data(), data, ws_.traced.size() * sizeof(float));
+    data = ws_.traced.data();
+  }
+  trace_(TraceTensor{name, first, n, dim, data});
+}
+
+const std::int32_t* Transformer::to_backend(const std::int32_t* host, std::int64_t n,
+                                            std::shared_ptr<std::uint8_t>& buffer) {
+  ops::Memory& memory = backend_->memory();
+  if (memory.host_visible()) return host;
+  memory.upload(buffer.get(), host, static_cast<std::size_t>(n) * sizeof(std::int32_t));
+  return reinterpret_cast<const std::int32_t*>(buffer.get());
 }
 
 // Logits of the chunk's wanted tokens go to `logits` after those of earlier chunks.
@@ -139,18 +157,22 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
   const std::int64_t qkv_dim = q_dim + 2 * kv_dim;
   const std::int64_t ff = config_.intermediate_size;
   const float eps = static_cast<float>(config_.rms_norm_eps);
-  const std::int32_t* positions = batch.positions.data() + first;
+  ops::Memory& memory = be.memory();
+  const std::int32_t* host_positions = batch.positions.data() + first;
   const std::int32_t* slots = batch.slots.data() + first;
-  float* x = ws_.x.data();              // [n, hidden] residual stream
-  float* normed = ws_.normed.data();    // [n, hidden]
-  float* qkv = ws_.qkv.data();          // [n, q_dim + 2 kv_dim] = q | k | v per token
-  float* attn = ws_.attn.data();        // [n, q_dim]
-  float* out = ws_.out.data();          // [n, hidden]
-  float* gate_up = ws_.gate_up.data();  // [n, 2 ff] = gate | up per token
-  float* act = ws_.act.data();          // [n, ff]
+  // The ops read ids and positions in the backend's memory; the cache bookkeeping on the host.
+  const std::int32_t* ids = to_backend(batch.tokens.data() + first, n, ws_.ids);
+  const std::int32_t* positions = to_backend(host_positions, n, ws_.positions);
+  float* x = ws_.x.get();              // [n, hidden] residual stream
+  float* normed = ws_.normed.get();    // [n, hidden]
+  float* qkv = ws_.qkv.get();          // [n, q_dim + 2 kv_dim] = q | k | v per token
+  float* attn = ws_.attn.get();        // [n, q_dim]
+  float* out = ws_.out.get();          // [n, hidden]
+  float* gate_up = ws_.gate_up.get();  // [n, 2 ff] = gate | up per token
+  float* act = ws_.act.get();          // [n, ff]
 
   // inputs_embeds = self.embed_tokens(input_ids)
-  be.embed(weights_.embed_tokens, batch.tokens.data() + first, n, x);
+  be.embed(weights_.embed_tokens, ids, n, x);
 
   for (std::int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& layer = weights_.layers[static_cast<std::size_t>(l)];
@@ -166,14 +188,16 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
     // key_states, value_states = past_key_values.update(key_states, value_states, layer_idx)
     for (std::int64_t t = 0; t < n; ++t) {
       const float* k = qkv + t * qkv_dim + q_dim;
-      cache.store(slots[t], l, positions[t], k, k + kv_dim);
+      cache.store(slots[t], l, host_positions[t], k, k + kv_dim);
     }
     // attn_output = softmax(q k^T / sqrt(d) + causal_mask) v, grouped-query; one call per run of
     // tokens of the same sequence
     ws_.calls.clear();
     for (std::int64_t t = 0; t < n;) {
       std::int64_t end = t + 1;
-      while (end < n && slots[end] == slots[t] && positions[end] == positions[end - 1] + 1) ++end;
+      while (end < n && slots[end] == slots[t] &&
+             host_positions[end] == host_positions[end - 1] + 1)
+        ++end;
       ops::AttentionCall call;
       call.q = qkv + t * qkv_dim;
       call.k_pages = cache.key_pages(slots[t], l);
@@ -182,7 +206,8 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
       call.kv_type = cache.type();
       call.q_positions = positions + t;
       call.out = attn + t * q_dim;
-      call.shape = {end - t, positions[end - 1] + 1, n_heads, n_kv_heads, head_dim, qkv_dim, q_dim};
+      call.shape = {end - t, host_positions[end - 1] + 1, n_heads, n_kv_heads, head_dim, qkv_dim,
+                    q_dim};
       ws_.calls.push_back(call);
       t = end;
     }
@@ -207,17 +232,29 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
   std::int64_t n_wanted = 0;
   for (std::int64_t t = 0; t < n; ++t) {
     if (!batch.want_logits[static_cast<std::size_t>(first + t)]) continue;
-    std::copy_n(x + t * hidden, hidden, normed + n_wanted * hidden);
+    memory.copy(normed + n_wanted * hidden, x + t * hidden,
+                static_cast<std::size_t>(hidden) * sizeof(float));
     ++n_wanted;
   }
   if (n_wanted == 0) return;
-  be.rmsnorm(normed, weights_.final_norm.data(), n_wanted, hidden, eps, ws_.wanted.data());
-  emit("norm.out", first, n_wanted, hidden, ws_.wanted.data());
+  be.rmsnorm(normed, weights_.final_norm.data(), n_wanted, hidden, eps, ws_.wanted.get());
+  emit("norm.out", first, n_wanted, hidden, ws_.wanted.get());
   std::int64_t earlier = 0;
   for (std::int64_t t = 0; t < first; ++t)
     earlier += batch.want_logits[static_cast<std::size_t>(t)];
-  be.linear(ws_.wanted.data(), n_wanted, weights_.lm_head,
-            logits.data() + earlier * config_.vocab_size);
+  float* chunk_logits = logits.data() + earlier * config_.vocab_size;
+  if (memory.host_visible()) {
+    be.linear(ws_.wanted.get(), n_wanted, weights_.lm_head, chunk_logits);
+    return;
+  }
+  // Elsewhere the logits are computed there and copied out (sized for the largest chunk seen).
+  const auto floats = static_cast<std::size_t>(n_wanted * config_.vocab_size);
+  if (ws_.logits_floats < floats) {
+    ws_.logits = memory.allocate_floats(floats);
+    ws_.logits_floats = floats;
+  }
+  be.linear(ws_.wanted.get(), n_wanted, weights_.lm_head, ws_.logits.get());
+  memory.download(chunk_logits, ws_.logits.get(), floats * sizeof(float));
 }
 
 }  // namespace r1::model

@@ -78,7 +78,10 @@ class Transformer {
   void forward_chunk(const Batch& batch, std::int64_t first, std::int64_t n, KvCache& cache,
                      std::vector<float>& logits);
   void emit(std::string_view name, std::int64_t first, std::int64_t n, std::int64_t dim,
-            const float* data) const;
+            const float* data);
+  // The chunk's int32 values in the backend's memory (a copy in `buffer` unless host-visible).
+  const std::int32_t* to_backend(const std::int32_t* host, std::int64_t n,
+                                 std::shared_ptr<std::uint8_t>& buffer);
 
   io::ModelConfig config_;
   ModelWeights weights_;
@@ -86,12 +89,17 @@ class Transformer {
   std::vector<float> inv_freq_;
   TraceFn trace_;
 
-  // Activations of one chunk, allocated once: [kMaxChunkTokens, width] each.
+  // Activations of one chunk, allocated once in the backend's memory: [kMaxChunkTokens, width]
+  // floats each; ids and positions hold the chunk's token ids and positions there when that
+  // memory is not the host's (else the batch's own arrays are passed).
   struct Workspace {
-    std::vector<float> x, normed, qkv, attn, out, gate_up, act;
-    std::vector<std::int32_t> ids, positions;
+    std::shared_ptr<float> x, normed, qkv, attn, out, gate_up, act;
+    std::shared_ptr<std::uint8_t> ids, positions;
     std::vector<ops::AttentionCall> calls;
-    std::vector<float> wanted;  // final-normed rows of the tokens whose logits are wanted
+    std::shared_ptr<float> wanted;  // final-normed rows of the tokens whose logits are wanted
+    std::shared_ptr<float> logits;  // [n_wanted, vocab] when the memory is not the host's
+    std::size_t logits_floats = 0;
+    std::vector<float> traced;  // a traced tensor copied to the host
   } ws_;
 };
 

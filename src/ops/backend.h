@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ops/attention_call.h"
+#include "ops/memory.h"
 #include "ops/reference_ops.h"
 #include "ops/rope.h"
 #include "ops/weights.h"
@@ -48,6 +49,18 @@ class Backend {
 
   /// x[i] += y[i].
   virtual void add(float* x, const float* y, std::int64_t n) = 0;
+
+  /// The memory every pointer the ops take lives in (activations, KV cache); the host's unless
+  /// the backend computes elsewhere.
+  virtual Memory& memory() { return host_memory(); }
+
+  /// Weights and constants the ops will be handed (`bytes` from `host`, which stay valid and
+  /// unchanged): a backend that computes elsewhere copies them there now, at load time, so that
+  /// running out of memory shows then; the host backends read them in place.
+  virtual void keep_resident(const void* host, std::size_t bytes) {
+    (void)host;
+    (void)bytes;
+  }
 
   /// Runs body(0) .. body(n - 1), independent host-side work between forward passes (sampling
   /// each sequence of a batch), on the backend's threads where it has them.

@@ -223,11 +223,21 @@ def test_ui_dir_serves_the_page_from_disk(tiny_model, tmp_path):
 def test_send_streams_thinking_and_answer(ui_server, browser):
     d = browser
     open_page(d, ui_server, {**SETTINGS, "max_tokens": 200})
+    # While streaming: the thinking panel fills, and the Stop button shows instead of Send. The
+    # page itself notes the buttons when the first thinking text appears (a fast machine can
+    # finish the whole answer between two polls from here).
+    d.execute_script("""
+        window.__buttonsWhileThinking = null;
+        const shown = el => !!el && el.getClientRects().length > 0;
+        new MutationObserver(() => {
+          const t = document.querySelector('.message.assistant .thinking .plain');
+          if (window.__buttonsWhileThinking === null && t && t.textContent.trim())
+            window.__buttonsWhileThinking = {stop: shown(document.querySelector('#stop')),
+                                             send: shown(document.querySelector('#send'))};
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});""")
     send(d, "What is 2+2?")
-    # While streaming: the thinking panel is open and fills, and the Stop button shows.
-    wait(lambda: by(d, ".message.assistant .thinking .plain").get_attribute("textContent").strip(),
-         what="thinking text")
-    assert by(d, "#stop").is_displayed() and not by(d, "#send").is_displayed()
+    wait(lambda: d.execute_script("return window.__buttonsWhileThinking"), what="thinking text")
+    assert d.execute_script("return window.__buttonsWhileThinking") == {"stop": True, "send": False}
     answer = answered(d, 1)
     assert by(d, ".message.user .plain").text == "What is 2+2?"
     thinking = answer.find_element("css selector", ".thinking")

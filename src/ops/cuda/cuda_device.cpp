@@ -60,7 +60,8 @@ std::string cuda_version_text(int version) {
 
 const DeviceInfo& select_device(std::optional<int> index) {
   const DeviceProbe& probe = probe_devices();
-  if (!probe.usable()) throw Error(ErrorCode::unsupported,
+  if (!probe.usable())
+    throw Error(ErrorCode::unsupported,
                 "--device cuda: " + probe.problem + "; --device cpu computes on the CPU");
   const int wanted = index.value_or(0);
   for (const DeviceInfo& device : probe.devices) {

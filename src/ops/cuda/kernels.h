@@ -23,6 +23,10 @@ void add(float* x, const float* y, std::int64_t n, cudaStream_t stream);
 /// out [n, ff] = silu(gate) * up with gate_up [n, 2 ff] = gate | up (swiglu_reference).
 void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out, cudaStream_t stream);
 
+/// dst[i] = src[i] for i < n, converted to `type` (f32, f16 or bf16, round to nearest even): a
+/// KV-cache row.
+void convert_floats(const float* src, std::int64_t n, DType type, void* dst, cudaStream_t stream);
+
 /// Rotates n rows of n_heads heads in place, rows row_stride floats apart (rope_reference);
 /// positions [n] and inv_freq [head_dim / 2] in device memory.
 void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,

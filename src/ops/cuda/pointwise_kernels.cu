@@ -1,6 +1,13 @@
-// Element-wise ops: the residual add and SwiGLU over the fused gate | up rows.
+// Element-wise ops: the residual add, SwiGLU over the fused gate | up rows, and the fp32 -> cache
+// type conversion of KV rows.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <type_traits>
+
 #include "ops/cuda/kernels.h"
 #include "ops/cuda/launch.h"
+#include "r1/error.h"
 
 namespace r1::ops::cuda {
 namespace {
@@ -23,7 +30,42 @@ __global__ void swiglu_kernel(const float* gate_up, std::int64_t n, std::int64_t
   out[i] = g / (1.0f + expf(-g)) * u;  // silu(g) * u, silu(x) = x * sigmoid(x)
 }
 
+template <typename T>
+__global__ void convert_kernel(const float* src, std::int64_t n, T* dst) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  if constexpr (sizeof(T) == 4) {
+    dst[i] = src[i];
+  } else if constexpr (std::is_same_v<T, __half>) {
+    dst[i] = __float2half_rn(src[i]);
+  } else {
+    dst[i] = __float2bfloat16_rn(src[i]);
+  }
+}
+
+template <typename T>
+void launch_convert(const float* src, std::int64_t n, void* dst, cudaStream_t stream) {
+  convert_kernel<T><<<blocks_for(n, kThreads), kThreads, 0, stream>>>(src, n, static_cast<T*>(dst));
+  check_launch("convert_kernel");
+}
+
 }  // namespace
+
+void convert_floats(const float* src, std::int64_t n, DType type, void* dst, cudaStream_t stream) {
+  if (n == 0) return;
+  switch (type) {
+    case DType::f32:
+      return launch_convert<float>(src, n, dst, stream);
+    case DType::f16:
+      return launch_convert<__half>(src, n, dst, stream);
+    case DType::bf16:
+      return launch_convert<__nv_bfloat16>(src, n, dst, stream);
+    default:
+      throw Error(
+          ErrorCode::unsupported,
+          std::string("a CUDA KV cache holds f32, f16 or bf16, not ") + dtype_cli_name(type));
+  }
+}
 
 void add(float* x, const float* y, std::int64_t n, cudaStream_t stream) {
   if (n == 0) return;

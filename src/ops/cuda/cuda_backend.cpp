@@ -1,0 +1,122 @@
+#include "ops/cuda/cuda_backend.h"
+
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ops/cuda/cuda_device.h"
+#include "ops/cuda/cuda_memory.h"
+#include "ops/cuda/device_buffer.h"
+#include "ops/cuda/kernels.h"
+#include "r1/error.h"
+
+namespace r1::ops {
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(const cuda::DeviceInfo& device) : device_(device) {}
+
+  std::string describe() const override {
+    return "cuda:" + std::to_string(device_.index) + " " + device_.name + " (sm_" +
+           std::to_string(device_.compute_major) + std::to_string(device_.compute_minor) + ")";
+  }
+
+  Memory& memory() override { return memory_; }
+
+  void keep_resident(const void* host, std::size_t bytes) override { resident(host, bytes); }
+
+  void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) override {
+    const float* bias = w.bias.empty() ? nullptr : resident_floats(w.bias.data(), w.bias.size());
+    std::int64_t first = 0;
+    for (const WeightMatrix& part : w.parts) {
+      if (!cuda_backend_supports(part.type) || part.layout != WeightLayout::rows) {
+        throw Error(ErrorCode::unsupported,
+                    std::string("the CUDA backend computes with f32, f16 and bf16 matrices so far, "
+                                "not ") +
+                        dtype_cli_name(part.type) + "; use --device cpu for this model");
+      }
+      cuda::matmul_rows(part.type, resident(part.data, row_bytes(part) * part.rows), part.rows,
+                        w.cols, x, w.cols, n_tokens, bias != nullptr ? bias + first : nullptr,
+                        y + first, w.rows, nullptr);
+      first += part.rows;
+    }
+  }
+
+  void embed(const WeightMatrix& table, const std::int32_t* ids, std::int64_t n,
+             float* out) override {
+    cuda::embed(table.type, resident(table.data, row_bytes(table) * table.rows), table.cols, ids, n,
+                out, nullptr);
+  }
+
+  void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim, float eps,
+               float* out) override {
+    cuda::rmsnorm(x, resident_floats(weight, dim), n, dim, eps, out, nullptr);
+  }
+
+  void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,
+            std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq,
+            RopeLayout layout) override {
+    cuda::rope(x, row_stride, positions, n, n_heads, head_dim,
+               resident_floats(inv_freq, head_dim / 2), layout, nullptr);
+  }
+
+  // The page tables are host arrays of device pointers: each call's are copied to the device
+  // (synchronously, so the host arrays may change afterwards) before its kernel.
+  void attention(std::span<const AttentionCall> calls) override {
+    for (const AttentionCall& host_call : calls) {
+      const std::int64_t n_pages =
+          (host_call.shape.n_kv + host_call.page_rows - 1) / host_call.page_rows;
+      const std::size_t table_bytes = static_cast<std::size_t>(n_pages) * sizeof(void*);
+      if (page_tables_.size() < 2 * table_bytes) page_tables_ = cuda::DeviceBytes(4 * table_bytes);
+      auto* tables = static_cast<std::uint8_t*>(page_tables_.data());
+      memory_.upload(tables, host_call.k_pages, table_bytes);
+      memory_.upload(tables + table_bytes, host_call.v_pages, table_bytes);
+      AttentionCall call = host_call;
+      call.k_pages = reinterpret_cast<const void* const*>(tables);
+      call.v_pages = reinterpret_cast<const void* const*>(tables + table_bytes);
+      cuda::attention(call, nullptr);
+    }
+  }
+
+  void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out) override {
+    cuda::swiglu(gate_up, n, ff, out, nullptr);
+  }
+
+  void add(float* x, const float* y, std::int64_t n) override { cuda::add(x, y, n, nullptr); }
+
+ private:
+  // The device copy of `bytes` from `host`, made on first sight (keep_resident makes them all at
+  // load); a longer view of the same start is copied again.
+  const void* resident(const void* host, std::size_t bytes) {
+    auto it = resident_.find(host);
+    if (it == resident_.end() || it->second.size() < bytes) {
+      cuda::DeviceBytes copy(bytes);
+      copy.upload(host, bytes);
+      it = resident_.insert_or_assign(host, std::move(copy)).first;
+    }
+    return it->second.data();
+  }
+  const float* resident_floats(const float* host, std::size_t n) {
+    return static_cast<const float*>(resident(host, n * sizeof(float)));
+  }
+
+  cuda::DeviceInfo device_;
+  cuda::CudaMemory memory_;
+  std::unordered_map<const void*, cuda::DeviceBytes> resident_;
+  cuda::DeviceBytes page_tables_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(std::optional<int> index) {
+  return std::make_unique<CudaBackend>(cuda::select_device(index));
+}
+
+bool cuda_backend_supports(DType type) {
+  return type == DType::f32 || type == DType::f16 || type == DType::bf16;
+}
+
+}  // namespace r1::ops

@@ -1,0 +1,35 @@
+#include "ops/cuda/cuda_memory.h"
+
+#include <cuda_runtime_api.h>
+
+#include "ops/cuda/cuda_device.h"
+#include "ops/cuda/device_buffer.h"
+#include "ops/cuda/kernels.h"
+
+namespace r1::ops::cuda {
+
+std::shared_ptr<std::uint8_t> CudaMemory::allocate(std::size_t bytes) {
+  auto owner = std::make_shared<DeviceBytes>(bytes);
+  return std::shared_ptr<std::uint8_t>(owner, static_cast<std::uint8_t*>(owner->data()));
+}
+
+void CudaMemory::copy(void* dst, const void* src, std::size_t bytes) {
+  if (bytes > 0)
+    check_cuda(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy on the GPU");
+}
+
+void CudaMemory::upload(void* dst, const void* host, std::size_t bytes) {
+  if (bytes > 0)
+    check_cuda(cudaMemcpy(dst, host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy to the GPU");
+}
+
+void CudaMemory::download(void* host, const void* src, std::size_t bytes) {
+  if (bytes > 0)
+    check_cuda(cudaMemcpy(host, src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy from the GPU");
+}
+
+void CudaMemory::store_converted(const float* src, std::int64_t n, DType type, void* dst) {
+  convert_floats(src, n, type, dst, nullptr);
+}
+
+}  // namespace r1::ops::cuda
