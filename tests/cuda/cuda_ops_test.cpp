@@ -35,7 +35,8 @@ class CudaOps : public ::testing::Test {
   }
 };
 
-// ||a - b|| / ||b||.
+// ||a - b|| / ||b||. The bounds below allow for another summation order (~1e-7 here); a wrong
+// index or a missed tail gives errors of order 1.
 double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
   double diff = 0.0, norm = 0.0;
   for (std::size_t i = 0; i < b.size(); ++i) {
@@ -121,7 +122,7 @@ TEST_F(CudaOps, RmsNormMatchesReference) {
       DeviceArray<float> dout(x.size());
       rmsnorm(dx.data(), dw.data(), n, dim, 1e-6f, dout.data(), nullptr);
       synchronize();
-      EXPECT_LT(relative_error(download(dout), expected), 2e-6) << "dim " << dim << " n " << n;
+      EXPECT_LT(relative_error(download(dout), expected), 1e-5) << "dim " << dim << " n " << n;
     }
   }
 }
@@ -282,7 +283,7 @@ TEST_F(CudaOps, PagedAttentionMatchesReference) {
                             shape, c.kv_type},
               nullptr);
     synchronize();
-    EXPECT_LT(relative_error(download(dout), expected), 2e-6)
+    EXPECT_LT(relative_error(download(dout), expected), 1e-5)
         << c.n_heads << "/" << c.n_kv_heads << " heads of " << c.head_dim << ", " << c.n_kv
         << " positions, " << dtype_cli_name(c.kv_type);
   }
