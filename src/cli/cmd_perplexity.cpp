@@ -27,7 +27,7 @@ int run_perplexity(int argc, char** argv, int first) {
                 value_option("chunks", "N", "Score only the first N windows (default: all)"),
                 value_option("threads", "N", "CPU threads (default: the physical cores)"),
                 quant_option(),
-          device_option(),
+                device_option(),
                 kv_type_option(),
                 flag_option("json", "Print one JSON object instead of llama-perplexity's lines"),
             });

@@ -164,7 +164,7 @@ model::LoadOptions load_options(const Args& args) {
     const std::string device = args.get("device");
     if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
       options.backend = model::BackendKind::cuda;
-      if (device.size() > 5) {
+      if (device != "cuda") {
         const std::string index = device.substr(5);
         if (index.empty() || index.size() > 3 ||
             index.find_first_not_of("0123456789") != std::string::npos) {

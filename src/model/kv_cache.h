@@ -70,8 +70,8 @@ class KvCache {
   void share(std::int32_t from, std::int32_t to, std::int32_t positions);
 
   /// Stores one position's key and value rows (fp32 in the cache's memory, converted to type());
-  /// the position must have
-  /// been reserved (its block private to the slot); std::logic_error otherwise.
+  /// the position must have been reserved (its block private to the slot); std::logic_error
+  /// otherwise.
   void store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
              const float* value);
 

@@ -229,12 +229,20 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
   }
 
   // hidden_states = self.norm(hidden_states); logits = self.lm_head(hidden_states[wanted])
+  // The wanted rows gathered, one copy per run of consecutive wanted tokens (a whole prompt
+  // scored for perplexity is one copy).
   std::int64_t n_wanted = 0;
-  for (std::int64_t t = 0; t < n; ++t) {
-    if (!batch.want_logits[static_cast<std::size_t>(first + t)]) continue;
+  for (std::int64_t t = 0; t < n;) {
+    if (!batch.want_logits[static_cast<std::size_t>(first + t)]) {
+      ++t;
+      continue;
+    }
+    std::int64_t end = t + 1;
+    while (end < n && batch.want_logits[static_cast<std::size_t>(first + end)]) ++end;
     memory.copy(normed + n_wanted * hidden, x + t * hidden,
-                static_cast<std::size_t>(hidden) * sizeof(float));
-    ++n_wanted;
+                static_cast<std::size_t>((end - t) * hidden) * sizeof(float));
+    n_wanted += end - t;
+    t = end;
   }
   if (n_wanted == 0) return;
   be.rmsnorm(normed, weights_.final_norm.data(), n_wanted, hidden, eps, ws_.wanted.get());

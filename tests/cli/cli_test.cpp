@@ -377,5 +377,14 @@ TEST(CliDevices, ListsTheCpuAndSaysWhatCudaOffers) {
 #endif
 }
 
+TEST(CliDevices, DeviceOptionRefusesWhatItDoesNotKnow) {
+  for (const char* device : {"gpu", "cuda:", "cuda:x", "cuda:1234"}) {
+    const ProcessResult result = r1({"logits", "--model", deepseek_model_dir().string(), "--ids",
+                                     "1,2", "--device", device});
+    EXPECT_EQ(result.exit_code, 2) << device << ": " << result.err;
+    EXPECT_NE(result.err.find("--device"), std::string::npos) << result.err;
+  }
+}
+
 }  // namespace
 }  // namespace r1::test
