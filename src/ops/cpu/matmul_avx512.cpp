@@ -10,19 +10,16 @@ namespace {
 template <DType T>
 struct Weights;
 
-// How far ahead of its reads a one-token product prefetches. The hardware streamer follows a
-// stream only within a 4 KiB page and needs a few misses to start on each, and a one-token tile
-// reads 8 short streams at once (a 1536-column bf16 row is 3 KiB, so every tile starts 8 fresh
-// streams). Asking for each line 24 KiB ahead — the same place in the next tile of 8 such rows —
-// keeps lines in flight across those restarts: measured with bench/r1_bench_matvec, the
-// 1536-column shapes went from ~78 % to ~103 % of the plain read loop's bandwidth on one core
-// (16, 24 and 32 KiB measured alike; the 8960-column rows were at the bound already).
-constexpr std::size_t kPrefetchBytes = 24 * 1024;
-// Rows longer than this are not prefetched: on the AMX-less Xeon of 2026-12-02 the prefetches
-// cost the 8960-column rows (17.5 KiB of bf16, long enough for the hardware streamer) ~15 %
-// (bench/r1_bench_matvec, 2 threads: 17.5-18.5 -> 21.1 GB/s without), while the 1536-column
-// rows still gain from them (16 -> 19-21 GB/s).
-constexpr std::size_t kMaxPrefetchedRowBytes = 8 * 1024;
+// How far ahead of its reads a one-token product prefetches. The one-token product reads its
+// rows one after another, so each thread reads one sequential stream; the hardware streamer
+// follows a stream only within a 4 KiB page and needs a few misses to start on each, so the
+// kernel asks for every line this far ahead of where it reads, which keeps lines in flight
+// across page (and row) boundaries. Measured on the AMD EPYC of 2026-12-02 with 2 threads
+// (bench/r1_bench_matvec and a stand-alone loop over 400 MB of rows): one row at a time with
+// 8 KiB prefetch read 1536-column bf16 rows at 48-51 GB/s and 8960-column rows at 46-47 GB/s,
+// against 38-39 and 33-37 GB/s for the former tiles of 8 rows (8 streams per thread, 24 KiB
+// prefetch); 2 KiB ahead was too short for the long rows (37 GB/s), 4 KiB close to 8 KiB.
+constexpr std::size_t kPrefetchBytes = 8 * 1024;
 
 template <>
 struct Weights<DType::f32> {
@@ -111,21 +108,13 @@ inline void rows_for_tokens(const typename Weights<T>::Element* w, std::int64_t 
   for (; r < n_rows; ++r) tile<T, 1, N>(w + r * cols, cols, x, x_stride, y + r, y_stride);
 }
 
-// One token: every weight is read once, so the product is a memory stream. Tiles of 8 rows
-// (8 independent accumulators hide the FMA latency) whose streams prefetch ahead when the rows
-// are short (kMaxPrefetchedRowBytes); the rows left over one by one.
+// One token: every weight is read once, so the product is a memory stream. Rows one after
+// another (one sequential stream per thread, prefetching ahead: see kPrefetchBytes), each into
+// one accumulator as every tile sums it, so decode gives the numbers prefill gives.
 template <DType T>
 void rows_for_one_token(const typename Weights<T>::Element* w, std::int64_t n_rows,
                         std::int64_t cols, const float* x, float* y) {
-  constexpr int R = 8;
-  std::int64_t r = 0;
-  if (static_cast<std::size_t>(cols) * sizeof(typename Weights<T>::Element) > kMaxPrefetchedRowBytes) {
-    for (; r + R <= n_rows; r += R) tile<T, R, 1, false>(w + r * cols, cols, x, 0, y + r, 0);
-    for (; r < n_rows; ++r) tile<T, 1, 1, false>(w + r * cols, cols, x, 0, y + r, 0);
-    return;
-  }
-  for (; r + R <= n_rows; r += R) tile<T, R, 1, true>(w + r * cols, cols, x, 0, y + r, 0);
-  for (; r < n_rows; ++r) tile<T, 1, 1, true>(w + r * cols, cols, x, 0, y + r, 0);
+  for (std::int64_t r = 0; r < n_rows; ++r) tile<T, 1, 1, true>(w + r * cols, cols, x, 0, y + r, 0);
 }
 
 template <DType T>
