@@ -73,7 +73,10 @@ TEST_P(CudaModel, LogitsMatchTheReferenceBackend) {
   const auto expected = prompt_and_decode(*m.reference, kv);
   const auto got = prompt_and_decode(*m.gpu, kv);
   ASSERT_EQ(got.size(), expected.size());
-  EXPECT_LT(relative_error(got, expected), kv == DType::f32 ? 1e-5 : 1e-3);
+  // bf16: the 40-token prompt's products run on tensor cores with bf16 activations (as
+  // transformers computes a bf16 model; the kernel itself is held to 1e-5 on rounded activations
+  // in cuda_ops_test), which moves the logits by ~1e-3 per product.
+  EXPECT_LT(relative_error(got, expected), kv == DType::f32 ? 1e-5 : 1e-2);
   std::filesystem::remove_all(m.folder);
 }
 

@@ -232,6 +232,65 @@ TEST_F(CudaOps, MatmulRowsMatchesReference) {
   }
 }
 
+// The tensor-core product rounds the activations to the weights' type, so its oracle is the
+// reference on rounded activations: then only the order of the fp32 sums differs. Shapes cross
+// every edge of the 64 x 64 x 32 tile: ragged tokens, rows and columns, unaligned strides.
+TEST_F(CudaOps, MatmulTensorCoresMatchesReferenceOnRoundedActivations) {
+  for (DType type : {DType::f16, DType::bf16}) {
+    for (std::int64_t cols : {5, 8, 40, 1536, 1543}) {
+      for (std::int64_t n_tokens : {9, 64, 65, 130}) {
+        for (bool padded_x : {false, true}) {
+          const std::int64_t rows = 301;
+          const std::int64_t x_stride = cols + (padded_x ? 3 : 0);
+          const std::int64_t y_stride = rows + 5;
+          const TypedValues w = typed(type, random(static_cast<std::size_t>(rows * cols)));
+          const auto x = random(static_cast<std::size_t>(n_tokens * x_stride));
+          const auto bias = random(static_cast<std::size_t>(rows));
+          std::vector<float> x_rounded;
+          for (std::int64_t t = 0; t < n_tokens; ++t)
+            for (std::int64_t i = 0; i < cols; ++i) {
+              const float v = x[static_cast<std::size_t>(t * x_stride + i)];
+              x_rounded.push_back(type == DType::bf16 ? bf16_to_f32(f32_to_bf16(v))
+                                                      : f16_to_f32(f32_to_f16(v)));
+            }
+          std::vector<float> expected(static_cast<std::size_t>(n_tokens * rows));
+          WeightMatrix wm{type, w.bytes.data(), rows, cols};
+          matmul_reference(x_rounded.data(), n_tokens, wm, bias.data(), expected.data());
+
+          const auto dw = to_device(w.bytes);
+          const auto dx = to_device(x);
+          const auto db = to_device(bias);
+          std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), -7.0f);
+          const auto dy = to_device(y);
+          matmul_tensor_cores(type, dw.data(), rows, cols, dx.data(), x_stride, n_tokens,
+                              db.data(), dy.data(), y_stride, nullptr);
+          synchronize();
+          const auto got = download(dy);
+          std::vector<float> got_rows;
+          for (std::int64_t t = 0; t < n_tokens; ++t) {
+            got_rows.insert(got_rows.end(), got.begin() + t * y_stride,
+                            got.begin() + t * y_stride + rows);
+            for (std::int64_t r = rows; r < y_stride; ++r)
+              ASSERT_EQ(got[static_cast<std::size_t>(t * y_stride + r)], -7.0f)
+                  << "padding overwritten";
+          }
+          EXPECT_LT(relative_error(got_rows, expected), 1e-5)
+              << dtype_cli_name(type) << " cols " << cols << " tokens " << n_tokens
+              << (padded_x ? " padded x" : "");
+        }
+      }
+    }
+  }
+}
+
+TEST(CudaKernels, TensorCoresTakeSixteenBitProductsOfMoreThanEightTokens) {
+  EXPECT_FALSE(use_tensor_cores(DType::bf16, 1));
+  EXPECT_FALSE(use_tensor_cores(DType::bf16, kRowProductTokens));
+  EXPECT_TRUE(use_tensor_cores(DType::bf16, kRowProductTokens + 1));
+  EXPECT_TRUE(use_tensor_cores(DType::f16, 512));
+  EXPECT_FALSE(use_tensor_cores(DType::f32, 512));
+}
+
 // A paged cache of `n_kv` positions whose pages lie out of order in one device buffer.
 TEST_F(CudaOps, PagedAttentionMatchesReference) {
   struct Case {

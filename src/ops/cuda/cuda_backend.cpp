@@ -38,9 +38,15 @@ class CudaBackend final : public Backend {
                                 "not ") +
                         dtype_cli_name(part.type) + "; use --device cpu for this model");
       }
-      cuda::matmul_rows(part.type, resident(part.data, row_bytes(part) * part.rows), part.rows,
-                        w.cols, x, w.cols, n_tokens, bias != nullptr ? bias + first : nullptr,
-                        y + first, w.rows, nullptr);
+      const void* weights = resident(part.data, row_bytes(part) * part.rows);
+      const float* part_bias = bias != nullptr ? bias + first : nullptr;
+      if (cuda::use_tensor_cores(part.type, n_tokens)) {
+        cuda::matmul_tensor_cores(part.type, weights, part.rows, w.cols, x, w.cols, n_tokens,
+                                  part_bias, y + first, w.rows, nullptr);
+      } else {
+        cuda::matmul_rows(part.type, weights, part.rows, w.cols, x, w.cols, n_tokens, part_bias,
+                          y + first, w.rows, nullptr);
+      }
       first += part.rows;
     }
   }

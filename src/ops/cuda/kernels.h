@@ -45,6 +45,23 @@ void matmul_rows(DType type, const void* w, std::int64_t rows, std::int64_t cols
                  std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
                  std::int64_t y_stride, cudaStream_t stream);
 
+/// The same product on tensor cores for f16 / bf16 weights, with the activations rounded to the
+/// weights' type first (as transformers computes a 16-bit model) and fp32 sums: prefill and
+/// batched decode, where matmul_rows would read every weight row once per 8 tokens. Its oracle is
+/// matmul_reference on the rounded activations.
+void matmul_tensor_cores(DType type, const void* w, std::int64_t rows, std::int64_t cols,
+                         const float* x, std::int64_t x_stride, std::int64_t n_tokens,
+                         const float* bias, float* y, std::int64_t y_stride, cudaStream_t stream);
+
+/// Tokens up to which matmul_rows takes a product in one pass over the weights; more go to the
+/// tensor cores when the weights are 16-bit.
+inline constexpr std::int64_t kRowProductTokens = 8;
+
+/// Whether a product of `n_tokens` tokens with `type` weights goes to matmul_tensor_cores.
+inline bool use_tensor_cores(DType type, std::int64_t n_tokens) {
+  return n_tokens > kRowProductTokens && (type == DType::bf16 || type == DType::f16);
+}
+
 /// Largest head_dim the attention kernel takes.
 inline constexpr std::int64_t kMaxHeadDim = 256;
 
