@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/generation_options.h"
 #include "engine/serving_engine.h"
+#include "model/kv_budget.h"
 #include "history/conversation_store.h"
 #include "http/api_server.h"
 #include "r1/error.h"
@@ -53,6 +54,60 @@ int positive(const Args& args, const std::string& name) {
 
 }  // namespace
 
+// --gpu-memory-fraction: a number in (0, 1].
+double gpu_memory_fraction(const Args& args) {
+  const std::string text = args.get("gpu-memory-fraction");
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size() && value > 0.0 && value <= 1.0) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError{"--gpu-memory-fraction must be a number above 0 and at most 1 (0.9: r1 may "
+                   "fill 90 % of the GPU's memory), got '" + text + "'"};
+}
+
+// Positions of the shared KV pool: --kv-cache-tokens, else parallel x ctx-size; on a GPU at most
+// what --gpu-memory-fraction leaves after the weights (an error at start-up, with the numbers,
+// when not even one context fits, instead of an out-of-memory failure mid-request).
+std::int64_t kv_pool_positions(const Args& args, const LoadedSession& session, int parallel,
+                               std::int32_t ctx_size, DType kv_type, double fraction) {
+  const bool explicit_size = args.has("kv-cache-tokens");
+  std::int64_t positions = explicit_size ? positive(args, "kv-cache-tokens")
+                                         : static_cast<std::int64_t>(parallel) * ctx_size;
+  if (positions < ctx_size) {
+    throw UsageError{"--kv-cache-tokens " + std::to_string(positions) +
+                     " is smaller than one sequence's context (--ctx-size " +
+                     std::to_string(ctx_size) + "); give at least that"};
+  }
+  const auto device = session.model->transformer->backend().memory().device_memory();
+  if (!device) return positions;
+  const io::ModelConfig& config = session.model->config;
+  const std::size_t per_position = model::kv_bytes_per_position(config, kv_type);
+  // Kept for the buffers allocated later: the logits of every sequence of a step and slack
+  // for page tables and the CUDA runtime's own allocations.
+  const std::size_t reserve = (256u << 20) + static_cast<std::size_t>(parallel) *
+                                                 static_cast<std::size_t>(config.vocab_size) * 4;
+  const model::KvBudget budget = model::kv_budget(*device, fraction, reserve, per_position);
+  auto mib = [](double bytes) { return std::to_string(static_cast<long long>(bytes / 1048576.0)); };
+  if (explicit_size && positions > budget.positions) {
+    throw UsageError{"--kv-cache-tokens " + std::to_string(positions) + " needs " +
+                     mib(static_cast<double>(positions) * static_cast<double>(per_position)) +
+                     " MiB on the GPU, more than it has room for (" + budget.description +
+                     "); give fewer or raise --gpu-memory-fraction"};
+  }
+  positions = std::min(positions, budget.positions);
+  if (positions < ctx_size) {
+    throw UsageError{"one sequence's context (--ctx-size " + std::to_string(ctx_size) +
+                     ") needs " +
+                     mib(static_cast<double>(ctx_size) * static_cast<double>(per_position)) +
+                     " MiB of KV cache on the GPU, more than it has room for (" +
+                     budget.description +
+                     "); lower --ctx-size, use a 16-bit --kv-type or raise --gpu-memory-fraction"};
+  }
+  return positions;
+}
+
 int run_serve(int argc, char** argv, int first) {
   std::vector<OptionSpec> specs = {
       value_option("host", "HOST", "Address to listen on (0.0.0.0: every interface)", "127.0.0.1"),
@@ -67,6 +122,10 @@ int run_serve(int argc, char** argv, int first) {
       value_option("kv-cache-tokens", "N",
                    "Positions the shared KV block pool holds for all sequences together "
                    "(default: parallel x ctx-size; at least ctx-size)"),
+      value_option("gpu-memory-fraction", "F",
+                   "With --device cuda: the share of the GPU's memory r1 may fill; the KV pool "
+                   "gets what the weights leave of it (at most --kv-cache-tokens)",
+                   "0.9"),
       value_option("max-body", "BYTES", "Largest request body (413 beyond)", "8388608"),
       value_option("max-n", "N", "Largest n (choices per request)", "4"),
       value_option("api-key", "KEY", "Require 'Authorization: Bearer KEY' on the API"),
@@ -106,6 +165,7 @@ int run_serve(int argc, char** argv, int first) {
     throw UsageError{"--port must be between 0 and 65535, got " + args.get("port")};
   const int parallel = positive(args, "parallel");
   const int max_queue = positive(args, "max-queue");
+  const double fraction = gpu_memory_fraction(args);  // checked before the model loads
   options.max_body_bytes = static_cast<std::size_t>(positive(args, "max-body"));
   options.http_threads =
       args.has("http-threads") ? positive(args, "http-threads") : parallel + max_queue + 16;
@@ -154,17 +214,10 @@ int run_serve(int argc, char** argv, int first) {
   LoadedSession session = load_session(args);
   const engine::GenerationRequest defaults = make_request(args, session);
   // One KV slot per parallel sequence, each up to the full --ctx-size, in one pool of blocks.
-  const std::int32_t ctx_size = session.cache->ctx_size();
-  const std::int64_t pool_tokens = args.has("kv-cache-tokens")
-                                       ? positive(args, "kv-cache-tokens")
-                                       : static_cast<std::int64_t>(parallel) * ctx_size;
-  if (pool_tokens < ctx_size) {
-    throw UsageError{"--kv-cache-tokens " + std::to_string(pool_tokens) +
-                     " is smaller than one sequence's context (--ctx-size " +
-                     std::to_string(ctx_size) + "); give at least that"};
-  }
   const DType kv_type = session.cache->type();
-  session.cache.reset();
+  const std::int32_t ctx_size = session.cache->ctx_size();
+  session.cache.reset();  // its memory counts as free while the pool is sized
+  const std::int64_t pool_tokens = kv_pool_positions(args, session, parallel, ctx_size, kv_type, fraction);
   session.cache = std::make_unique<model::KvCache>(
       session.model->config, parallel, ctx_size, kv_type,
       model::KvCache::blocks_for(pool_tokens), session.model->transformer->backend().memory());

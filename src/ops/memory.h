@@ -6,10 +6,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "core/dtype.h"
 
 namespace r1::ops {
+
+/// Free and total bytes of a device's memory, as its driver reports them.
+struct DeviceMemoryInfo {
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+};
 
 class Memory {
  public:
@@ -31,6 +38,10 @@ class Memory {
   /// dst[i] = src[i] for i < n, floats of this memory converted to `type` (f32, bf16 or f16,
   /// rounded to nearest even as PyTorch's .to()): a KV-cache row.
   virtual void store_converted(const float* src, std::int64_t n, DType type, void* dst) = 0;
+
+  /// The device's free and total memory now, for sizing pools from what is left (the KV cache
+  /// on a GPU); nullopt for host memory, which the operating system pages.
+  virtual std::optional<DeviceMemoryInfo> device_memory() const { return std::nullopt; }
 
   /// A float pointer into memory allocated here (n floats), for typed use of allocate().
   std::shared_ptr<float> allocate_floats(std::size_t n);

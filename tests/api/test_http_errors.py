@@ -160,6 +160,19 @@ def test_a_kv_pool_smaller_than_one_context_is_refused(tiny_model):
     assert "--kv-cache-tokens 100" in p.stderr and "256" in p.stderr
 
 
+@pytest.mark.parametrize("fraction", ["0", "1.5", "half"])
+def test_a_gpu_memory_fraction_outside_0_to_1_is_refused_before_loading(tiny_model, fraction):
+    import subprocess
+    from conftest import BINARY
+    p = subprocess.run([str(BINARY), "serve", "--model", str(tiny_model), "--port", "0",
+                        "--gpu-memory-fraction", fraction],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "--gpu-memory-fraction must be a number above 0 and at most 1" in p.stderr
+    assert f"'{fraction}'" in p.stderr
+    assert "loading" not in p.stderr  # refused before the model was read
+
+
 def test_api_key_is_required_when_set(tiny_model, tmp_path):
     s = Server(tiny_model, ["--parallel", "1", "--api-key", "s3cret"], tmp_path)
     try:

@@ -13,6 +13,12 @@ std::shared_ptr<std::uint8_t> CudaMemory::allocate(std::size_t bytes) {
   return std::shared_ptr<std::uint8_t>(owner, static_cast<std::uint8_t*>(owner->data()));
 }
 
+std::optional<DeviceMemoryInfo> CudaMemory::device_memory() const {
+  DeviceMemoryInfo info;
+  check_cuda(cudaMemGetInfo(&info.free_bytes, &info.total_bytes), "cudaMemGetInfo");
+  return info;
+}
+
 void CudaMemory::copy(void* dst, const void* src, std::size_t bytes) {
   if (bytes > 0)
     check_cuda(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy on the GPU");

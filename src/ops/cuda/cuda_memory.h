@@ -15,6 +15,8 @@ class CudaMemory final : public Memory {
   void upload(void* dst, const void* host, std::size_t bytes) override;
   void download(void* host, const void* src, std::size_t bytes) override;
   void store_converted(const float* src, std::int64_t n, DType type, void* dst) override;
+  /// cudaMemGetInfo of the current device.
+  std::optional<DeviceMemoryInfo> device_memory() const override;
 };
 
 }  // namespace r1::ops::cuda
