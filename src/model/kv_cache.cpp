@@ -163,8 +163,8 @@ void KvCache::share(std::int32_t from, std::int32_t to, std::int32_t positions) 
   }
 }
 
-void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
-                    const float* value) {
+std::uint8_t* KvCache::row_address(std::int32_t slot, std::int64_t layer, std::int32_t position,
+                                   int which) const {
   check_slot(slot);
   const auto& table = tables_[static_cast<std::size_t>(slot)];
   const auto index = static_cast<std::size_t>(position / kBlockTokens);
@@ -174,8 +174,28 @@ void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position
   }
   const std::size_t row =
       static_cast<std::size_t>((position % kBlockTokens) * kv_dim_) * dtype_size(type_);
-  memory_->store_converted(key, kv_dim_, type_, page(table[index], layer, 0) + row);
-  memory_->store_converted(value, kv_dim_, type_, page(table[index], layer, 1) + row);
+  return page(table[index], layer, which) + row;
+}
+
+void KvCache::store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
+                    const float* value) {
+  memory_->store_converted(key, kv_dim_, type_, row_address(slot, layer, position, 0));
+  memory_->store_converted(value, kv_dim_, type_, row_address(slot, layer, position, 1));
+}
+
+void KvCache::store_rows(std::int64_t layer, std::span<const std::int32_t> slots,
+                         std::span<const std::int32_t> positions, const float* keys,
+                         const float* values, std::int64_t stride) {
+  if (slots.size() != positions.size())
+    throw std::logic_error("KvCache::store_rows: as many slots as positions");
+  key_rows_.clear();
+  value_rows_.clear();
+  for (std::size_t t = 0; t < slots.size(); ++t) {
+    key_rows_.push_back(row_address(slots[t], layer, positions[t], 0));
+    value_rows_.push_back(row_address(slots[t], layer, positions[t], 1));
+  }
+  memory_->store_converted_rows(keys, stride, kv_dim_, type_, key_rows_);
+  memory_->store_converted_rows(values, stride, kv_dim_, type_, value_rows_);
 }
 
 const void* const* KvCache::key_pages(std::int32_t slot, std::int64_t layer) const {

@@ -74,6 +74,12 @@ class KvCache {
   /// otherwise.
   void store(std::int32_t slot, std::int64_t layer, std::int32_t position, const float* key,
              const float* value);
+  /// store() for n tokens at once (token t: slots[t], positions[t], its key row at
+  /// keys + t * stride and value row at values + t * stride): two conversion calls for the batch
+  /// (Memory::store_converted_rows), where store() per token makes two per token.
+  void store_rows(std::int64_t layer, std::span<const std::int32_t> slots,
+                  std::span<const std::int32_t> positions, const float* keys, const float* values,
+                  std::int64_t stride);
 
   /// Pointers to the slot's key / value pages of `layer` ([kBlockTokens, kv_dim] each, page p for
   /// positions [p * kBlockTokens, ...)), as the attention op reads them. Valid until the slot's
@@ -86,6 +92,10 @@ class KvCache {
 
  private:
   std::uint8_t* page(std::int32_t block, std::int64_t layer, int which) const;
+  /// Where (slot, position)'s key row (which 0) or value row (1) of `layer` lies; throws
+  /// std::logic_error when the position was not reserved (its block private to the slot).
+  std::uint8_t* row_address(std::int32_t slot, std::int64_t layer, std::int32_t position,
+                            int which) const;
   std::int32_t take_free_block();
   void drop(std::int32_t block);
   void set_block(std::int32_t slot, std::size_t index, std::int32_t block);
@@ -107,6 +117,7 @@ class KvCache {
   std::vector<std::vector<std::int32_t>> tables_;  // each slot's blocks
   // Each slot's page pointers: [layer][keys | values][max_blocks_per_slot].
   std::vector<std::vector<const void*>> pages_;
+  std::vector<void*> key_rows_, value_rows_;  // store_rows' destinations, reused
 };
 
 /// The cache type a model computes with unless told otherwise: its matrices' element type (f32,

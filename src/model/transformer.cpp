@@ -186,10 +186,9 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
     be.rope(qkv, qkv_dim, positions, n, n_heads, head_dim, inv_freq_.data(), layout);
     be.rope(qkv + q_dim, qkv_dim, positions, n, n_kv_heads, head_dim, inv_freq_.data(), layout);
     // key_states, value_states = past_key_values.update(key_states, value_states, layer_idx)
-    for (std::int64_t t = 0; t < n; ++t) {
-      const float* k = qkv + t * qkv_dim + q_dim;
-      cache.store(slots[t], l, host_positions[t], k, k + kv_dim);
-    }
+    cache.store_rows(l, std::span(slots, static_cast<std::size_t>(n)),
+                     std::span(host_positions, static_cast<std::size_t>(n)), qkv + q_dim,
+                     qkv + q_dim + kv_dim, qkv_dim);
     // attn_output = softmax(q k^T / sqrt(d) + causal_mask) v, grouped-query; one call per run of
     // tokens of the same sequence
     ws_.calls.clear();

@@ -36,6 +36,12 @@ class HostMemory final : public Memory {
 
 }  // namespace
 
+void Memory::store_converted_rows(const float* src, std::int64_t src_stride, std::int64_t n,
+                                  DType type, std::span<void* const> dst_rows) {
+  for (std::size_t r = 0; r < dst_rows.size(); ++r)
+    store_converted(src + static_cast<std::int64_t>(r) * src_stride, n, type, dst_rows[r]);
+}
+
 std::shared_ptr<float> Memory::allocate_floats(std::size_t n) {
   std::shared_ptr<std::uint8_t> bytes = allocate(n * sizeof(float));
   return std::shared_ptr<float>(bytes, reinterpret_cast<float*>(bytes.get()));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "core/dtype.h"
 
@@ -38,6 +39,13 @@ class Memory {
   /// dst[i] = src[i] for i < n, floats of this memory converted to `type` (f32, bf16 or f16,
   /// rounded to nearest even as PyTorch's .to()): a KV-cache row.
   virtual void store_converted(const float* src, std::int64_t n, DType type, void* dst) = 0;
+
+  /// dst_rows[r][i] = src[r * src_stride + i] for every r and i < n, converted as by
+  /// store_converted: the KV-cache rows of a batch of tokens in one call (one kernel on a GPU
+  /// instead of one per row). dst_rows is a host array of pointers into this memory. By default
+  /// one store_converted per row.
+  virtual void store_converted_rows(const float* src, std::int64_t src_stride, std::int64_t n,
+                                    DType type, std::span<void* const> dst_rows);
 
   /// The device's free and total memory now, for sizing pools from what is left (the KV cache
   /// on a GPU); nullopt for host memory, which the operating system pages.

@@ -44,12 +44,17 @@ class TrackingMemory final : public ops::Memory {
     EXPECT_TRUE(owns(src) && owns(dst)) << "KV store outside this memory";
     host_.store_converted(src, n, type, dst);
   }
+  void store_converted_rows(const float* src, std::int64_t src_stride, std::int64_t n, DType type,
+                            std::span<void* const> dst_rows) override {
+    ++row_stores;
+    ops::Memory::store_converted_rows(src, src_stride, n, type, dst_rows);  // checks each row
+  }
   bool owns(const void* p) const {
     const auto* b = static_cast<const std::uint8_t*>(p);
     return std::any_of(ranges_.begin(), ranges_.end(),
                        [&](const auto& r) { return b >= r.first && b < r.second; });
   }
-  int copies = 0, uploads = 0, downloads = 0;
+  int copies = 0, uploads = 0, downloads = 0, row_stores = 0;
 
  private:
   ops::Memory& host_ = ops::host_memory();
@@ -167,6 +172,8 @@ TEST(BackendMemory, ForwardPassGoesThroughTheBackendsMemoryOnly) {
   EXPECT_EQ(checking.memory_.uploads, 4);
   EXPECT_GE(checking.memory_.downloads, 2 + static_cast<int>(device_traced.size()));
   EXPECT_EQ(checking.memory_.copies, 1 + 1 + 2);
+  // The KV rows of a forward: one call for the keys and one for the values per layer.
+  EXPECT_EQ(checking.memory_.row_stores, 2 * 2 * host_model->config.num_hidden_layers);
   std::filesystem::remove_all(folder);
 }
 

@@ -140,6 +140,46 @@ TEST(KvCache, AFullPoolRefusesAndChangesNothing) {
       << "a pool smaller than one context";
 }
 
+// A batch's rows in one call land where store() puts them one by one: tokens of two slots,
+// out of order, crossing a block edge, keys and values interleaved in one array as in the
+// forward pass's q | k | v rows.
+TEST(KvCache, StoreRowsPutsEachTokenWhereStoreWould) {
+  KvCache one_by_one(small_config(), 2, 256), batched(small_config(), 2, 256);
+  for (KvCache* cache : {&one_by_one, &batched}) {
+    ASSERT_TRUE(cache->reserve(0, 0, B + 3));
+    ASSERT_TRUE(cache->reserve(1, 0, 5));
+  }
+  const std::int64_t dim = one_by_one.kv_dim();
+  const std::vector<std::int32_t> slots = {0, 1, 0, 0, 1};
+  const std::vector<std::int32_t> positions = {B - 1, 4, B, B + 2, 0};
+  const std::int64_t stride = 3 * dim;  // [junk | key | value] per token
+  std::vector<float> rows(slots.size() * static_cast<std::size_t>(stride));
+  for (std::size_t t = 0; t < slots.size(); ++t)
+    for (std::int64_t i = 0; i < stride; ++i)
+      rows[t * static_cast<std::size_t>(stride) + static_cast<std::size_t>(i)] =
+          static_cast<float>(100 * t + static_cast<std::size_t>(i));
+  for (std::int64_t layer = 0; layer < 2; ++layer) {
+    for (std::size_t t = 0; t < slots.size(); ++t) {
+      const float* k = rows.data() + t * static_cast<std::size_t>(stride) + dim;
+      one_by_one.store(slots[t], layer, positions[t], k, k + dim);
+    }
+    batched.store_rows(layer, slots, positions, rows.data() + dim, rows.data() + 2 * dim, stride);
+  }
+  for (std::int64_t layer = 0; layer < 2; ++layer)
+    for (std::size_t t = 0; t < slots.size(); ++t)
+      for (std::int64_t i = 0; i < dim; ++i)
+        for (bool value : {false, true}) {
+          const float expected = read(one_by_one, slots[t], layer, positions[t], i, value);
+          EXPECT_EQ(read(batched, slots[t], layer, positions[t], i, value), expected);
+          EXPECT_EQ(expected, static_cast<float>(100 * t + static_cast<std::size_t>(
+                                                               (value ? 2 : 1) * dim + i)));
+        }
+  const std::vector<std::int32_t> unreserved = {1};
+  const std::vector<std::int32_t> beyond = {B};  // slot 1 holds only block 0
+  EXPECT_THROW(batched.store_rows(0, unreserved, beyond, rows.data(), rows.data(), stride),
+               std::logic_error);
+}
+
 TEST(KvCache, HalfPrecisionRowsAreConvertedOnStore) {
   KvCache cache(small_config(), 1, 64, DType::bf16);
   ASSERT_TRUE(cache.reserve(0, 0, 1));

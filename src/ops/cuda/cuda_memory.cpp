@@ -25,8 +25,7 @@ void CudaMemory::copy(void* dst, const void* src, std::size_t bytes) {
 }
 
 void CudaMemory::upload(void* dst, const void* host, std::size_t bytes) {
-  if (bytes > 0)
-    check_cuda(cudaMemcpy(dst, host, bytes, cudaMemcpyHostToDevice), "cudaMemcpy to the GPU");
+  staging_.upload(dst, host, bytes, nullptr);
 }
 
 void CudaMemory::download(void* host, const void* src, std::size_t bytes) {
@@ -36,6 +35,18 @@ void CudaMemory::download(void* host, const void* src, std::size_t bytes) {
 
 void CudaMemory::store_converted(const float* src, std::int64_t n, DType type, void* dst) {
   convert_floats(src, n, type, dst, nullptr);
+}
+
+void CudaMemory::store_converted_rows(const float* src, std::int64_t src_stride, std::int64_t n,
+                                      DType type, std::span<void* const> dst_rows) {
+  if (dst_rows.empty() || n == 0) return;
+  const std::size_t bytes = dst_rows.size_bytes();
+  // Reused by every call: the copy into it is queued after the kernels that read it before.
+  // (cudaFree of a smaller one waits for the device.)
+  if (row_addresses_.size() < bytes) row_addresses_ = DeviceBytes(2 * bytes);
+  staging_.upload(row_addresses_.data(), dst_rows.data(), bytes, nullptr);
+  convert_rows(src, src_stride, n, type, static_cast<void* const*>(row_addresses_.data()),
+               static_cast<std::int64_t>(dst_rows.size()), nullptr);
 }
 
 }  // namespace r1::ops::cuda

@@ -27,6 +27,11 @@ void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out, c
 /// KV-cache row.
 void convert_floats(const float* src, std::int64_t n, DType type, void* dst, cudaStream_t stream);
 
+/// dst_rows[r][i] = src[r * src_stride + i] for r < n_rows, i < n, converted as convert_floats
+/// does; dst_rows a device array of n_rows device pointers: a batch's KV rows in one launch.
+void convert_rows(const float* src, std::int64_t src_stride, std::int64_t n, DType type,
+                  void* const* dst_rows, std::int64_t n_rows, cudaStream_t stream);
+
 /// Rotates n rows of n_heads heads in place, rows row_stride floats apart (rope_reference);
 /// positions [n] and inv_freq [head_dim / 2] in device memory.
 void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std::int64_t n,

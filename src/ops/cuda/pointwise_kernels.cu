@@ -31,16 +31,30 @@ __global__ void swiglu_kernel(const float* gate_up, std::int64_t n, std::int64_t
 }
 
 template <typename T>
+__device__ __forceinline__ T convert(float v) {
+  if constexpr (sizeof(T) == 4) {
+    return v;
+  } else if constexpr (std::is_same_v<T, __half>) {
+    return __float2half_rn(v);
+  } else {
+    return __float2bfloat16_rn(v);
+  }
+}
+
+template <typename T>
 __global__ void convert_kernel(const float* src, std::int64_t n, T* dst) {
   const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) dst[i] = convert<T>(src[i]);
+}
+
+// blockIdx.y picks the row.
+template <typename T>
+__global__ void convert_rows_kernel(const float* src, std::int64_t src_stride, std::int64_t n,
+                                    void* const* dst_rows) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  if constexpr (sizeof(T) == 4) {
-    dst[i] = src[i];
-  } else if constexpr (std::is_same_v<T, __half>) {
-    dst[i] = __float2half_rn(src[i]);
-  } else {
-    dst[i] = __float2bfloat16_rn(src[i]);
-  }
+  const std::int64_t r = blockIdx.y;
+  static_cast<T*>(dst_rows[r])[i] = convert<T>(src[r * src_stride + i]);
 }
 
 template <typename T>
@@ -49,7 +63,35 @@ void launch_convert(const float* src, std::int64_t n, void* dst, cudaStream_t st
   check_launch("convert_kernel");
 }
 
+template <typename T>
+void launch_convert_rows(const float* src, std::int64_t src_stride, std::int64_t n,
+                         void* const* dst_rows, std::int64_t n_rows, cudaStream_t stream) {
+  const dim3 grid(blocks_for(n, kThreads), static_cast<unsigned>(n_rows));
+  convert_rows_kernel<T><<<grid, kThreads, 0, stream>>>(src, src_stride, n, dst_rows);
+  check_launch("convert_rows_kernel");
+}
+
+[[noreturn]] void unsupported_cache_type(DType type) {
+  throw Error(ErrorCode::unsupported,
+              std::string("a CUDA KV cache holds f32, f16 or bf16, not ") + dtype_cli_name(type));
+}
+
 }  // namespace
+
+void convert_rows(const float* src, std::int64_t src_stride, std::int64_t n, DType type,
+                  void* const* dst_rows, std::int64_t n_rows, cudaStream_t stream) {
+  if (n == 0 || n_rows == 0) return;
+  switch (type) {
+    case DType::f32:
+      return launch_convert_rows<float>(src, src_stride, n, dst_rows, n_rows, stream);
+    case DType::f16:
+      return launch_convert_rows<__half>(src, src_stride, n, dst_rows, n_rows, stream);
+    case DType::bf16:
+      return launch_convert_rows<__nv_bfloat16>(src, src_stride, n, dst_rows, n_rows, stream);
+    default:
+      unsupported_cache_type(type);
+  }
+}
 
 void convert_floats(const float* src, std::int64_t n, DType type, void* dst, cudaStream_t stream) {
   if (n == 0) return;
@@ -61,9 +103,7 @@ void convert_floats(const float* src, std::int64_t n, DType type, void* dst, cud
     case DType::bf16:
       return launch_convert<__nv_bfloat16>(src, n, dst, stream);
     default:
-      throw Error(
-          ErrorCode::unsupported,
-          std::string("a CUDA KV cache holds f32, f16 or bf16, not ") + dtype_cli_name(type));
+      unsupported_cache_type(type);
   }
 }
 
