@@ -26,8 +26,11 @@ namespace r1::quant::x86 {
 namespace {
 
 constexpr int kMaxPassTokens = 16;             // tokens per pass over a group (registers)
-constexpr std::ptrdiff_t kPrefetchAhead = 1024;
-constexpr std::ptrdiff_t kPrefetchFar = 16384;  // bytes ahead of the quant stream
+// Each line of the quant stream is asked for this far ahead, into L1, as the one-token bf16
+// product does (ops/cpu/matmul_avx512.cpp). On the AMD EPYC of 2026-12-02 this replaced a pair
+// per line (1 KiB ahead into L1 and 16 KiB ahead into L2): r1 bench q8_0 tg128 -t 2, seven
+// alternating runs each, median 22.7 -> 24.5 tok/s (the host noisy, ±15 %).
+constexpr std::ptrdiff_t kPrefetchBytes = 8192;
 
 
 template <int T>
@@ -37,8 +40,7 @@ void group_pass(const std::uint8_t* scales, const std::uint8_t* quants, std::int
   for (std::int64_t b = 0; b < nb; ++b) {
     const std::uint8_t* block = quants + b * 512;
     for (int line = 0; line < 512; line += 64) {
-      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchAhead + line), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchFar + line), _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchBytes + line), _MM_HINT_T0);
     }
     _mm_prefetch(reinterpret_cast<const char*>(scales + b * 32 + 256), _MM_HINT_T0);
     const __m512 dx = _mm512_cvtph_ps(
