@@ -182,9 +182,10 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
     // query/key/value_states = self.{q,k,v}_proj(hidden_states)   (one fused product)
     be.linear(normed, n, layer.qkv_proj, qkv);
     // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
-    const ops::RopeLayout layout = weights_.rope_layout;
-    be.rope(qkv, qkv_dim, positions, n, n_heads, head_dim, inv_freq_.data(), layout);
-    be.rope(qkv + q_dim, qkv_dim, positions, n, n_kv_heads, head_dim, inv_freq_.data(), layout);
+    // (one call: the key heads follow the query heads in each row, and both turn by the same
+    // angles)
+    be.rope(qkv, qkv_dim, positions, n, n_heads + n_kv_heads, head_dim, inv_freq_.data(),
+            weights_.rope_layout);
     // key_states, value_states = past_key_values.update(key_states, value_states, layer_idx)
     cache.store_rows(l, std::span(slots, static_cast<std::size_t>(n)),
                      std::span(host_positions, static_cast<std::size_t>(n)), qkv + q_dim,

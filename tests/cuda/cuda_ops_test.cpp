@@ -283,6 +283,56 @@ TEST_F(CudaOps, MatmulTensorCoresMatchesReferenceOnRoundedActivations) {
   }
 }
 
+// Three parts stacked by rows (as q | k | v) in one launch of either kernel: each output row is
+// the reference's product with its own part's row, bias indexed across the parts.
+TEST_F(CudaOps, StackedPartsInOneLaunchEqualEachPartAlone) {
+  const std::int64_t cols = 264;
+  const std::vector<std::int64_t> part_rows = {37, 8, 13};
+  for (DType type : {DType::f32, DType::bf16}) {
+    for (std::int64_t n_tokens : {3, 20}) {
+      std::vector<TypedValues> parts;
+      std::vector<DeviceArray<std::uint8_t>> device_parts;
+      StackedRows stacked;
+      for (std::int64_t rows : part_rows) {
+        parts.push_back(typed(type, random(static_cast<std::size_t>(rows * cols))));
+        device_parts.push_back(to_device(parts.back().bytes));
+        ASSERT_TRUE(stacked.add(device_parts.back().data(), rows));
+      }
+      const std::int64_t total = stacked.rows();
+      const auto x = random(static_cast<std::size_t>(n_tokens * cols));
+      const auto bias = random(static_cast<std::size_t>(total));
+      std::vector<float> x_used = x;  // the tensor cores see the activations rounded to bf16
+      if (use_tensor_cores(type, n_tokens))
+        for (float& v : x_used) v = bf16_to_f32(f32_to_bf16(v));
+      std::vector<float> expected(static_cast<std::size_t>(n_tokens * total));
+      std::int64_t first = 0;
+      for (std::size_t p = 0; p < parts.size(); ++p) {
+        std::vector<float> y(static_cast<std::size_t>(n_tokens * part_rows[p]));
+        WeightMatrix wm{type, parts[p].bytes.data(), part_rows[p], cols};
+        matmul_reference(x_used.data(), n_tokens, wm, bias.data() + first, y.data());
+        for (std::int64_t t = 0; t < n_tokens; ++t)
+          for (std::int64_t r = 0; r < part_rows[p]; ++r)
+            expected[static_cast<std::size_t>(t * total + first + r)] =
+                y[static_cast<std::size_t>(t * part_rows[p] + r)];
+        first += part_rows[p];
+      }
+      const auto dx = to_device(x);
+      const auto db = to_device(bias);
+      const auto dy = to_device(std::vector<float>(expected.size(), -7.0f));
+      if (use_tensor_cores(type, n_tokens)) {
+        matmul_tensor_cores(type, stacked, cols, dx.data(), cols, n_tokens, db.data(), dy.data(),
+                            total, nullptr);
+      } else {
+        matmul_rows(type, stacked, cols, dx.data(), cols, n_tokens, db.data(), dy.data(), total,
+                    nullptr);
+      }
+      synchronize();
+      EXPECT_LT(relative_error(download(dy), expected), 1e-5)
+          << dtype_cli_name(type) << " tokens " << n_tokens;
+    }
+  }
+}
+
 TEST(CudaKernels, TensorCoresTakeSixteenBitProductsOfMoreThanEightTokens) {
   EXPECT_FALSE(use_tensor_cores(DType::bf16, 1));
   EXPECT_FALSE(use_tensor_cores(DType::bf16, kRowProductTokens));

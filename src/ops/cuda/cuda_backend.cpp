@@ -28,26 +28,33 @@ class CudaBackend final : public Backend {
 
   void keep_resident(const void* host, std::size_t bytes) override { resident(host, bytes); }
 
+  // The parts (q | k | v, gate | up) in one launch when they share an element type.
   void linear(const float* x, std::int64_t n_tokens, const Linear& w, float* y) override {
     const float* bias = w.bias.empty() ? nullptr : resident_floats(w.bias.data(), w.bias.size());
     std::int64_t first = 0;
-    for (const WeightMatrix& part : w.parts) {
-      if (!cuda_backend_supports(part.type) || part.layout != WeightLayout::rows) {
-        throw Error(ErrorCode::unsupported,
-                    std::string("the CUDA backend computes with f32, f16 and bf16 matrices so far, "
-                                "not ") +
-                        dtype_cli_name(part.type) + "; use --device cpu for this model");
+    std::size_t p = 0;
+    while (p < w.parts.size()) {
+      const DType type = w.parts[p].type;
+      cuda::StackedRows stacked;
+      for (; p < w.parts.size() && w.parts[p].type == type; ++p) {
+        const WeightMatrix& part = w.parts[p];
+        if (!cuda_backend_supports(part.type) || part.layout != WeightLayout::rows) {
+          throw Error(ErrorCode::unsupported,
+                      std::string("the CUDA backend computes with f32, f16 and bf16 matrices so "
+                                  "far, not ") +
+                          dtype_cli_name(part.type) + "; use --device cpu for this model");
+        }
+        if (!stacked.add(resident(part.data, row_bytes(part) * part.rows), part.rows)) break;
       }
-      const void* weights = resident(part.data, row_bytes(part) * part.rows);
-      const float* part_bias = bias != nullptr ? bias + first : nullptr;
-      if (cuda::use_tensor_cores(part.type, n_tokens)) {
-        cuda::matmul_tensor_cores(part.type, weights, part.rows, w.cols, x, w.cols, n_tokens,
-                                  part_bias, y + first, w.rows, nullptr);
+      const float* stacked_bias = bias != nullptr ? bias + first : nullptr;
+      if (cuda::use_tensor_cores(type, n_tokens)) {
+        cuda::matmul_tensor_cores(type, stacked, w.cols, x, w.cols, n_tokens, stacked_bias,
+                                  y + first, w.rows, nullptr);
       } else {
-        cuda::matmul_rows(part.type, weights, part.rows, w.cols, x, w.cols, n_tokens, part_bias,
-                          y + first, w.rows, nullptr);
+        cuda::matmul_rows(type, stacked, w.cols, x, w.cols, n_tokens, stacked_bias, y + first,
+                          w.rows, nullptr);
       }
-      first += part.rows;
+      first += stacked.rows();
     }
   }
 

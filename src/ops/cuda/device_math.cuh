@@ -18,6 +18,26 @@ __device__ __forceinline__ float to_float(__half v) {
   return __half2float(v);
 }
 
+/// Rows of stacked weight matrices, on the device (StackedRows::rows() is host code).
+template <typename Stacked>
+__device__ __forceinline__ std::int64_t stacked_rows(const Stacked& w) {
+  return w.n_parts == 0 ? 0 : w.ends[w.n_parts - 1];
+}
+
+/// Row `row` of stacked weight matrices (kernels.h: StackedRows) of `cols` elements of T.
+template <typename T, typename Stacked>
+__device__ __forceinline__ const T* stacked_row(const Stacked& w, std::int64_t row,
+                                                std::int64_t cols) {
+  std::int64_t start = 0;
+#pragma unroll
+  for (int p = 0; p < Stacked::kMaxParts; ++p) {
+    if (p + 1 == w.n_parts || row < w.ends[p])
+      return static_cast<const T*>(w.parts[p]) + (row - start) * cols;
+    start = w.ends[p];
+  }
+  return nullptr;  // unreachable: row < w.rows()
+}
+
 /// Sum over the 32 lanes of a warp, every lane gets it (butterfly).
 __device__ __forceinline__ float warp_sum(float v) {
   for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);

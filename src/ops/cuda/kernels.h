@@ -42,21 +42,59 @@ void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std:
 void embed(DType type, const void* table, std::int64_t cols, const std::int32_t* ids,
            std::int64_t n, float* out, cudaStream_t stream);
 
+/// Weight matrices of one element type stacked by rows, as the fused q | k | v and gate | up
+/// projections are (separate tensors in the checkpoint): rows [ends[p - 1], ends[p]) are part
+/// p's, each part row-major with the same number of columns. One launch covers all parts.
+struct StackedRows {
+  static constexpr int kMaxParts = 4;
+  const void* parts[kMaxParts] = {};
+  std::int64_t ends[kMaxParts] = {};  // cumulative row counts
+  int n_parts = 0;
+
+  std::int64_t rows() const { return n_parts == 0 ? 0 : ends[n_parts - 1]; }
+  /// Appends a part of `rows` rows; false when kMaxParts are there already.
+  bool add(const void* w, std::int64_t rows) {
+    if (n_parts == kMaxParts) return false;
+    parts[n_parts] = w;
+    ends[n_parts] = this->rows() + rows;
+    ++n_parts;
+    return true;
+  }
+  static StackedRows one(const void* w, std::int64_t rows) {
+    StackedRows s;
+    s.add(w, rows);
+    return s;
+  }
+};
+
 /// y[t * y_stride + r] = sum_i x[t * x_stride + i] * w[r, i] (+ bias[r] when bias is not null)
-/// for r < rows, t < n_tokens; w row-major [rows, cols] of f32, f16 or bf16, accumulated in fp32
+/// for r < w.rows(), t < n_tokens; the weights f32, f16 or bf16, accumulated in fp32
 /// (matmul_reference). One warp per row, up to 8 tokens per pass over the row: the decode and
-/// small-batch product (prefill on tensor cores is a separate kernel).
-void matmul_rows(DType type, const void* w, std::int64_t rows, std::int64_t cols, const float* x,
+/// small-batch product (larger batches: matmul_tensor_cores).
+void matmul_rows(DType type, const StackedRows& w, std::int64_t cols, const float* x,
                  std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
                  std::int64_t y_stride, cudaStream_t stream);
+inline void matmul_rows(DType type, const void* w, std::int64_t rows, std::int64_t cols,
+                        const float* x, std::int64_t x_stride, std::int64_t n_tokens,
+                        const float* bias, float* y, std::int64_t y_stride, cudaStream_t stream) {
+  matmul_rows(type, StackedRows::one(w, rows), cols, x, x_stride, n_tokens, bias, y, y_stride,
+              stream);
+}
 
 /// The same product on tensor cores for f16 / bf16 weights, with the activations rounded to the
 /// weights' type first (as transformers computes a 16-bit model) and fp32 sums: prefill and
 /// batched decode, where matmul_rows would read every weight row once per 8 tokens. Its oracle is
 /// matmul_reference on the rounded activations.
-void matmul_tensor_cores(DType type, const void* w, std::int64_t rows, std::int64_t cols,
-                         const float* x, std::int64_t x_stride, std::int64_t n_tokens,
-                         const float* bias, float* y, std::int64_t y_stride, cudaStream_t stream);
+void matmul_tensor_cores(DType type, const StackedRows& w, std::int64_t cols, const float* x,
+                         std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
+                         std::int64_t y_stride, cudaStream_t stream);
+inline void matmul_tensor_cores(DType type, const void* w, std::int64_t rows, std::int64_t cols,
+                                const float* x, std::int64_t x_stride, std::int64_t n_tokens,
+                                const float* bias, float* y, std::int64_t y_stride,
+                                cudaStream_t stream) {
+  matmul_tensor_cores(type, StackedRows::one(w, rows), cols, x, x_stride, n_tokens, bias, y,
+                      y_stride, stream);
+}
 
 /// Tokens up to which matmul_rows takes a product in one pass over the weights; more go to the
 /// tensor cores when the weights are 16-bit.

@@ -35,14 +35,14 @@ __device__ __forceinline__ __half from_float(float v, __half) {
 // element with zeros past them.
 template <typename T, bool kVectorized>
 __global__ void __launch_bounds__(kThreads)
-    matmul_mma_kernel(const T* w, std::int64_t rows, std::int64_t cols, const float* x,
-                      std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
-                      std::int64_t y_stride) {
+    matmul_mma_kernel(StackedRows w, std::int64_t cols, const float* x, std::int64_t x_stride,
+                      std::int64_t n_tokens, const float* bias, float* y, std::int64_t y_stride) {
   namespace wmma = nvcuda::wmma;
   __shared__ __align__(32) T a_tile[kTileTokens * kLd];
   __shared__ __align__(32) T b_tile[kTileRows * kLd];
   __shared__ __align__(32) float out_tile[kTileTokens * kLdOut];
 
+  const std::int64_t rows = stacked_rows(w);
   const std::int64_t t0 = static_cast<std::int64_t>(blockIdx.y) * kTileTokens;
   const std::int64_t r0 = static_cast<std::int64_t>(blockIdx.x) * kTileRows;
   const int warp = threadIdx.x / 32;
@@ -75,11 +75,12 @@ __global__ void __launch_bounds__(kThreads)
       const int k = (unit % (kTileK / 8)) * 8;
       const std::int64_t row = r0 + r, col = k0 + k;
       T* dst = b_tile + r * kLd + k;
+      const T* w_row = row < rows ? stacked_row<T>(w, row, cols) : nullptr;
       if (kVectorized && row < rows && col + 8 <= cols) {
-        *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(w + row * cols + col);
+        *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(w_row + col);
       } else {
         for (int j = 0; j < 8; ++j)
-          dst[j] = row < rows && col + j < cols ? w[row * cols + col + j] : from_float(0.0f, T{});
+          dst[j] = row < rows && col + j < cols ? w_row[col + j] : from_float(0.0f, T{});
       }
     }
     __syncthreads();
@@ -116,34 +117,33 @@ bool aligned(const void* p, std::size_t bytes) {
 }
 
 template <typename T>
-void launch(const void* w, std::int64_t rows, std::int64_t cols, const float* x,
-            std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
-            std::int64_t y_stride, cudaStream_t stream) {
-  const dim3 grid(blocks_for(rows, kTileRows), blocks_for(n_tokens, kTileTokens));
-  const auto* weights = static_cast<const T*>(w);
-  const bool vectorized =
-      cols % 8 == 0 && aligned(w, 16) && aligned(x, 16) && x_stride % 4 == 0;
+void launch(const StackedRows& w, std::int64_t cols, const float* x, std::int64_t x_stride,
+            std::int64_t n_tokens, const float* bias, float* y, std::int64_t y_stride,
+            cudaStream_t stream) {
+  const dim3 grid(blocks_for(w.rows(), kTileRows), blocks_for(n_tokens, kTileTokens));
+  bool vectorized = cols % 8 == 0 && aligned(x, 16) && x_stride % 4 == 0;
+  for (int p = 0; p < w.n_parts; ++p) vectorized = vectorized && aligned(w.parts[p], 16);
   if (vectorized) {
-    matmul_mma_kernel<T, true><<<grid, kThreads, 0, stream>>>(weights, rows, cols, x, x_stride,
-                                                              n_tokens, bias, y, y_stride);
+    matmul_mma_kernel<T, true>
+        <<<grid, kThreads, 0, stream>>>(w, cols, x, x_stride, n_tokens, bias, y, y_stride);
   } else {
-    matmul_mma_kernel<T, false><<<grid, kThreads, 0, stream>>>(weights, rows, cols, x, x_stride,
-                                                               n_tokens, bias, y, y_stride);
+    matmul_mma_kernel<T, false>
+        <<<grid, kThreads, 0, stream>>>(w, cols, x, x_stride, n_tokens, bias, y, y_stride);
   }
   check_launch("matmul_mma_kernel");
 }
 
 }  // namespace
 
-void matmul_tensor_cores(DType type, const void* w, std::int64_t rows, std::int64_t cols,
-                         const float* x, std::int64_t x_stride, std::int64_t n_tokens,
-                         const float* bias, float* y, std::int64_t y_stride, cudaStream_t stream) {
-  if (rows == 0 || n_tokens == 0) return;
+void matmul_tensor_cores(DType type, const StackedRows& w, std::int64_t cols, const float* x,
+                         std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
+                         std::int64_t y_stride, cudaStream_t stream) {
+  if (w.rows() == 0 || n_tokens == 0) return;
   switch (type) {
     case DType::f16:
-      return launch<__half>(w, rows, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
+      return launch<__half>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     case DType::bf16:
-      return launch<__nv_bfloat16>(w, rows, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
+      return launch<__nv_bfloat16>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     default:
       throw Error(ErrorCode::unsupported,
                   std::string("the tensor-core product takes f16 and bf16 weights, not ") +

@@ -42,16 +42,16 @@ __device__ __forceinline__ void load8(const __half* p, float* out) {
 // kVectorized: rows and activations aligned for 8-element loads (checked by the launcher);
 // otherwise every lane reads single elements.
 template <typename T, bool kVectorized>
-__global__ void matmul_rows_kernel(const T* w, std::int64_t rows, std::int64_t cols, const float* x,
+__global__ void matmul_rows_kernel(StackedRows w, std::int64_t cols, const float* x,
                                    std::int64_t x_stride, std::int64_t n_tokens, const float* bias,
                                    float* y, std::int64_t y_stride) {
   const int lane = threadIdx.x % 32;
   const std::int64_t row =
       blockIdx.x * static_cast<std::int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
-  if (row >= rows) return;
+  if (row >= stacked_rows(w)) return;
   const std::int64_t t0 = blockIdx.y * static_cast<std::int64_t>(kTokens);
   const int n = static_cast<int>(n_tokens - t0 < kTokens ? n_tokens - t0 : kTokens);
-  const T* w_row = w + row * cols;
+  const T* w_row = stacked_row<T>(w, row, cols);
   const float* x0 = x + t0 * x_stride;
   float acc[kTokens] = {};
   std::int64_t i = 0;
@@ -91,38 +91,37 @@ bool aligned(const void* p, std::size_t bytes) {
 }
 
 template <typename T>
-void launch(const void* w, std::int64_t rows, std::int64_t cols, const float* x,
-            std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
-            std::int64_t y_stride, cudaStream_t stream) {
-  const dim3 grid(blocks_for(rows, kWarpsPerBlock), blocks_for(n_tokens, kTokens));
+void launch(const StackedRows& w, std::int64_t cols, const float* x, std::int64_t x_stride,
+            std::int64_t n_tokens, const float* bias, float* y, std::int64_t y_stride,
+            cudaStream_t stream) {
+  const dim3 grid(blocks_for(w.rows(), kWarpsPerBlock), blocks_for(n_tokens, kTokens));
   const dim3 block(32 * kWarpsPerBlock);
-  const auto* weights = static_cast<const T*>(w);
   // 8-element loads need every row and every activation row on a 16-byte (f32: 32-byte) line.
-  const bool vectorized =
-      cols % kVector == 0 && aligned(w, 16) && aligned(x, 16) && x_stride % kVector == 0;
+  bool vectorized = cols % kVector == 0 && aligned(x, 16) && x_stride % kVector == 0;
+  for (int p = 0; p < w.n_parts; ++p) vectorized = vectorized && aligned(w.parts[p], 16);
   if (vectorized) {
     matmul_rows_kernel<T, true>
-        <<<grid, block, 0, stream>>>(weights, rows, cols, x, x_stride, n_tokens, bias, y, y_stride);
+        <<<grid, block, 0, stream>>>(w, cols, x, x_stride, n_tokens, bias, y, y_stride);
   } else {
     matmul_rows_kernel<T, false>
-        <<<grid, block, 0, stream>>>(weights, rows, cols, x, x_stride, n_tokens, bias, y, y_stride);
+        <<<grid, block, 0, stream>>>(w, cols, x, x_stride, n_tokens, bias, y, y_stride);
   }
   check_launch("matmul_rows_kernel");
 }
 
 }  // namespace
 
-void matmul_rows(DType type, const void* w, std::int64_t rows, std::int64_t cols, const float* x,
+void matmul_rows(DType type, const StackedRows& w, std::int64_t cols, const float* x,
                  std::int64_t x_stride, std::int64_t n_tokens, const float* bias, float* y,
                  std::int64_t y_stride, cudaStream_t stream) {
-  if (rows == 0 || n_tokens == 0) return;
+  if (w.rows() == 0 || n_tokens == 0) return;
   switch (type) {
     case DType::f32:
-      return launch<float>(w, rows, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
+      return launch<float>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     case DType::f16:
-      return launch<__half>(w, rows, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
+      return launch<__half>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     case DType::bf16:
-      return launch<__nv_bfloat16>(w, rows, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
+      return launch<__nv_bfloat16>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     default:
       throw Error(ErrorCode::unsupported,
                   std::string("the CUDA row product takes f32, f16 and bf16 weights, not ") +
