@@ -174,11 +174,12 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
   // inputs_embeds = self.embed_tokens(input_ids)
   be.embed(weights_.embed_tokens, ids, n, x);
 
+  // hidden_states = self.input_layernorm(hidden_states)   (layer 0's; the later layers' come
+  // with the residual add before them)
+  be.rmsnorm(x, weights_.layers.front().input_norm.data(), n, hidden, eps, normed);
   for (std::int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     const LayerWeights& layer = weights_.layers[static_cast<std::size_t>(l)];
     const std::string prefix = trace_ ? "layer." + std::to_string(l) + "." : std::string();
-    // hidden_states = self.input_layernorm(hidden_states)
-    be.rmsnorm(x, layer.input_norm.data(), n, hidden, eps, normed);
     // query/key/value_states = self.{q,k,v}_proj(hidden_states)   (one fused product)
     be.linear(normed, n, layer.qkv_proj, qkv);
     // query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
@@ -216,15 +217,19 @@ void Transformer::forward_chunk(const Batch& batch, std::int64_t first, std::int
     be.linear(attn, n, layer.o_proj, out);
     emit(prefix + "attn_out", first, n, hidden, out);
     // hidden_states = residual + hidden_states
-    be.add(x, out, n * hidden);
-    // hidden_states = self.post_attention_layernorm(hidden_states)
-    be.rmsnorm(x, layer.post_attention_norm.data(), n, hidden, eps, normed);
+    // hidden_states = self.post_attention_layernorm(hidden_states)   (one call)
+    be.add_rmsnorm(x, out, layer.post_attention_norm.data(), n, hidden, eps, normed);
     // down_proj(act_fn(gate_proj(x)) * up_proj(x))   (gate and up in one fused product)
     be.linear(normed, n, layer.gate_up_proj, gate_up);
     be.swiglu(gate_up, n, ff, act);
     be.linear(act, n, layer.down_proj, out);
-    // hidden_states = residual + hidden_states
-    be.add(x, out, n * hidden);
+    // hidden_states = residual + hidden_states, and the next layer's input_layernorm with it
+    if (l + 1 < config_.num_hidden_layers) {
+      const LayerWeights& next = weights_.layers[static_cast<std::size_t>(l + 1)];
+      be.add_rmsnorm(x, out, next.input_norm.data(), n, hidden, eps, normed);
+    } else {
+      be.add(x, out, n * hidden);
+    }
     emit(prefix + "out", first, n, hidden, x);
   }
 

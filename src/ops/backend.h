@@ -50,6 +50,15 @@ class Backend {
   /// x[i] += y[i].
   virtual void add(float* x, const float* y, std::int64_t n) = 0;
 
+  /// x[t] += y[t], then out[t] = rmsnorm(x[t]) (x, y, out [n, dim]): the residual add and the
+  /// norm that follows it, in one pass where the backend fuses them (add, then rmsnorm, by
+  /// default; the same numbers either way).
+  virtual void add_rmsnorm(float* x, const float* y, const float* weight, std::int64_t n,
+                           std::int64_t dim, float eps, float* out) {
+    add(x, y, n * dim);
+    rmsnorm(x, weight, n, dim, eps, out);
+  }
+
   /// The memory every pointer the ops take lives in (activations, KV cache); the host's unless
   /// the backend computes elsewhere.
   virtual Memory& memory() { return host_memory(); }

@@ -127,6 +127,31 @@ TEST_F(CudaOps, RmsNormMatchesReference) {
   }
 }
 
+// The fused residual add + norm: x holds the sum afterwards and out its norm, as the reference
+// computes them one after the other, and bit for bit what the two kernels give.
+TEST_F(CudaOps, AddRmsNormEqualsAddThenRmsNorm) {
+  for (std::int64_t dim : {7, 1536, 8963}) {
+    const std::int64_t n = 3;
+    const auto x = random(static_cast<std::size_t>(n * dim), 3.0f);
+    const auto y = random(static_cast<std::size_t>(n * dim), 2.0f);
+    const auto weight = random(static_cast<std::size_t>(dim));
+    std::vector<float> sum(x.size()), expected(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) sum[i] = x[i] + y[i];
+    rmsnorm_reference(sum.data(), weight.data(), n, dim, 1e-6f, expected.data());
+
+    const auto fused_x = to_device(x), two_x = to_device(x);
+    const auto dy = to_device(y), dw = to_device(weight);
+    DeviceArray<float> fused_out(x.size()), two_out(x.size());
+    add_rmsnorm(fused_x.data(), dy.data(), dw.data(), n, dim, 1e-6f, fused_out.data(), nullptr);
+    add(two_x.data(), dy.data(), n * dim, nullptr);
+    rmsnorm(two_x.data(), dw.data(), n, dim, 1e-6f, two_out.data(), nullptr);
+    synchronize();
+    EXPECT_EQ(download(fused_x), sum) << "dim " << dim;
+    EXPECT_EQ(download(fused_out), download(two_out)) << "dim " << dim;
+    EXPECT_LT(relative_error(download(fused_out), expected), 1e-5) << "dim " << dim;
+  }
+}
+
 TEST_F(CudaOps, AddAndSwigluMatchReference) {
   const std::int64_t n = 3, ff = 1001;
   const auto gate_up = random(static_cast<std::size_t>(n * 2 * ff), 4.0f);

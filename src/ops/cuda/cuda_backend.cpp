@@ -100,6 +100,11 @@ class CudaBackend final : public Backend {
 
   void add(float* x, const float* y, std::int64_t n) override { cuda::add(x, y, n, nullptr); }
 
+  void add_rmsnorm(float* x, const float* y, const float* weight, std::int64_t n,
+                   std::int64_t dim, float eps, float* out) override {
+    cuda::add_rmsnorm(x, y, resident_floats(weight, dim), n, dim, eps, out, nullptr);
+  }
+
  private:
   // The device copy of `bytes` from `host`, made on first sight (keep_resident makes them all at
   // load); a longer view of the same start is copied again.

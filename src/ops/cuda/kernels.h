@@ -17,6 +17,10 @@ namespace r1::ops::cuda {
 void rmsnorm(const float* x, const float* weight, std::int64_t n, std::int64_t dim, float eps,
              float* out, cudaStream_t stream);
 
+/// x[t] += y[t], then out[t] = rmsnorm(x[t]) as rmsnorm computes it, in one kernel.
+void add_rmsnorm(float* x, const float* y, const float* weight, std::int64_t n, std::int64_t dim,
+                 float eps, float* out, cudaStream_t stream);
+
 /// x[i] += y[i].
 void add(float* x, const float* y, std::int64_t n, cudaStream_t stream);
 
