@@ -76,20 +76,28 @@ class CudaBackend final : public Backend {
                resident_floats(inv_freq, head_dim / 2), layout, nullptr);
   }
 
-  // The page tables are host arrays of device pointers: each call's are copied to the device
-  // (synchronously, so the host arrays may change afterwards) before its kernel.
+  // The page tables are host arrays of device pointers: every call's key and value tables are
+  // gathered into one host array and uploaded in one queued copy (staged: the host arrays may
+  // change as soon as this returns) into a device array that all the calls' kernels read.
   void attention(std::span<const AttentionCall> calls) override {
-    for (const AttentionCall& host_call : calls) {
-      const std::int64_t n_pages =
-          (host_call.shape.n_kv + host_call.page_rows - 1) / host_call.page_rows;
-      const std::size_t table_bytes = static_cast<std::size_t>(n_pages) * sizeof(void*);
-      if (page_tables_.size() < 2 * table_bytes) page_tables_ = cuda::DeviceBytes(4 * table_bytes);
-      auto* tables = static_cast<std::uint8_t*>(page_tables_.data());
-      memory_.upload(tables, host_call.k_pages, table_bytes);
-      memory_.upload(tables + table_bytes, host_call.v_pages, table_bytes);
-      AttentionCall call = host_call;
-      call.k_pages = reinterpret_cast<const void* const*>(tables);
-      call.v_pages = reinterpret_cast<const void* const*>(tables + table_bytes);
+    tables_.clear();
+    std::vector<std::size_t>& offsets = table_offsets_;
+    offsets.clear();
+    for (const AttentionCall& call : calls) {
+      const std::int64_t n_pages = (call.shape.n_kv + call.page_rows - 1) / call.page_rows;
+      offsets.push_back(tables_.size());
+      tables_.insert(tables_.end(), call.k_pages, call.k_pages + n_pages);
+      tables_.insert(tables_.end(), call.v_pages, call.v_pages + n_pages);
+    }
+    const std::size_t bytes = tables_.size() * sizeof(void*);
+    if (page_tables_.size() < bytes) page_tables_ = cuda::DeviceBytes(2 * bytes);
+    memory_.upload(page_tables_.data(), tables_.data(), bytes);
+    const auto* device_tables = static_cast<const void* const*>(page_tables_.data());
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      AttentionCall call = calls[i];
+      const std::int64_t n_pages = (call.shape.n_kv + call.page_rows - 1) / call.page_rows;
+      call.k_pages = device_tables + offsets[i];
+      call.v_pages = device_tables + offsets[i] + n_pages;
       cuda::attention(call, nullptr);
     }
   }
@@ -125,6 +133,8 @@ class CudaBackend final : public Backend {
   cuda::CudaMemory memory_;
   std::unordered_map<const void*, cuda::DeviceBytes> resident_;
   cuda::DeviceBytes page_tables_;
+  std::vector<const void*> tables_;         // attention()'s page tables, gathered
+  std::vector<std::size_t> table_offsets_;  // where each call's start in tables_
 };
 
 }  // namespace
