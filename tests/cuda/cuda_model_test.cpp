@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "model/loaded_model.h"
@@ -118,6 +119,32 @@ INSTANTIATE_TEST_SUITE_P(
       std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });
+
+// The DeepSeek-R1-Distill-Qwen-1.5B shape (random bf16 weights, 3.5 GB) on the GPU against the
+// threaded CPU backend: prompt logits on both sides' matrix units (bf16 activations) and decode
+// steps. Heavy (writes the checkpoint, a minute or two), so only where R1_CUDA_LARGE_TESTS=1
+// asks for it: tools/gpu_check.sh does.
+TEST(CudaModelLarge, TheOnePointFiveBShapeMatchesTheCpuBackend) {
+  const ops::cuda::DeviceProbe& probe = ops::cuda::probe_devices();
+  if (!probe.usable()) GTEST_SKIP() << "no CUDA device to test on: " << probe.problem;
+  const char* large = std::getenv("R1_CUDA_LARGE_TESTS");
+  if (large == nullptr || std::string(large) != "1")
+    GTEST_SKIP() << "set R1_CUDA_LARGE_TESTS=1 to run it (tools/gpu_check.sh does)";
+  const auto folder = test::scratch_dir("cuda_model_1_5b");
+  std::filesystem::remove_all(folder);
+  write_random_checkpoint(
+      {*parse_random_preset("deepseek-r1-distill-qwen-1.5b"), io::DType::bf16, 5, folder});
+  LoadOptions options;
+  options.backend = BackendKind::cuda;
+  const auto gpu = load_model(folder, options);
+  options.backend = BackendKind::cpu;
+  const auto cpu = load_model(folder, options);
+  const auto expected = prompt_and_decode(*cpu, DType::bf16);
+  const auto got = prompt_and_decode(*gpu, DType::bf16);
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_LT(relative_error(got, expected), 2e-2);
+  std::filesystem::remove_all(folder);
+}
 
 // Without a GPU, asking for one is a clear error at load time, not a crash later.
 TEST(CudaModelLoad, AskingForAMissingGpuFailsAtLoadSayingWhy) {

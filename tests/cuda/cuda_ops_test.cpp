@@ -27,6 +27,11 @@ class CudaOps : public ::testing::Test {
   }
   std::mt19937 rng_{1234};
 
+  void expect_product_matches_reference(
+      void (*product)(DType, const void*, std::int64_t, std::int64_t, const float*, std::int64_t,
+                      std::int64_t, const float*, float*, std::int64_t, cudaStream_t),
+      DType type, std::int64_t cols, std::int64_t n_tokens, bool padded_x, bool round_x);
+
   std::vector<float> random(std::size_t n, float scale = 1.0f) {
     std::normal_distribution<float> dist(0.0f, scale);
     std::vector<float> v(n);
@@ -212,100 +217,70 @@ TEST_F(CudaOps, EmbedWidensTheRowsOfEveryElementType) {
   }
 }
 
-TEST_F(CudaOps, MatmulRowsMatchesReference) {
-  for (DType type : {DType::f32, DType::f16, DType::bf16}) {
-    for (std::int64_t cols : {5, 8, 264, 1536, 1543}) {
-      for (std::int64_t n_tokens : {1, 3, 8, 13}) {
-        for (bool padded_x : {false, true}) {
-          const std::int64_t rows = 301;
-          const std::int64_t x_stride = cols + (padded_x ? 3 : 0);
-          const std::int64_t y_stride = rows + 5;
-          const TypedValues w = typed(type, random(static_cast<std::size_t>(rows * cols)));
-          const auto x = random(static_cast<std::size_t>(n_tokens * x_stride));
-          const auto bias = random(static_cast<std::size_t>(rows));
-          std::vector<float> x_packed;
-          for (std::int64_t t = 0; t < n_tokens; ++t)
-            x_packed.insert(x_packed.end(), x.begin() + t * x_stride,
-                            x.begin() + t * x_stride + cols);
-          std::vector<float> expected(static_cast<std::size_t>(n_tokens * rows));
-          WeightMatrix wm{type, w.bytes.data(), rows, cols};
-          matmul_reference(x_packed.data(), n_tokens, wm, bias.data(), expected.data());
-
-          const auto dw = to_device(w.bytes);
-          const auto dx = to_device(x);
-          const auto db = to_device(bias);
-          std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), -7.0f);
-          const auto dy = to_device(y);
-          matmul_rows(type, dw.data(), rows, cols, dx.data(), x_stride, n_tokens, db.data(),
-                      dy.data(), y_stride, nullptr);
-          synchronize();
-          const auto got = download(dy);
-          std::vector<float> got_rows;
-          for (std::int64_t t = 0; t < n_tokens; ++t) {
-            got_rows.insert(got_rows.end(), got.begin() + t * y_stride,
-                            got.begin() + t * y_stride + rows);
-            for (std::int64_t r = rows; r < y_stride; ++r)
-              ASSERT_EQ(got[static_cast<std::size_t>(t * y_stride + r)], -7.0f)
-                  << "padding overwritten";
-          }
-          EXPECT_LT(relative_error(got_rows, expected), 1e-5)
-              << dtype_cli_name(type) << " cols " << cols << " tokens " << n_tokens
-              << (padded_x ? " padded x" : "");
-        }
-      }
+// One product of `rows` random rows against its reference on odd shapes: x_stride padded or
+// not, y_stride padded (the padding must stay untouched). With round_x the reference sees the
+// activations rounded to the weights' type, as the tensor cores do.
+using ProductFn = void (*)(DType, const void*, std::int64_t, std::int64_t, const float*,
+                           std::int64_t, std::int64_t, const float*, float*, std::int64_t,
+                           cudaStream_t);
+void CudaOps::expect_product_matches_reference(ProductFn product, DType type, std::int64_t cols,
+                                               std::int64_t n_tokens, bool padded_x,
+                                               bool round_x) {
+  const std::int64_t rows = 301;
+  const std::int64_t x_stride = cols + (padded_x ? 3 : 0);
+  const std::int64_t y_stride = rows + 5;
+  const TypedValues w = typed(type, random(static_cast<std::size_t>(rows * cols)));
+  const auto x = random(static_cast<std::size_t>(n_tokens * x_stride));
+  const auto bias = random(static_cast<std::size_t>(rows));
+  std::vector<float> x_packed;
+  for (std::int64_t t = 0; t < n_tokens; ++t)
+    for (std::int64_t i = 0; i < cols; ++i) {
+      const float v = x[static_cast<std::size_t>(t * x_stride + i)];
+      x_packed.push_back(!round_x ? v
+                         : type == DType::bf16 ? bf16_to_f32(f32_to_bf16(v))
+                                               : f16_to_f32(f32_to_f16(v)));
     }
+  std::vector<float> expected(static_cast<std::size_t>(n_tokens * rows));
+  WeightMatrix wm{type, w.bytes.data(), rows, cols};
+  matmul_reference(x_packed.data(), n_tokens, wm, bias.data(), expected.data());
+
+  const auto dw = to_device(w.bytes);
+  const auto dx = to_device(x);
+  const auto db = to_device(bias);
+  const auto dy = to_device(std::vector<float>(static_cast<std::size_t>(n_tokens * y_stride), -7.0f));
+  product(type, dw.data(), rows, cols, dx.data(), x_stride, n_tokens, db.data(), dy.data(),
+          y_stride, nullptr);
+  synchronize();
+  const auto got = download(dy);
+  std::vector<float> got_rows;
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    got_rows.insert(got_rows.end(), got.begin() + t * y_stride, got.begin() + t * y_stride + rows);
+    for (std::int64_t r = rows; r < y_stride; ++r)
+      ASSERT_EQ(got[static_cast<std::size_t>(t * y_stride + r)], -7.0f) << "padding overwritten";
   }
+  EXPECT_LT(relative_error(got_rows, expected), 1e-5)
+      << dtype_cli_name(type) << " cols " << cols << " tokens " << n_tokens
+      << (padded_x ? " padded x" : "");
+}
+
+TEST_F(CudaOps, MatmulRowsMatchesReference) {
+  for (DType type : {DType::f32, DType::f16, DType::bf16})
+    for (std::int64_t cols : {5, 8, 264, 1536, 1543})
+      for (std::int64_t n_tokens : {1, 3, 8, 13})
+        for (bool padded_x : {false, true})
+          expect_product_matches_reference(matmul_rows, type, cols, n_tokens, padded_x, false);
 }
 
 // The tensor-core product rounds the activations to the weights' type, so its oracle is the
 // reference on rounded activations: then only the order of the fp32 sums differs. Shapes cross
 // every edge of the 64 x 64 x 32 tile: ragged tokens, rows and columns, unaligned strides.
 TEST_F(CudaOps, MatmulTensorCoresMatchesReferenceOnRoundedActivations) {
-  for (DType type : {DType::f16, DType::bf16}) {
-    for (std::int64_t cols : {5, 8, 40, 1536, 1543}) {
-      for (std::int64_t n_tokens : {9, 64, 65, 130}) {
-        for (bool padded_x : {false, true}) {
-          const std::int64_t rows = 301;
-          const std::int64_t x_stride = cols + (padded_x ? 3 : 0);
-          const std::int64_t y_stride = rows + 5;
-          const TypedValues w = typed(type, random(static_cast<std::size_t>(rows * cols)));
-          const auto x = random(static_cast<std::size_t>(n_tokens * x_stride));
-          const auto bias = random(static_cast<std::size_t>(rows));
-          std::vector<float> x_rounded;
-          for (std::int64_t t = 0; t < n_tokens; ++t)
-            for (std::int64_t i = 0; i < cols; ++i) {
-              const float v = x[static_cast<std::size_t>(t * x_stride + i)];
-              x_rounded.push_back(type == DType::bf16 ? bf16_to_f32(f32_to_bf16(v))
-                                                      : f16_to_f32(f32_to_f16(v)));
-            }
-          std::vector<float> expected(static_cast<std::size_t>(n_tokens * rows));
-          WeightMatrix wm{type, w.bytes.data(), rows, cols};
-          matmul_reference(x_rounded.data(), n_tokens, wm, bias.data(), expected.data());
-
-          const auto dw = to_device(w.bytes);
-          const auto dx = to_device(x);
-          const auto db = to_device(bias);
-          std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), -7.0f);
-          const auto dy = to_device(y);
-          matmul_tensor_cores(type, dw.data(), rows, cols, dx.data(), x_stride, n_tokens,
-                              db.data(), dy.data(), y_stride, nullptr);
-          synchronize();
-          const auto got = download(dy);
-          std::vector<float> got_rows;
-          for (std::int64_t t = 0; t < n_tokens; ++t) {
-            got_rows.insert(got_rows.end(), got.begin() + t * y_stride,
-                            got.begin() + t * y_stride + rows);
-            for (std::int64_t r = rows; r < y_stride; ++r)
-              ASSERT_EQ(got[static_cast<std::size_t>(t * y_stride + r)], -7.0f)
-                  << "padding overwritten";
-          }
-          EXPECT_LT(relative_error(got_rows, expected), 1e-5)
-              << dtype_cli_name(type) << " cols " << cols << " tokens " << n_tokens
-              << (padded_x ? " padded x" : "");
-        }
-      }
-    }
-  }
+  for (DType type : {DType::f16, DType::bf16})
+    for (std::int64_t cols : {5, 8, 40, 1536, 1543})
+      for (std::int64_t n_tokens : {9, 64, 65, 130})
+        for (bool padded_x : {false, true})
+          expect_product_matches_reference(matmul_tensor_cores, type, cols, n_tokens, padded_x,
+                                           true);
 }
 
 // Three parts stacked by rows (as q | k | v) in one launch of either kernel: each output row is

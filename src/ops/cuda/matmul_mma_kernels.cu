@@ -112,17 +112,12 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-bool aligned(const void* p, std::size_t bytes) {
-  return reinterpret_cast<std::uintptr_t>(p) % bytes == 0;
-}
-
 template <typename T>
 void launch(const StackedRows& w, std::int64_t cols, const float* x, std::int64_t x_stride,
             std::int64_t n_tokens, const float* bias, float* y, std::int64_t y_stride,
             cudaStream_t stream) {
   const dim3 grid(blocks_for(w.rows(), kTileRows), blocks_for(n_tokens, kTileTokens));
-  bool vectorized = cols % 8 == 0 && aligned(x, 16) && x_stride % 4 == 0;
-  for (int p = 0; p < w.n_parts; ++p) vectorized = vectorized && aligned(w.parts[p], 16);
+  const bool vectorized = wide_loads_fit(w, cols, x, x_stride, 8, 4);
   if (vectorized) {
     matmul_mma_kernel<T, true>
         <<<grid, kThreads, 0, stream>>>(w, cols, x, x_stride, n_tokens, bias, y, y_stride);

@@ -86,10 +86,6 @@ __global__ void matmul_rows_kernel(StackedRows w, std::int64_t cols, const float
   }
 }
 
-bool aligned(const void* p, std::size_t bytes) {
-  return reinterpret_cast<std::uintptr_t>(p) % bytes == 0;
-}
-
 template <typename T>
 void launch(const StackedRows& w, std::int64_t cols, const float* x, std::int64_t x_stride,
             std::int64_t n_tokens, const float* bias, float* y, std::int64_t y_stride,
@@ -97,8 +93,7 @@ void launch(const StackedRows& w, std::int64_t cols, const float* x, std::int64_
   const dim3 grid(blocks_for(w.rows(), kWarpsPerBlock), blocks_for(n_tokens, kTokens));
   const dim3 block(32 * kWarpsPerBlock);
   // 8-element loads need every row and every activation row on a 16-byte (f32: 32-byte) line.
-  bool vectorized = cols % kVector == 0 && aligned(x, 16) && x_stride % kVector == 0;
-  for (int p = 0; p < w.n_parts; ++p) vectorized = vectorized && aligned(w.parts[p], 16);
+  const bool vectorized = wide_loads_fit(w, cols, x, x_stride, kVector, kVector);
   if (vectorized) {
     matmul_rows_kernel<T, true>
         <<<grid, block, 0, stream>>>(w, cols, x, x_stride, n_tokens, bias, y, y_stride);
