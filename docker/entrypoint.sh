@@ -20,6 +20,8 @@
 #   R1_ALLOWED_HOSTS    --parallel, --ctx-size, --kv-cache-tokens, --max-queue, --quant,
 #                       --cors-origin, --allowed-host
 #   R1_API_KEY_FILE     --api-key-file
+#   R1_DEVICE           --device (cpu, cuda or cuda:N; the CUDA image needs cuda to use its GPU)
+#   R1_GPU_MEMORY_FRACTION  --gpu-memory-fraction (with --device cuda)
 #   R1_API_KEY          written to a file only this user reads, passed as --api-key-file (so the
 #                       key is in neither r1's command line nor its environment)
 #   R1_DATA_DIR         --data-dir (the image sets /var/lib/r1; if it cannot be written, a folder
@@ -122,7 +124,8 @@ serve() {
   for name in R1_MODEL:--model R1_HOST:--host R1_PARALLEL:--parallel R1_CTX_SIZE:--ctx-size \
     R1_KV_CACHE_TOKENS:--kv-cache-tokens R1_MAX_QUEUE:--max-queue R1_QUANT:--quant \
     R1_CORS_ORIGIN:--cors-origin R1_ALLOWED_HOSTS:--allowed-host \
-    R1_API_KEY_FILE:--api-key-file; do
+    R1_API_KEY_FILE:--api-key-file R1_DEVICE:--device \
+    R1_GPU_MEMORY_FRACTION:--gpu-memory-fraction; do
     option=${name#*:}
     name=${name%%:*}
     value=$(env_value "$name")

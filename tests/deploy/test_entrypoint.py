@@ -49,7 +49,7 @@ def test_environment_becomes_options(env, tmp_path):
                R1_KV_CACHE_TOKENS="16384", R1_MAX_QUEUE="10", R1_QUANT="q8_0",
                R1_CORS_ORIGIN="https://a.example", R1_ALLOWED_HOSTS="r1,r1.default.svc",
                R1_API_KEY_FILE=str(tmp_path / "key"), R1_DATA_DIR=str(tmp_path / "data"),
-               R1_OFFLINE="true")
+               R1_OFFLINE="true", R1_DEVICE="cuda:1", R1_GPU_MEMORY_FRACTION="0.8")
     (tmp_path / "key").write_text("k")
     result = run_entrypoint(env)
     assert result.returncode == 0, result.stderr
@@ -59,7 +59,8 @@ def test_environment_becomes_options(env, tmp_path):
                 "--port": "8000", "--threads": "3", "--parallel": "8", "--ctx-size": "4096",
                 "--kv-cache-tokens": "16384", "--max-queue": "10", "--quant": "q8_0",
                 "--cors-origin": "https://a.example", "--allowed-host": "r1,r1.default.svc",
-                "--api-key-file": str(tmp_path / "key"), "--data-dir": str(tmp_path / "data")}
+                "--api-key-file": str(tmp_path / "key"), "--data-dir": str(tmp_path / "data"),
+                "--device": "cuda:1", "--gpu-memory-fraction": "0.8"}
     for name, value in expected.items():
         assert option(args, name) == value, (name, args)
     assert "--offline" in args
