@@ -349,7 +349,13 @@ TEST_F(CudaOps, PagedAttentionMatchesReference) {
   };
   for (const Case& c : {Case{12, 2, 128, 1, 1, DType::bf16}, Case{12, 2, 128, 1000, 1, DType::bf16},
                         Case{4, 4, 64, 77, 5, DType::f32}, Case{6, 2, 80, 300, 3, DType::f16},
-                        Case{2, 1, 256, 65, 2, DType::bf16}}) {
+                        Case{2, 1, 256, 65, 2, DType::bf16},
+                        // split into runs of keys (decode over a long cache): 17 runs, the
+                        // last one short, and two queries whose last runs differ
+                        Case{12, 2, 128, 4100, 2, DType::bf16},
+                        // split, with the first 17 queries' keys all in the first run (the
+                        // second run has none of them)
+                        Case{4, 4, 64, 300, 60, DType::f32}}) {
     const std::int64_t page_rows = 32, kv_width = c.n_kv_heads * c.head_dim;
     const std::int64_t n_pages = (c.n_kv + page_rows - 1) / page_rows;
     const TypedValues k = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));

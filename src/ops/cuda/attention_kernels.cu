@@ -1,8 +1,11 @@
-// Causal grouped-query attention over a paged KV cache, one block per (query head, query): its
-// warps take the keys in turn (key j to warp j % warps), each keeping an online softmax (running
-// max, sum of exponentials, weighted sum of values) in fp32, and the block merges the warps'
-// partial results at the end. Lane l holds dimensions l, l + 32, ... of the head.
-// Not split across blocks along the sequence yet (flash-decoding's split-K for long contexts).
+// Causal grouped-query attention over a paged KV cache, one block per (query head, query, split):
+// its warps take the keys in turn (key j to warp j % warps), each keeping an online softmax
+// (running max, sum of exponentials, weighted sum of values) in fp32, and the block merges the
+// warps' partial results at the end. Lane l holds dimensions l, l + 32, ... of the head.
+// Few queries over a long cache (decode) would leave most of the GPU idle with one block per
+// head and query, each walking every key: there the keys are split into runs of kSplitKeys, a
+// block per run writes its partial softmax (max, sum, unnormalized values) to a scratch buffer,
+// and a second kernel merges the runs (flash-decoding's split-K).
 #include <cmath>
 
 #include "ops/cuda/device_math.cuh"
@@ -15,6 +18,17 @@ namespace {
 
 constexpr int kWarps = 4;
 constexpr int kDimsPerLane = static_cast<int>(kMaxHeadDim / 32);
+constexpr std::int64_t kSplitKeys = 256;  // keys per block when a query's keys are split
+// Split when the blocks of an unsplit launch (heads x queries) would be fewer than this.
+constexpr std::int64_t kSplitBelowBlocks = 512;
+
+// A run's partial result: the softmax's running max and sum over the run, then the head_dim
+// unnormalized value sums, at scratch + ((query * n_heads + head) * n_splits + split) * stride.
+struct Partials {
+  float* scratch = nullptr;
+  std::int64_t n_splits = 1;
+  std::int64_t stride = 0;  // floats per partial: head_dim + 2
+};
 
 struct Args {
   const float* q;
@@ -27,8 +41,9 @@ struct Args {
   float scale;
 };
 
-template <typename KV>
-__global__ void attention_kernel(Args a) {
+// kSplit: blockIdx.z is the run of keys, and the result goes to p as a partial.
+template <typename KV, bool kSplit>
+__global__ void attention_kernel(Args a, Partials p) {
   __shared__ float warp_max_score[kWarps];
   __shared__ float warp_sum_exp[kWarps];
   __shared__ float warp_values[kWarps][kMaxHeadDim];
@@ -39,7 +54,11 @@ __global__ void attention_kernel(Args a) {
   const std::int64_t kv_head = h / (a.n_heads / a.n_kv_heads);
   const std::int64_t kv_width = a.n_kv_heads * a.head_dim;
   const float* q = a.q + query * a.q_stride + h * a.head_dim;
-  const std::int64_t n_keys = static_cast<std::int64_t>(a.q_positions[query]) + 1;
+  const std::int64_t n_keys_all = static_cast<std::int64_t>(a.q_positions[query]) + 1;
+  const std::int64_t first_key = kSplit ? blockIdx.z * kSplitKeys : 0;
+  const std::int64_t n_keys =
+      kSplit ? (n_keys_all < first_key + kSplitKeys ? n_keys_all : first_key + kSplitKeys)
+             : n_keys_all;
 
   float qv[kDimsPerLane];
   float acc[kDimsPerLane];
@@ -51,7 +70,7 @@ __global__ void attention_kernel(Args a) {
   }
   float max_score = -INFINITY;
   float sum_exp = 0.0f;
-  for (std::int64_t key = warp; key < n_keys; key += kWarps) {
+  for (std::int64_t key = first_key + warp; key < n_keys; key += kWarps) {
     const std::int64_t page = key / a.page_rows;
     const std::int64_t offset = (key - page * a.page_rows) * kv_width + kv_head * a.head_dim;
     const KV* k = static_cast<const KV*>(a.k_pages[page]) + offset;
@@ -86,18 +105,92 @@ __global__ void attention_kernel(Args a) {
   __syncthreads();
   float block_max = -INFINITY;
   for (int w = 0; w < kWarps; ++w) block_max = fmaxf(block_max, warp_max_score[w]);
+  float denominator = 0.0f;
+  for (int w = 0; w < kWarps; ++w) {
+    if (warp_max_score[w] == -INFINITY) continue;  // a warp that saw no key
+    denominator = fmaf(warp_sum_exp[w], expf(warp_max_score[w] - block_max), denominator);
+  }
+  float* out = a.out + query * a.out_stride + h * a.head_dim;
+  float* partial = nullptr;
+  if constexpr (kSplit) {
+    partial = p.scratch + ((query * a.n_heads + h) * p.n_splits + blockIdx.z) * p.stride;
+    if (threadIdx.x == 0) {
+      partial[0] = block_max;  // -inf: a run past this query's keys
+      partial[1] = denominator;
+    }
+  }
+  for (std::int64_t d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
+    float numerator = 0.0f;
+    for (int w = 0; w < kWarps; ++w) {
+      if (warp_max_score[w] == -INFINITY) continue;
+      numerator = fmaf(warp_values[w][d], expf(warp_max_score[w] - block_max), numerator);
+    }
+    if constexpr (kSplit) {
+      partial[2 + d] = numerator;
+    } else {
+      out[d] = numerator / denominator;
+    }
+  }
+}
+
+// One block per (query head, query): the runs' partials merged as the warps' are.
+__global__ void merge_splits_kernel(Args a, Partials p) {
+  const std::int64_t h = blockIdx.x;
+  const std::int64_t query = blockIdx.y;
+  const float* partials = p.scratch + (query * a.n_heads + h) * p.n_splits * p.stride;
+  float max_score = -INFINITY;
+  for (std::int64_t s = 0; s < p.n_splits; ++s) max_score = fmaxf(max_score, partials[s * p.stride]);
   float* out = a.out + query * a.out_stride + h * a.head_dim;
   for (std::int64_t d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
     float numerator = 0.0f;
     float denominator = 0.0f;
-    for (int w = 0; w < kWarps; ++w) {
-      if (warp_max_score[w] == -INFINITY) continue;  // a warp that saw no key
-      const float f = expf(warp_max_score[w] - block_max);
-      numerator = fmaf(warp_values[w][d], f, numerator);
-      denominator = fmaf(warp_sum_exp[w], f, denominator);
+    for (std::int64_t s = 0; s < p.n_splits; ++s) {
+      const float* run = partials + s * p.stride;
+      if (run[0] == -INFINITY) continue;
+      const float f = expf(run[0] - max_score);
+      numerator = fmaf(run[2 + d], f, numerator);
+      denominator = fmaf(run[1], f, denominator);
     }
     out[d] = numerator / denominator;
   }
+}
+
+// The split scratch of the current device, grown as needed (cudaFree waits for the kernels still
+// reading the old one). Device memory of its own (device_buffer.h is C++20, these files C++17).
+float* split_scratch(std::size_t floats) {
+  static void* scratch = nullptr;
+  static std::size_t capacity = 0;
+  const std::size_t bytes = floats * sizeof(float);
+  if (capacity < bytes) {
+    if (scratch != nullptr) check_cuda(cudaFree(scratch), "cudaFree of the attention scratch");
+    scratch = nullptr;
+    capacity = 0;
+    check_cuda(cudaMalloc(&scratch, 2 * bytes), "cudaMalloc of the attention scratch");
+    capacity = 2 * bytes;
+  }
+  return static_cast<float*>(scratch);
+}
+
+template <typename KV>
+void launch(const Args& a, std::int64_t n_q, std::int64_t n_kv, cudaStream_t stream) {
+  const std::int64_t n_splits = (n_kv + kSplitKeys - 1) / kSplitKeys;
+  if (n_splits <= 1 || a.n_heads * n_q >= kSplitBelowBlocks) {
+    const dim3 grid(static_cast<unsigned>(a.n_heads), static_cast<unsigned>(n_q));
+    attention_kernel<KV, false><<<grid, 32 * kWarps, 0, stream>>>(a, Partials{});
+    check_launch("attention_kernel");
+    return;
+  }
+  Partials p;
+  p.n_splits = n_splits;
+  p.stride = a.head_dim + 2;
+  p.scratch = split_scratch(static_cast<std::size_t>(a.n_heads * n_q * n_splits * p.stride));
+  const dim3 grid(static_cast<unsigned>(a.n_heads), static_cast<unsigned>(n_q),
+                  static_cast<unsigned>(n_splits));
+  attention_kernel<KV, true><<<grid, 32 * kWarps, 0, stream>>>(a, p);
+  check_launch("attention_kernel (split)");
+  merge_splits_kernel<<<dim3(static_cast<unsigned>(a.n_heads), static_cast<unsigned>(n_q)), 128,
+                        0, stream>>>(a, p);
+  check_launch("merge_splits_kernel");
 }
 
 }  // namespace
@@ -125,23 +218,18 @@ void attention(const AttentionCall& call, cudaStream_t stream) {
          s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim,
          s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim,
          1.0f / std::sqrt(static_cast<float>(s.head_dim))};
-  const dim3 grid(static_cast<unsigned>(s.n_heads), static_cast<unsigned>(s.n_q));
   switch (call.kv_type) {
     case DType::f32:
-      attention_kernel<float><<<grid, 32 * kWarps, 0, stream>>>(a);
-      break;
+      return launch<float>(a, s.n_q, s.n_kv, stream);
     case DType::f16:
-      attention_kernel<__half><<<grid, 32 * kWarps, 0, stream>>>(a);
-      break;
+      return launch<__half>(a, s.n_q, s.n_kv, stream);
     case DType::bf16:
-      attention_kernel<__nv_bfloat16><<<grid, 32 * kWarps, 0, stream>>>(a);
-      break;
+      return launch<__nv_bfloat16>(a, s.n_q, s.n_kv, stream);
     default:
       throw Error(ErrorCode::unsupported, std::string("the CUDA attention kernel reads f32, f16 "
                                                       "and bf16 caches, not ") +
                                               dtype_cli_name(call.kv_type));
   }
-  check_launch("attention_kernel");
 }
 
 }  // namespace r1::ops::cuda
