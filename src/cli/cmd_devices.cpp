@@ -29,7 +29,7 @@ void print_cuda() {
   }
   if (!probe.usable()) std::printf("  no GPU: %s\n", probe.problem.c_str());
   std::printf(
-      "  (--device cuda computes there with f32/f16/bf16 weights; not yet checked on a GPU)\n");
+      "  (--device cuda computes there with f32/f16/bf16/q8_0 weights; not yet checked on a GPU)\n");
 #else
   std::printf(
       "cuda: this build has no CUDA kernels (configure with the CUDA toolkit installed, "

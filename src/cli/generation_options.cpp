@@ -143,8 +143,8 @@ OptionSpec quant_option() {
 
 OptionSpec device_option() {
   return value_option("device", "D",
-                      "Where to compute: cpu, or cuda / cuda:N for an NVIDIA GPU (f32/f16/bf16 "
-                      "weights; not yet run on a GPU, see README \"CUDA\")",
+                      "Where to compute: cpu, or cuda / cuda:N for an NVIDIA GPU "
+                      "(f32/f16/bf16/q8_0 weights; not yet run on a GPU, see README \"CUDA\")",
                       "cpu");
 }
 

@@ -35,10 +35,10 @@ KvBudget kv_budget(const ops::DeviceMemoryInfo& memory, double fraction, std::si
   budget.description = mib(static_cast<double>(memory.free_bytes)) + " free of " +
                        mib(static_cast<double>(memory.total_bytes)) + " after the weights, " +
                        mib(kept) + " kept free (--gpu-memory-fraction " + fraction_text + "), " +
-                       mib(static_cast<double>(reserve)) + " for other buffers: " +
-                       mib(left > 0 ? left : 0) + " for the KV cache = " +
-                       std::to_string(budget.positions) + " positions of " +
-                       std::to_string(bytes_per_position) + " bytes";
+                       mib(static_cast<double>(reserve)) +
+                       " for other buffers: " + mib(left > 0 ? left : 0) +
+                       " for the KV cache = " + std::to_string(budget.positions) +
+                       " positions of " + std::to_string(bytes_per_position) + " bytes";
   return budget;
 }
 

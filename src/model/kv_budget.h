@@ -18,9 +18,9 @@ std::size_t kv_bytes_per_position(const io::ModelConfig& config, DType type);
 
 /// What a device leaves for the KV cache.
 struct KvBudget {
-  std::size_t bytes = 0;          // for the cache: 0 when nothing is left
-  std::int64_t positions = 0;     // whole blocks of KvCache::kBlockTokens positions
-  std::string description;        // the arithmetic in words, for messages
+  std::size_t bytes = 0;       // for the cache: 0 when nothing is left
+  std::int64_t positions = 0;  // whole blocks of KvCache::kBlockTokens positions
+  std::string description;     // the arithmetic in words, for messages
 };
 
 /// The process may use `fraction` (0, 1] of the device's total memory: of what is free now, all

@@ -63,10 +63,10 @@ std::unique_ptr<ops::Backend> make_backend(const LoadOptions& options,
   auto check = [](const ops::WeightMatrix& m, const char* what) {
     if (!ops::cuda_backend_supports(m.type)) {
       throw Error(ErrorCode::unsupported,
-                  std::string("--device cuda computes with f32, f16 and bf16 weights so far; this "
-                              "model's ") +
+                  std::string("--device cuda computes with f32, f16, bf16 and q8_0 weights so "
+                              "far; this model's ") +
                       what + " is " + dtype_cli_name(m.type) +
-                      " (use a 16-bit checkpoint, or --device cpu)");
+                      " (use a 16-bit or q8_0 model, --quant q8_0, or --device cpu)");
     }
   };
   check(weights.embed_tokens, "embedding");

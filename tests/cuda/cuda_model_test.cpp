@@ -120,6 +120,28 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// A q8_0 model (quantized at load) on the GPU against the reference backend. The GPU multiplies
+// the dequantized weights with fp32 activations while the reference, as ggml, quantizes the
+// activations to q8_0 too: ~1e-2 apart on the logits; a wrong block or scale is far more.
+TEST(CudaModelQ8_0, LogitsMatchTheReferenceBackend) {
+  const ops::cuda::DeviceProbe& probe = ops::cuda::probe_devices();
+  if (!probe.usable()) GTEST_SKIP() << "no CUDA device to test on: " << probe.problem;
+  const auto folder = test::scratch_dir("cuda_model_q8_0");
+  std::filesystem::remove_all(folder);
+  write_random_checkpoint({*parse_random_preset("qwen2-tiny"), io::DType::bf16, 11, folder});
+  LoadOptions options;
+  options.quantize = DType::q8_0;
+  options.backend = BackendKind::cuda;
+  const auto gpu = load_model(folder, options);
+  options.backend = BackendKind::reference;
+  const auto reference = load_model(folder, options);
+  const auto expected = prompt_and_decode(*reference, DType::f16);
+  const auto got = prompt_and_decode(*gpu, DType::f16);
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_LT(relative_error(got, expected), 5e-2);
+  std::filesystem::remove_all(folder);
+}
+
 // The DeepSeek-R1-Distill-Qwen-1.5B shape (random bf16 weights, 3.5 GB) on the GPU against the
 // threaded CPU backend: prompt logits on both sides' matrix units (bf16 activations) and decode
 // steps. Heavy (writes the checkpoint, a minute or two), so only where R1_CUDA_LARGE_TESTS=1
@@ -161,6 +183,28 @@ TEST(CudaModelLoad, AskingForAMissingGpuFailsAtLoadSayingWhy) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::unsupported);
     EXPECT_NE(std::string(e.what()).find(probe.problem), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(folder);
+}
+
+// A weight type the GPU backend cannot compute with is refused at load, saying which and what to
+// do, before any GPU is asked for (so on every machine).
+TEST(CudaModelLoad, AWeightTypeItCannotComputeWithIsRefusedAtLoad) {
+  const auto folder = test::scratch_dir("cuda_model_q4_0");
+  std::filesystem::remove_all(folder);
+  write_random_checkpoint({*parse_random_preset("qwen2-tiny"), io::DType::bf16, 11, folder});
+  LoadOptions options;
+  options.backend = BackendKind::cuda;
+  options.quantize = DType::q4_0;
+  try {
+    load_model(folder, options);
+    ADD_FAILURE() << "a q4_0 model loaded for the GPU";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+    const std::string message = e.what();
+    EXPECT_NE(message.find("q4_0"), std::string::npos) << message;
+    EXPECT_NE(message.find("q8_0"), std::string::npos) << message;
+    EXPECT_NE(message.find("--device cpu"), std::string::npos) << message;
   }
   std::filesystem::remove_all(folder);
 }

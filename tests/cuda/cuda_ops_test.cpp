@@ -13,6 +13,7 @@
 #include "ops/cuda/kernels.h"
 #include "ops/reference_ops.h"
 #include "ops/rope.h"
+#include "quant/quantize.h"
 #include "r1/error.h"
 
 namespace r1::ops::cuda {
@@ -331,6 +332,68 @@ TEST_F(CudaOps, StackedPartsInOneLaunchEqualEachPartAlone) {
           << dtype_cli_name(type) << " tokens " << n_tokens;
     }
   }
+}
+
+// q8_0 rows as the file has them (34-byte blocks, so rows start on 2 bytes only), in two stacked
+// parts: the dequantized weights' product (the reference on dequantize_row's floats), for decode
+// and for a batch that takes several 8-token passes; the embedding lookup of the same table.
+TEST_F(CudaOps, Q8_0ProductAndLookupMatchTheDequantizedReference) {
+  const std::int64_t cols = 320;  // 10 blocks: lanes 10-31 have none
+  const std::vector<std::int64_t> part_rows = {37, 11};
+  std::vector<std::vector<std::uint8_t>> blocks;
+  std::vector<std::vector<float>> dequantized;
+  const std::int64_t row_bytes = cols / 32 * 34;
+  for (std::int64_t rows : part_rows) {
+    const auto w = random(static_cast<std::size_t>(rows * cols));
+    blocks.emplace_back(static_cast<std::size_t>(rows * row_bytes));
+    dequantized.emplace_back(w.size());
+    for (std::int64_t r = 0; r < rows; ++r) {
+      quant::quantize_row(quant::QuantType::q8_0, w.data() + r * cols,
+                          blocks.back().data() + r * row_bytes, cols);
+      quant::dequantize_row(quant::QuantType::q8_0, blocks.back().data() + r * row_bytes,
+                            dequantized.back().data() + r * cols, cols);
+    }
+  }
+  std::vector<DeviceArray<std::uint8_t>> device_parts;
+  StackedRows stacked;
+  for (std::size_t p = 0; p < blocks.size(); ++p) {
+    device_parts.push_back(to_device(blocks[p]));
+    ASSERT_TRUE(stacked.add(device_parts.back().data(), part_rows[p]));
+  }
+  const std::int64_t total = stacked.rows();
+  for (std::int64_t n_tokens : {1, 19}) {
+    const auto x = random(static_cast<std::size_t>(n_tokens * cols));
+    std::vector<float> expected(static_cast<std::size_t>(n_tokens * total));
+    std::int64_t first = 0;
+    for (std::size_t p = 0; p < blocks.size(); ++p) {
+      std::vector<float> y(static_cast<std::size_t>(n_tokens * part_rows[p]));
+      WeightMatrix wm{DType::f32, dequantized[p].data(), part_rows[p], cols};
+      matmul_reference(x.data(), n_tokens, wm, nullptr, y.data());
+      for (std::int64_t t = 0; t < n_tokens; ++t)
+        for (std::int64_t r = 0; r < part_rows[p]; ++r)
+          expected[static_cast<std::size_t>(t * total + first + r)] =
+              y[static_cast<std::size_t>(t * part_rows[p] + r)];
+      first += part_rows[p];
+    }
+    const auto dx = to_device(x);
+    const auto dy = to_device(std::vector<float>(expected.size(), -7.0f));
+    matmul_rows(DType::q8_0, stacked, cols, dx.data(), cols, n_tokens, nullptr, dy.data(), total,
+                nullptr);
+    synchronize();
+    EXPECT_LT(relative_error(download(dy), expected), 1e-5) << "tokens " << n_tokens;
+  }
+  const std::vector<std::int32_t> ids = {36, 0, 5};
+  const auto dids = to_device(ids);
+  DeviceArray<float> rows_out(ids.size() * static_cast<std::size_t>(cols));
+  embed(DType::q8_0, device_parts[0].data(), cols, dids.data(),
+        static_cast<std::int64_t>(ids.size()), rows_out.data(), nullptr);
+  synchronize();
+  const auto got = download(rows_out);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    for (std::int64_t c = 0; c < cols; ++c)
+      ASSERT_EQ(got[i * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)],
+                dequantized[0][static_cast<std::size_t>(ids[i] * cols + c)])
+          << "row " << ids[i] << " column " << c;
 }
 
 TEST(CudaKernels, TensorCoresTakeSixteenBitProductsOfMoreThanEightTokens) {

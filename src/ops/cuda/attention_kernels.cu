@@ -139,7 +139,8 @@ __global__ void merge_splits_kernel(Args a, Partials p) {
   const std::int64_t query = blockIdx.y;
   const float* partials = p.scratch + (query * a.n_heads + h) * p.n_splits * p.stride;
   float max_score = -INFINITY;
-  for (std::int64_t s = 0; s < p.n_splits; ++s) max_score = fmaxf(max_score, partials[s * p.stride]);
+  for (std::int64_t s = 0; s < p.n_splits; ++s)
+    max_score = fmaxf(max_score, partials[s * p.stride]);
   float* out = a.out + query * a.out_stride + h * a.head_dim;
   for (std::int64_t d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
     float numerator = 0.0f;
@@ -188,8 +189,8 @@ void launch(const Args& a, std::int64_t n_q, std::int64_t n_kv, cudaStream_t str
                   static_cast<unsigned>(n_splits));
   attention_kernel<KV, true><<<grid, 32 * kWarps, 0, stream>>>(a, p);
   check_launch("attention_kernel (split)");
-  merge_splits_kernel<<<dim3(static_cast<unsigned>(a.n_heads), static_cast<unsigned>(n_q)), 128,
-                        0, stream>>>(a, p);
+  const dim3 merge_grid(static_cast<unsigned>(a.n_heads), static_cast<unsigned>(n_q));
+  merge_splits_kernel<<<merge_grid, 128, 0, stream>>>(a, p);
   check_launch("merge_splits_kernel");
 }
 

@@ -40,8 +40,8 @@ class CudaBackend final : public Backend {
         const WeightMatrix& part = w.parts[p];
         if (!cuda_backend_supports(part.type) || part.layout != WeightLayout::rows) {
           throw Error(ErrorCode::unsupported,
-                      std::string("the CUDA backend computes with f32, f16 and bf16 matrices so "
-                                  "far, not ") +
+                      std::string("the CUDA backend computes with f32, f16, bf16 and q8_0 "
+                                  "matrices so far, not ") +
                           dtype_cli_name(part.type) + "; use --device cpu for this model");
         }
         if (!stacked.add(resident(part.data, row_bytes(part) * part.rows), part.rows)) break;
@@ -144,7 +144,7 @@ std::unique_ptr<Backend> make_cuda_backend(std::optional<int> index) {
 }
 
 bool cuda_backend_supports(DType type) {
-  return type == DType::f32 || type == DType::f16 || type == DType::bf16;
+  return type == DType::f32 || type == DType::f16 || type == DType::bf16 || type == DType::q8_0;
 }
 
 }  // namespace r1::ops

@@ -15,7 +15,7 @@ namespace r1::ops {
 /// there is no usable device (cuda_device.h), Error(invalid_argument) for an index not there.
 std::unique_ptr<Backend> make_cuda_backend(std::optional<int> index = std::nullopt);
 
-/// Whether the CUDA backend computes with matrices of `type` (f32, f16, bf16).
+/// Whether the CUDA backend computes with matrices of `type` (f32, f16, bf16, q8_0).
 bool cuda_backend_supports(DType type);
 
 }  // namespace r1::ops

@@ -35,9 +35,11 @@ void embed(DType type, const void* table, std::int64_t cols, const std::int32_t*
       return launch<__half>(table, cols, ids, n, out, stream);
     case DType::bf16:
       return launch<__nv_bfloat16>(table, cols, ids, n, out, stream);
+    case DType::q8_0:
+      return embed_q8_0(table, cols, ids, n, out, stream);
     default:
-      throw Error(ErrorCode::unsupported, std::string("the CUDA embedding lookup reads f32, f16 "
-                                                      "and bf16 tables, not ") +
+      throw Error(ErrorCode::unsupported, std::string("the CUDA embedding lookup reads f32, f16, "
+                                                      "bf16 and q8_0 tables, not ") +
                                               dtype_cli_name(type));
   }
 }

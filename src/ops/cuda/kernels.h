@@ -42,7 +42,7 @@ void rope(float* x, std::int64_t row_stride, const std::int32_t* positions, std:
           std::int64_t n_heads, std::int64_t head_dim, const float* inv_freq, RopeLayout layout,
           cudaStream_t stream);
 
-/// out [n, cols] = rows ids[0..n) of a table of f32, f16 or bf16 elements, as fp32.
+/// out [n, cols] = rows ids[0..n) of a table of f32, f16, bf16 or q8_0, as fp32.
 void embed(DType type, const void* table, std::int64_t cols, const std::int32_t* ids,
            std::int64_t n, float* out, cudaStream_t stream);
 
@@ -72,7 +72,7 @@ struct StackedRows {
 };
 
 /// y[t * y_stride + r] = sum_i x[t * x_stride + i] * w[r, i] (+ bias[r] when bias is not null)
-/// for r < w.rows(), t < n_tokens; the weights f32, f16 or bf16, accumulated in fp32
+/// for r < w.rows(), t < n_tokens; the weights f32, f16, bf16 or q8_0, accumulated in fp32
 /// (matmul_reference). One warp per row, up to 8 tokens per pass over the row: the decode and
 /// small-batch product (larger batches: matmul_tensor_cores).
 void matmul_rows(DType type, const StackedRows& w, std::int64_t cols, const float* x,
@@ -84,6 +84,16 @@ inline void matmul_rows(DType type, const void* w, std::int64_t rows, std::int64
   matmul_rows(type, StackedRows::one(w, rows), cols, x, x_stride, n_tokens, bias, y, y_stride,
               stream);
 }
+
+/// matmul_rows for q8_0 weights as the file stores them (ggml's 34-byte blocks), dequantized in
+/// registers (q8_0_kernels.cu); cols a multiple of 32. matmul_rows sends q8_0 here.
+void matmul_q8_0(const StackedRows& w, std::int64_t cols, const float* x, std::int64_t x_stride,
+                 std::int64_t n_tokens, const float* bias, float* y, std::int64_t y_stride,
+                 cudaStream_t stream);
+
+/// embed for a q8_0 table (embed sends it here).
+void embed_q8_0(const void* table, std::int64_t cols, const std::int32_t* ids, std::int64_t n,
+                float* out, cudaStream_t stream);
 
 /// The same product on tensor cores for f16 / bf16 weights, with the activations rounded to the
 /// weights' type first (as transformers computes a 16-bit model) and fp32 sums: prefill and

@@ -19,7 +19,7 @@ namespace {
 constexpr int kTileTokens = 64;
 constexpr int kTileRows = 64;
 constexpr int kTileK = 32;
-constexpr int kThreads = 128;   // 4 warps, 2 x 2 over the tile
+constexpr int kThreads = 128;    // 4 warps, 2 x 2 over the tile
 constexpr int kLd = kTileK + 8;  // shared rows padded (16 bytes) against bank conflicts
 constexpr int kLdOut = kTileRows + 4;
 

@@ -117,9 +117,11 @@ void matmul_rows(DType type, const StackedRows& w, std::int64_t cols, const floa
       return launch<__half>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     case DType::bf16:
       return launch<__nv_bfloat16>(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
+    case DType::q8_0:
+      return matmul_q8_0(w, cols, x, x_stride, n_tokens, bias, y, y_stride, stream);
     default:
       throw Error(ErrorCode::unsupported,
-                  std::string("the CUDA row product takes f32, f16 and bf16 weights, not ") +
+                  std::string("the CUDA row product takes f32, f16, bf16 and q8_0 weights, not ") +
                       dtype_cli_name(type));
   }
 }

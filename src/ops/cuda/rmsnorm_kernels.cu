@@ -1,5 +1,5 @@
-// RMSNorm (and the residual add fused before it): one block per row; the sum of squares in fp32 over the block, then
-// weight * (x * rsqrt(mean + eps)) as Qwen2RMSNorm (rmsnorm_reference).
+// RMSNorm (and the residual add fused before it): one block per row; the sum of squares in fp32
+// over the block, then weight * (x * rsqrt(mean + eps)) as Qwen2RMSNorm (rmsnorm_reference).
 #include "ops/cuda/device_math.cuh"
 #include "ops/cuda/kernels.h"
 #include "ops/cuda/launch.h"
