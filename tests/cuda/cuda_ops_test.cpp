@@ -225,8 +225,7 @@ using ProductFn = void (*)(DType, const void*, std::int64_t, std::int64_t, const
                            std::int64_t, std::int64_t, const float*, float*, std::int64_t,
                            cudaStream_t);
 void CudaOps::expect_product_matches_reference(ProductFn product, DType type, std::int64_t cols,
-                                               std::int64_t n_tokens, bool padded_x,
-                                               bool round_x) {
+                                               std::int64_t n_tokens, bool padded_x, bool round_x) {
   const std::int64_t rows = 301;
   const std::int64_t x_stride = cols + (padded_x ? 3 : 0);
   const std::int64_t y_stride = rows + 5;
@@ -237,7 +236,7 @@ void CudaOps::expect_product_matches_reference(ProductFn product, DType type, st
   for (std::int64_t t = 0; t < n_tokens; ++t)
     for (std::int64_t i = 0; i < cols; ++i) {
       const float v = x[static_cast<std::size_t>(t * x_stride + i)];
-      x_packed.push_back(!round_x ? v
+      x_packed.push_back(!round_x              ? v
                          : type == DType::bf16 ? bf16_to_f32(f32_to_bf16(v))
                                                : f16_to_f32(f32_to_f16(v)));
     }
@@ -248,7 +247,8 @@ void CudaOps::expect_product_matches_reference(ProductFn product, DType type, st
   const auto dw = to_device(w.bytes);
   const auto dx = to_device(x);
   const auto db = to_device(bias);
-  const auto dy = to_device(std::vector<float>(static_cast<std::size_t>(n_tokens * y_stride), -7.0f));
+  const auto dy =
+      to_device(std::vector<float>(static_cast<std::size_t>(n_tokens * y_stride), -7.0f));
   product(type, dw.data(), rows, cols, dx.data(), x_stride, n_tokens, db.data(), dy.data(),
           y_stride, nullptr);
   synchronize();
@@ -404,75 +404,133 @@ TEST(CudaKernels, TensorCoresTakeSixteenBitProductsOfMoreThanEightTokens) {
   EXPECT_FALSE(use_tensor_cores(DType::f32, 512));
 }
 
-// A paged cache of `n_kv` positions whose pages lie out of order in one device buffer.
-TEST_F(CudaOps, PagedAttentionMatchesReference) {
-  struct Case {
-    std::int64_t n_heads, n_kv_heads, head_dim, n_kv, n_q;
-    DType kv_type;
+// One sequence of an attention test: its cache of n_kv positions in pages that lie out of order
+// in one device buffer, its last n_q positions as queries (rows padded like the fused qkv
+// buffer), and what the reference makes of them.
+struct AttentionCase {
+  std::int64_t n_heads, n_kv_heads, head_dim, n_kv, n_q;
+  DType kv_type;
+};
+struct PagedSequence {
+  std::int64_t q_stride = 0;
+  DeviceArray<std::uint8_t> pool;
+  DeviceArray<const void*> k_pages, v_pages;
+  DeviceArray<float> q, out;
+  DeviceArray<std::int32_t> positions;
+  std::vector<float> expected;
+};
+constexpr std::int64_t kTestPageRows = 32;
+
+PagedSequence make_sequence(const AttentionCase& c, std::mt19937& rng) {
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  auto random = [&](std::size_t n) {
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
   };
-  for (const Case& c : {Case{12, 2, 128, 1, 1, DType::bf16}, Case{12, 2, 128, 1000, 1, DType::bf16},
-                        Case{4, 4, 64, 77, 5, DType::f32}, Case{6, 2, 80, 300, 3, DType::f16},
-                        Case{2, 1, 256, 65, 2, DType::bf16},
-                        // split into runs of keys (decode over a long cache): 17 runs, the
-                        // last one short, and two queries whose last runs differ
-                        Case{12, 2, 128, 4100, 2, DType::bf16},
-                        // split, with the first 17 queries' keys all in the first run (the
-                        // second run has none of them)
-                        Case{4, 4, 64, 300, 60, DType::f32}}) {
-    const std::int64_t page_rows = 32, kv_width = c.n_kv_heads * c.head_dim;
-    const std::int64_t n_pages = (c.n_kv + page_rows - 1) / page_rows;
-    const TypedValues k = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));
-    const TypedValues v = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));
-    const std::size_t element = c.kv_type == DType::f32 ? 4 : 2;
-    const std::size_t page_bytes = static_cast<std::size_t>(page_rows * kv_width) * element;
-    // Page p of keys at slot 2 * (n_pages - 1 - p), of values at the slot after it.
-    std::vector<std::uint8_t> pool(2 * n_pages * page_bytes, 0);
-    const std::size_t kv_bytes = k.bytes.size();
-    for (std::int64_t p = 0; p < n_pages; ++p) {
-      const std::size_t from = p * page_bytes;
-      const std::size_t n = std::min(page_bytes, kv_bytes - from);
-      const std::size_t slot = 2 * static_cast<std::size_t>(n_pages - 1 - p);
-      std::memcpy(pool.data() + slot * page_bytes, k.bytes.data() + from, n);
-      std::memcpy(pool.data() + (slot + 1) * page_bytes, v.bytes.data() + from, n);
-    }
-    const auto dpool = to_device(pool);
-    std::vector<const void*> k_pages, v_pages;
-    for (std::int64_t p = 0; p < n_pages; ++p) {
-      const std::size_t slot = 2 * static_cast<std::size_t>(n_pages - 1 - p);
-      k_pages.push_back(dpool.data() + slot * page_bytes);
-      v_pages.push_back(dpool.data() + (slot + 1) * page_bytes);
-    }
-    const auto dk = to_device(k_pages);
-    const auto dv = to_device(v_pages);
-    // The queries are the last n_q positions; rows padded like the fused qkv buffer.
-    const std::int64_t q_stride = c.n_heads * c.head_dim + 2 * kv_width;
-    const auto q = random(static_cast<std::size_t>(c.n_q * q_stride));
-    std::vector<std::int32_t> positions;
-    for (std::int64_t i = 0; i < c.n_q; ++i)
-      positions.push_back(static_cast<std::int32_t>(c.n_kv - c.n_q + i));
-    AttentionShape shape{c.n_q, c.n_kv, c.n_heads, c.n_kv_heads, c.head_dim, q_stride, 0};
-    std::vector<float> expected(static_cast<std::size_t>(c.n_q * c.n_heads * c.head_dim));
-    attention_reference(q.data(), k.values.data(), v.values.data(), positions.data(), shape,
-                        expected.data());
-    const auto dq = to_device(q);
-    DeviceArray<float> dout(expected.size());
-    const auto dpos = to_device(positions);
-    attention(AttentionCall{dq.data(), dk.data(), dv.data(), page_rows, dpos.data(), dout.data(),
-                            shape, c.kv_type},
-              nullptr);
-    synchronize();
-    EXPECT_LT(relative_error(download(dout), expected), 1e-5)
+  PagedSequence seq;
+  const std::int64_t kv_width = c.n_kv_heads * c.head_dim;
+  const std::int64_t n_pages = (c.n_kv + kTestPageRows - 1) / kTestPageRows;
+  const TypedValues k = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));
+  const TypedValues v = typed(c.kv_type, random(static_cast<std::size_t>(c.n_kv * kv_width)));
+  const std::size_t element = c.kv_type == DType::f32 ? 4 : 2;
+  const std::size_t page_bytes = static_cast<std::size_t>(kTestPageRows * kv_width) * element;
+  // Page p of keys at slot 2 * (n_pages - 1 - p), of values at the slot after it.
+  std::vector<std::uint8_t> pool(2 * n_pages * page_bytes, 0);
+  const std::size_t kv_bytes = k.bytes.size();
+  for (std::int64_t p = 0; p < n_pages; ++p) {
+    const std::size_t from = p * page_bytes;
+    const std::size_t n = std::min(page_bytes, kv_bytes - from);
+    const std::size_t slot = 2 * static_cast<std::size_t>(n_pages - 1 - p);
+    std::memcpy(pool.data() + slot * page_bytes, k.bytes.data() + from, n);
+    std::memcpy(pool.data() + (slot + 1) * page_bytes, v.bytes.data() + from, n);
+  }
+  seq.pool = to_device(pool);
+  std::vector<const void*> k_pages, v_pages;
+  for (std::int64_t p = 0; p < n_pages; ++p) {
+    const std::size_t slot = 2 * static_cast<std::size_t>(n_pages - 1 - p);
+    k_pages.push_back(seq.pool.data() + slot * page_bytes);
+    v_pages.push_back(seq.pool.data() + (slot + 1) * page_bytes);
+  }
+  seq.k_pages = to_device(k_pages);
+  seq.v_pages = to_device(v_pages);
+  seq.q_stride = c.n_heads * c.head_dim + 2 * kv_width;
+  const auto q = random(static_cast<std::size_t>(c.n_q * seq.q_stride));
+  std::vector<std::int32_t> positions;
+  for (std::int64_t i = 0; i < c.n_q; ++i)
+    positions.push_back(static_cast<std::int32_t>(c.n_kv - c.n_q + i));
+  const AttentionShape shape{c.n_q, c.n_kv, c.n_heads, c.n_kv_heads, c.head_dim, seq.q_stride, 0};
+  seq.expected.resize(static_cast<std::size_t>(c.n_q * c.n_heads * c.head_dim));
+  attention_reference(q.data(), k.values.data(), v.values.data(), positions.data(), shape,
+                      seq.expected.data());
+  seq.q = to_device(q);
+  seq.positions = to_device(positions);
+  seq.out = DeviceArray<float>(seq.expected.size());
+  return seq;
+}
+
+// The queries of the sequences, in order, as the launch takes them.
+std::vector<AttentionQuery> queries_of(const std::vector<AttentionCase>& cases,
+                                       const std::vector<PagedSequence>& seqs) {
+  std::vector<AttentionQuery> queries;
+  for (std::size_t s = 0; s < seqs.size(); ++s)
+    for (std::int64_t i = 0; i < cases[s].n_q; ++i)
+      queries.push_back({seqs[s].q.data() + i * seqs[s].q_stride,
+                         seqs[s].out.data() + i * cases[s].n_heads * cases[s].head_dim,
+                         seqs[s].k_pages.data(), seqs[s].v_pages.data(),
+                         seqs[s].positions.data() + i});
+  return queries;
+}
+
+void run_attention(const std::vector<AttentionCase>& cases, std::vector<PagedSequence>& seqs) {
+  const auto queries = to_device(queries_of(cases, seqs));
+  std::int64_t max_keys = 0;
+  for (const AttentionCase& c : cases) max_keys = std::max(max_keys, c.n_kv);
+  const AttentionCase& c = cases.front();
+  attention_queries(queries.data(), static_cast<std::int64_t>(queries.size()), max_keys,
+                    {c.n_heads, c.n_kv_heads, c.head_dim, kTestPageRows, c.kv_type}, nullptr);
+  synchronize();
+}
+
+TEST_F(CudaOps, PagedAttentionMatchesReference) {
+  for (const AttentionCase& c :
+       {AttentionCase{12, 2, 128, 1, 1, DType::bf16},
+        AttentionCase{12, 2, 128, 1000, 1, DType::bf16}, AttentionCase{4, 4, 64, 77, 5, DType::f32},
+        AttentionCase{6, 2, 80, 300, 3, DType::f16}, AttentionCase{2, 1, 256, 65, 2, DType::bf16},
+        // split into runs of keys (decode over a long cache): 17 runs, the last one short,
+        // and two queries whose last runs differ
+        AttentionCase{12, 2, 128, 4100, 2, DType::bf16},
+        // split, with the first 17 queries' keys all in the first run (the second run has
+        // none of them)
+        AttentionCase{4, 4, 64, 300, 60, DType::f32}}) {
+    std::vector<PagedSequence> seqs;
+    seqs.push_back(make_sequence(c, rng_));
+    run_attention({c}, seqs);
+    EXPECT_LT(relative_error(download(seqs[0].out), seqs[0].expected), 1e-5)
         << c.n_heads << "/" << c.n_kv_heads << " heads of " << c.head_dim << ", " << c.n_kv
         << " positions, " << dtype_cli_name(c.kv_type);
   }
 }
 
+// Several sequences in one launch, as a serving batch's decode step and a prompt beside it: each
+// query reads its own sequence's pages, long ones split, short ones not.
+TEST_F(CudaOps, AttentionOfSeveralSequencesInOneLaunch) {
+  const std::vector<AttentionCase> cases = {{12, 2, 128, 1000, 1, DType::bf16},
+                                            {12, 2, 128, 5, 1, DType::bf16},
+                                            {12, 2, 128, 40, 17, DType::bf16},
+                                            {12, 2, 128, 2049, 1, DType::bf16}};
+  std::vector<PagedSequence> seqs;
+  for (const AttentionCase& c : cases) seqs.push_back(make_sequence(c, rng_));
+  run_attention(cases, seqs);
+  for (std::size_t s = 0; s < seqs.size(); ++s)
+    EXPECT_LT(relative_error(download(seqs[s].out), seqs[s].expected), 1e-5)
+        << "sequence " << s << " of " << cases[s].n_kv << " positions";
+}
+
 TEST_F(CudaOps, AttentionRefusesHeadsItCannotHold) {
-  AttentionShape shape{1, 1, 2, 1, kMaxHeadDim + 32, 0, 0};
-  EXPECT_THROW(
-      attention(AttentionCall{nullptr, nullptr, nullptr, 32, nullptr, nullptr, shape, DType::bf16},
-                nullptr),
-      Error);
+  EXPECT_THROW(attention_queries(nullptr, 1, 1, {2, 1, kMaxHeadDim + 32, 32, DType::bf16}, nullptr),
+               Error);
+  EXPECT_THROW(attention_queries(nullptr, 1, 1, {3, 2, 64, 32, DType::bf16}, nullptr), Error);
 }
 
 }  // namespace

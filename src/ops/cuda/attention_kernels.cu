@@ -1,4 +1,6 @@
-// Causal grouped-query attention over a paged KV cache, one block per (query head, query, split):
+// Causal grouped-query attention over a paged KV cache for every query of a batch at once (each
+// with its own sequence's rows and pages: AttentionQuery), one block per (query head, query,
+// split):
 // its warps take the keys in turn (key j to warp j % warps), each keeping an online softmax
 // (running max, sum of exponentials, weighted sum of values) in fp32, and the block merges the
 // warps' partial results at the end. Lane l holds dimensions l, l + 32, ... of the head.
@@ -30,14 +32,12 @@ struct Partials {
   std::int64_t stride = 0;  // floats per partial: head_dim + 2
 };
 
+// What all the queries of a launch share; each query's own rows and pages come from its
+// AttentionQuery (kernels.h).
 struct Args {
-  const float* q;
-  const void* const* k_pages;
-  const void* const* v_pages;
+  const AttentionQuery* queries;
   std::int64_t page_rows;
-  const std::int32_t* q_positions;
-  float* out;
-  std::int64_t n_heads, n_kv_heads, head_dim, q_stride, out_stride;
+  std::int64_t n_heads, n_kv_heads, head_dim;
   float scale;
 };
 
@@ -51,10 +51,11 @@ __global__ void attention_kernel(Args a, Partials p) {
   const int warp = threadIdx.x / 32;
   const std::int64_t h = blockIdx.x;
   const std::int64_t query = blockIdx.y;
+  const AttentionQuery ref = a.queries[query];
   const std::int64_t kv_head = h / (a.n_heads / a.n_kv_heads);
   const std::int64_t kv_width = a.n_kv_heads * a.head_dim;
-  const float* q = a.q + query * a.q_stride + h * a.head_dim;
-  const std::int64_t n_keys_all = static_cast<std::int64_t>(a.q_positions[query]) + 1;
+  const float* q = ref.q + h * a.head_dim;
+  const std::int64_t n_keys_all = static_cast<std::int64_t>(*ref.position) + 1;
   const std::int64_t first_key = kSplit ? blockIdx.z * kSplitKeys : 0;
   const std::int64_t n_keys =
       kSplit ? (n_keys_all < first_key + kSplitKeys ? n_keys_all : first_key + kSplitKeys)
@@ -73,8 +74,8 @@ __global__ void attention_kernel(Args a, Partials p) {
   for (std::int64_t key = first_key + warp; key < n_keys; key += kWarps) {
     const std::int64_t page = key / a.page_rows;
     const std::int64_t offset = (key - page * a.page_rows) * kv_width + kv_head * a.head_dim;
-    const KV* k = static_cast<const KV*>(a.k_pages[page]) + offset;
-    const KV* v = static_cast<const KV*>(a.v_pages[page]) + offset;
+    const KV* k = static_cast<const KV*>(ref.k_pages[page]) + offset;
+    const KV* v = static_cast<const KV*>(ref.v_pages[page]) + offset;
     float partial = 0.0f;
 #pragma unroll
     for (int j = 0; j < kDimsPerLane; ++j) {
@@ -110,7 +111,7 @@ __global__ void attention_kernel(Args a, Partials p) {
     if (warp_max_score[w] == -INFINITY) continue;  // a warp that saw no key
     denominator = fmaf(warp_sum_exp[w], expf(warp_max_score[w] - block_max), denominator);
   }
-  float* out = a.out + query * a.out_stride + h * a.head_dim;
+  float* out = ref.out + h * a.head_dim;
   float* partial = nullptr;
   if constexpr (kSplit) {
     partial = p.scratch + ((query * a.n_heads + h) * p.n_splits + blockIdx.z) * p.stride;
@@ -141,7 +142,7 @@ __global__ void merge_splits_kernel(Args a, Partials p) {
   float max_score = -INFINITY;
   for (std::int64_t s = 0; s < p.n_splits; ++s)
     max_score = fmaxf(max_score, partials[s * p.stride]);
-  float* out = a.out + query * a.out_stride + h * a.head_dim;
+  float* out = a.queries[query].out + h * a.head_dim;
   for (std::int64_t d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
     float numerator = 0.0f;
     float denominator = 0.0f;
@@ -196,40 +197,31 @@ void launch(const Args& a, std::int64_t n_q, std::int64_t n_kv, cudaStream_t str
 
 }  // namespace
 
-void attention(const AttentionCall& call, cudaStream_t stream) {
-  const AttentionShape& s = call.shape;
-  if (s.n_q == 0) return;
-  if (s.head_dim > kMaxHeadDim || s.head_dim <= 0 || s.n_kv_heads <= 0 ||
-      s.n_heads % s.n_kv_heads != 0) {
+void attention_queries(const AttentionQuery* queries, std::int64_t n_queries, std::int64_t max_keys,
+                       const AttentionLayout& layout, cudaStream_t stream) {
+  if (n_queries == 0) return;
+  if (layout.head_dim > kMaxHeadDim || layout.head_dim <= 0 || layout.n_kv_heads <= 0 ||
+      layout.n_heads % layout.n_kv_heads != 0) {
     throw Error(ErrorCode::unsupported,
                 "the CUDA attention kernel takes head_dim up to " + std::to_string(kMaxHeadDim) +
                     " and n_heads a multiple of n_kv_heads; got head_dim " +
-                    std::to_string(s.head_dim) + ", " + std::to_string(s.n_heads) + " / " +
-                    std::to_string(s.n_kv_heads) + " heads");
+                    std::to_string(layout.head_dim) + ", " + std::to_string(layout.n_heads) +
+                    " / " + std::to_string(layout.n_kv_heads) + " heads");
   }
-  Args a{call.q,
-         call.k_pages,
-         call.v_pages,
-         call.page_rows,
-         call.q_positions,
-         call.out,
-         s.n_heads,
-         s.n_kv_heads,
-         s.head_dim,
-         s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim,
-         s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim,
-         1.0f / std::sqrt(static_cast<float>(s.head_dim))};
-  switch (call.kv_type) {
+  const Args a{queries,         layout.page_rows,
+               layout.n_heads,  layout.n_kv_heads,
+               layout.head_dim, 1.0f / std::sqrt(static_cast<float>(layout.head_dim))};
+  switch (layout.kv_type) {
     case DType::f32:
-      return launch<float>(a, s.n_q, s.n_kv, stream);
+      return launch<float>(a, n_queries, max_keys, stream);
     case DType::f16:
-      return launch<__half>(a, s.n_q, s.n_kv, stream);
+      return launch<__half>(a, n_queries, max_keys, stream);
     case DType::bf16:
-      return launch<__nv_bfloat16>(a, s.n_q, s.n_kv, stream);
+      return launch<__nv_bfloat16>(a, n_queries, max_keys, stream);
     default:
       throw Error(ErrorCode::unsupported, std::string("the CUDA attention kernel reads f32, f16 "
                                                       "and bf16 caches, not ") +
-                                              dtype_cli_name(call.kv_type));
+                                              dtype_cli_name(layout.kv_type));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,30 +77,58 @@ class CudaBackend final : public Backend {
                resident_floats(inv_freq, head_dim / 2), layout, nullptr);
   }
 
-  // The page tables are host arrays of device pointers: every call's key and value tables are
-  // gathered into one host array and uploaded in one queued copy (staged: the host arrays may
-  // change as soon as this returns) into a device array that all the calls' kernels read.
+  // All the calls' queries in one launch. The page tables are host arrays of device pointers:
+  // every call's key and value tables are gathered into one host array, and a reference per
+  // query (its q and output rows, its tables, its position) into another; each goes up in one
+  // queued copy (staged: the host arrays may change as soon as this returns).
   void attention(std::span<const AttentionCall> calls) override {
+    if (calls.empty()) return;
     tables_.clear();
-    std::vector<std::size_t>& offsets = table_offsets_;
-    offsets.clear();
+    table_offsets_.clear();
+    std::int64_t n_queries = 0;
     for (const AttentionCall& call : calls) {
       const std::int64_t n_pages = (call.shape.n_kv + call.page_rows - 1) / call.page_rows;
-      offsets.push_back(tables_.size());
+      table_offsets_.push_back(tables_.size());
       tables_.insert(tables_.end(), call.k_pages, call.k_pages + n_pages);
       tables_.insert(tables_.end(), call.v_pages, call.v_pages + n_pages);
+      n_queries += call.shape.n_q;
     }
-    const std::size_t bytes = tables_.size() * sizeof(void*);
-    if (page_tables_.size() < bytes) page_tables_ = cuda::DeviceBytes(2 * bytes);
-    memory_.upload(page_tables_.data(), tables_.data(), bytes);
+    const std::size_t table_bytes = tables_.size() * sizeof(void*);
+    if (page_tables_.size() < table_bytes) page_tables_ = cuda::DeviceBytes(2 * table_bytes);
+    memory_.upload(page_tables_.data(), tables_.data(), table_bytes);
     const auto* device_tables = static_cast<const void* const*>(page_tables_.data());
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-      AttentionCall call = calls[i];
-      const std::int64_t n_pages = (call.shape.n_kv + call.page_rows - 1) / call.page_rows;
-      call.k_pages = device_tables + offsets[i];
-      call.v_pages = device_tables + offsets[i] + n_pages;
-      cuda::attention(call, nullptr);
+
+    queries_.clear();
+    std::int64_t max_keys = 0;
+    const AttentionShape& first = calls.front().shape;
+    for (std::size_t c = 0; c < calls.size(); ++c) {
+      const AttentionCall& call = calls[c];
+      const AttentionShape& s = call.shape;
+      if (s.n_heads != first.n_heads || s.n_kv_heads != first.n_kv_heads ||
+          s.head_dim != first.head_dim || call.page_rows != calls.front().page_rows ||
+          call.kv_type != calls.front().kv_type) {
+        throw Error(ErrorCode::invalid_argument,
+                    "CUDA attention: the calls of one launch must share heads, head_dim, page "
+                    "size and cache type");
+      }
+      const std::int64_t n_pages = (s.n_kv + call.page_rows - 1) / call.page_rows;
+      const std::int64_t q_stride = s.q_stride != 0 ? s.q_stride : s.n_heads * s.head_dim;
+      const std::int64_t out_stride = s.out_stride != 0 ? s.out_stride : s.n_heads * s.head_dim;
+      for (std::int64_t i = 0; i < s.n_q; ++i) {
+        queries_.push_back({call.q + i * q_stride, call.out + i * out_stride,
+                            device_tables + table_offsets_[c],
+                            device_tables + table_offsets_[c] + n_pages, call.q_positions + i});
+      }
+      max_keys = std::max(max_keys, s.n_kv);
     }
+    const std::size_t query_bytes = queries_.size() * sizeof(cuda::AttentionQuery);
+    if (query_refs_.size() < query_bytes) query_refs_ = cuda::DeviceBytes(2 * query_bytes);
+    memory_.upload(query_refs_.data(), queries_.data(), query_bytes);
+    cuda::attention_queries(static_cast<const cuda::AttentionQuery*>(query_refs_.data()), n_queries,
+                            max_keys,
+                            {first.n_heads, first.n_kv_heads, first.head_dim,
+                             calls.front().page_rows, calls.front().kv_type},
+                            nullptr);
   }
 
   void swiglu(const float* gate_up, std::int64_t n, std::int64_t ff, float* out) override {
@@ -108,8 +137,8 @@ class CudaBackend final : public Backend {
 
   void add(float* x, const float* y, std::int64_t n) override { cuda::add(x, y, n, nullptr); }
 
-  void add_rmsnorm(float* x, const float* y, const float* weight, std::int64_t n,
-                   std::int64_t dim, float eps, float* out) override {
+  void add_rmsnorm(float* x, const float* y, const float* weight, std::int64_t n, std::int64_t dim,
+                   float eps, float* out) override {
     cuda::add_rmsnorm(x, y, resident_floats(weight, dim), n, dim, eps, out, nullptr);
   }
 
@@ -133,8 +162,10 @@ class CudaBackend final : public Backend {
   cuda::CudaMemory memory_;
   std::unordered_map<const void*, cuda::DeviceBytes> resident_;
   cuda::DeviceBytes page_tables_;
-  std::vector<const void*> tables_;         // attention()'s page tables, gathered
-  std::vector<std::size_t> table_offsets_;  // where each call's start in tables_
+  std::vector<const void*> tables_;            // attention()'s page tables, gathered
+  std::vector<std::size_t> table_offsets_;     // where each call's start in tables_
+  std::vector<cuda::AttentionQuery> queries_;  // attention()'s queries
+  cuda::DeviceBytes query_refs_;               // ... on the device
 };
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <cstdint>
 
 #include "core/dtype.h"
-#include "ops/attention_call.h"
 #include "ops/rope.h"
 
 namespace r1::ops::cuda {
@@ -122,10 +121,29 @@ inline bool use_tensor_cores(DType type, std::int64_t n_tokens) {
 /// Largest head_dim the attention kernel takes.
 inline constexpr std::int64_t kMaxHeadDim = 256;
 
-/// One sequence's causal grouped-query attention over a paged cache (attention_reference), the
-/// call laid out as for every backend (ops/attention_call.h), with every pointer in device memory:
-/// q, q_positions and out, and k_pages / v_pages, device arrays of device pointers to the pages.
-/// Throws Error(unsupported) for a head_dim over kMaxHeadDim or a kv_type it does not read.
-void attention(const AttentionCall& call, cudaStream_t stream);
+/// One query row of an attention launch, all pointers device memory: its q row (heads of
+/// head_dim), where its output row goes, its sequence's key / value page tables (device arrays
+/// of device pointers to pages of page_rows positions) and its position (it attends to keys
+/// 0..position).
+struct AttentionQuery {
+  const float* q;
+  float* out;
+  const void* const* k_pages;
+  const void* const* v_pages;
+  const std::int32_t* position;
+};
+
+/// What the queries of one launch share.
+struct AttentionLayout {
+  std::int64_t n_heads, n_kv_heads, head_dim, page_rows;
+  DType kv_type;
+};
+
+/// Causal grouped-query attention (attention_reference) of n_queries queries of any number of
+/// sequences in one launch; `queries` a device array. max_keys: the most keys any of them sees
+/// (position + 1), for splitting long caches into runs of keys. Throws Error(unsupported) for a
+/// head_dim over kMaxHeadDim or a kv_type it does not read.
+void attention_queries(const AttentionQuery* queries, std::int64_t n_queries, std::int64_t max_keys,
+                       const AttentionLayout& layout, cudaStream_t stream);
 
 }  // namespace r1::ops::cuda
