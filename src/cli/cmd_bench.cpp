@@ -165,7 +165,7 @@ int run_bench(int argc, char** argv, int first) {
     model::LoadOptions options = load_options(args);
     options.cpu.n_threads = n_threads;
     options.pack_weights = !args.has("file-layout");
-    const auto loaded = model::load_model(folder, options);
+    const auto loaded = load_model_as_asked(folder, options);
     model::Transformer& transformer = *loaded->transformer;
     const io::ModelConfig& config = loaded->config;
     const std::size_t file_bytes = loaded->file_tensor_bytes();

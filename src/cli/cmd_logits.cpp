@@ -39,7 +39,7 @@ int run_logits(int argc, char** argv, int first) {
   }
   const std::vector<TokenId> ids = parse_token_ids(args.get("ids"));
   if (ids.empty()) throw UsageError{"--ids needs at least one token id"};
-  const auto model = model::load_model(locate_model(args), load_options(args));
+  const auto model = load_model_as_asked(locate_model(args), load_options(args));
   report_unexpected_tensors(*model);
   nlohmann::json dump = nlohmann::json::object();
   if (args.has("dump")) {

@@ -56,7 +56,7 @@ int run_perplexity(int argc, char** argv, int first) {
   }
   const std::string text = read_text_file(args.get("file"));
 
-  const auto model = model::load_model(locate_model(args), load_options(args));
+  const auto model = load_model_as_asked(locate_model(args), load_options(args));
   report_unexpected_tensors(*model);
   if (ctx > model->config.max_position_embeddings) {
     throw UsageError{"--ctx " + std::to_string(ctx) + " exceeds the model's context of " +

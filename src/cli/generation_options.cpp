@@ -82,9 +82,17 @@ Tokenizer load_tokenizer(const model::LoadedModel& model) {
                               model.path.string());
 }
 
+std::unique_ptr<model::LoadedModel> load_model_as_asked(const std::filesystem::path& path,
+                                                        const model::LoadOptions& options) {
+  auto loaded = model::load_model(path, options);
+  if (!loaded->backend_choice.empty())
+    std::fprintf(stderr, "r1: --device auto: computing on %s\n", loaded->backend_choice.c_str());
+  return loaded;
+}
+
 LoadedSession load_session(const Args& args) {
   const std::filesystem::path path = locate_model(args);
-  auto loaded = model::load_model(path, load_options(args));
+  auto loaded = load_model_as_asked(path, load_options(args));
   // Files that sit beside a GGUF file (generation_config.json) are read from its folder.
   const std::filesystem::path folder = loaded->gguf ? path.parent_path() : path;
   Tokenizer tokenizer = load_tokenizer(*loaded);
@@ -143,8 +151,9 @@ OptionSpec quant_option() {
 
 OptionSpec device_option() {
   return value_option("device", "D",
-                      "Where to compute: cpu, or cuda / cuda:N for an NVIDIA GPU "
-                      "(f32/f16/bf16/q8_0 weights; not yet run on a GPU, see README \"CUDA\")",
+                      "Where to compute: cpu, cuda / cuda:N for an NVIDIA GPU "
+                      "(f32/f16/bf16/q8_0 weights; not yet run on a GPU, see README \"CUDA\"), "
+                      "or auto: the GPU where one is usable for the model, else the CPU",
                       "cpu");
 }
 
@@ -172,8 +181,10 @@ model::LoadOptions load_options(const Args& args) {
         }
         options.cuda_device = std::stoi(index);
       }
+    } else if (device == "auto") {
+      options.backend = model::BackendKind::automatic;
     } else if (device != "cpu") {
-      throw UsageError{"--device expects cpu, cuda or cuda:N, got '" + device + "'"};
+      throw UsageError{"--device expects cpu, cuda, cuda:N or auto, got '" + device + "'"};
     }
   }
   if (args.has("threads") && args.get("threads").find(',') == std::string::npos) {

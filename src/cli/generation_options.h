@@ -39,6 +39,10 @@ struct LoadedSession {
 /// tokenizer metadata (a tokenizer.json beside the file wins).
 Tokenizer load_tokenizer(const model::LoadedModel& model);
 
+/// model::load_model, and with --device auto a line on stderr saying where it computes and why.
+std::unique_ptr<model::LoadedModel> load_model_as_asked(const std::filesystem::path& path,
+                                                        const model::LoadOptions& options);
+
 /// Resolves --model (folder or Hugging Face repo id in the HF cache) and loads everything.
 LoadedSession load_session(const Args& args);
 

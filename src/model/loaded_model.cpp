@@ -1,6 +1,9 @@
 #include "model/loaded_model.h"
 
+#include <algorithm>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "core/file.h"
 #include "model/gguf_config.h"
@@ -9,6 +12,7 @@
 #include "r1/error.h"
 #if R1_HAVE_CUDA
 #include "ops/cuda/cuda_backend.h"
+#include "ops/cuda/cuda_device.h"
 #endif
 
 namespace r1::model {
@@ -49,6 +53,47 @@ void for_each_weight(const ModelWeights& w, Fn&& fn) {
   linear(w.lm_head);
 }
 
+// The weight matrices' element types, each once (embedding, layers, output).
+std::vector<DType> matrix_types(const ModelWeights& weights) {
+  std::vector<DType> types;
+  auto note = [&](DType type) {
+    if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
+  };
+  note(weights.embed_tokens.type);
+  for (const LayerWeights& layer : weights.layers)
+    for (const ops::Linear* l :
+         {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj})
+      for (const ops::WeightMatrix& part : l->parts) note(part.type);
+  for (const ops::WeightMatrix& part : weights.lm_head.parts) note(part.type);
+  return types;
+}
+
+// BackendKind::automatic: the GPU when there is one this build can use and it computes with
+// every weight type; `why` says which was chosen and why.
+BackendKind choose_backend(const ModelWeights& weights, std::string& why) {
+#if R1_HAVE_CUDA
+  const ops::cuda::DeviceProbe& probe = ops::cuda::probe_devices();
+  if (!probe.usable()) {
+    why = "the CPU (no usable GPU: " + probe.problem + ")";
+    return BackendKind::cpu;
+  }
+  for (DType type : matrix_types(weights)) {
+    if (!ops::cuda_backend_supports(type)) {
+      why = std::string("the CPU (the GPU backend does not compute with ") +
+            dtype_cli_name(type) + " weights yet)";
+      return BackendKind::cpu;
+    }
+  }
+  const ops::cuda::DeviceInfo& gpu = probe.devices.front();
+  why = "cuda:0 " + gpu.name;
+  return BackendKind::cuda;
+#else
+  (void)weights;
+  why = "the CPU (this r1 was built without the CUDA kernels)";
+  return BackendKind::cpu;
+#endif
+}
+
 std::unique_ptr<ops::Backend> make_backend(const LoadOptions& options,
                                            const ModelWeights& weights) {
   switch (options.backend) {
@@ -57,6 +102,7 @@ std::unique_ptr<ops::Backend> make_backend(const LoadOptions& options,
     case BackendKind::cpu:
       return ops::make_cpu_backend(options.cpu);
     case BackendKind::cuda:
+    case BackendKind::automatic:  // resolved by choose_backend before
       break;
   }
 #if R1_HAVE_CUDA
@@ -109,8 +155,13 @@ std::unique_ptr<LoadedModel> load_model(const std::filesystem::path& path,
   }
   ModelWeights weights = bind_weights(*source, model->config);
   if (options.quantize) quantize_weights(weights, *options.quantize);
-  std::unique_ptr<ops::Backend> backend = make_backend(options, weights);
-  if (options.backend == BackendKind::cpu && options.pack_weights) pack_weights_for_cpu(weights);
+  LoadOptions chosen = options;
+  if (options.backend == BackendKind::automatic) {
+    chosen.backend = choose_backend(weights, model->backend_choice);
+    if (chosen.backend == BackendKind::cuda) chosen.cuda_device = 0;
+  }
+  std::unique_ptr<ops::Backend> backend = make_backend(chosen, weights);
+  if (chosen.backend == BackendKind::cpu && options.pack_weights) pack_weights_for_cpu(weights);
   model->transformer =
       std::make_unique<Transformer>(model->config, std::move(weights), std::move(backend));
   return model;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "io/checkpoint_files.h"
 #include "io/gguf.h"
@@ -20,6 +21,9 @@ struct LoadedModel {
   std::optional<io::CheckpointFiles> safetensors;  // owns the mappings of a Hugging Face folder
   std::optional<io::GgufFile> gguf;                // or of a GGUF file
   std::unique_ptr<Transformer> transformer;
+  /// With BackendKind::automatic: where it computes and why, in a sentence ("cuda:0 NVIDIA
+  /// H200 ..." or "the CPU: no NVIDIA driver ..."); empty otherwise.
+  std::string backend_choice;
 
   /// Bytes of all tensors in the files and their element count (for reports).
   std::size_t file_tensor_bytes() const;
@@ -30,6 +34,8 @@ enum class BackendKind {
   cpu,        // threaded SIMD kernels (the default)
   reference,  // the scalar reference ops on one thread (the test oracle)
   cuda,       // an NVIDIA GPU (ops/cuda/cuda_backend.h; builds with the CUDA kernels only)
+  automatic,  // cuda where this build has it, a GPU is usable and it computes with the weights'
+              // types; cpu otherwise (LoadedModel::backend_choice says which and why)
 };
 
 struct LoadOptions {

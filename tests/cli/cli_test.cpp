@@ -386,5 +386,14 @@ TEST(CliDevices, DeviceOptionRefusesWhatItDoesNotKnow) {
   }
 }
 
+// --device auto computes wherever it can (here: the CPU without a GPU) and says where and why.
+TEST(CliDevices, AutoSaysWhereItComputes) {
+  const auto dir = make_fixture_model(load_json(data_path("model/qwen2-tiny-f32.json")));
+  const ProcessResult result =
+      r1({"logits", "--model", dir.string(), "--ids", "1,2", "--device", "auto"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("r1: --device auto: computing on "), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace r1::test
