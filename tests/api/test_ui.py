@@ -631,6 +631,14 @@ def test_not_saved_while_chatting_keeps_working(tiny_model, tmp_path, browser, u
         s.stop()
 
 
+def letters(text):
+    """The letters and digits of a rendered answer: what streaming cannot change. The answer is
+    Markdown rendered again as it grows, so markup the random model emits (a '***', a list marker)
+    can render differently once its end arrives, and the shown text of a prefix need not be a
+    prefix of the shown text."""
+    return re.sub(r"[\W_]+", "", text)
+
+
 def test_dropped_connection_keeps_the_partial_answer(tiny_model, tmp_path, browser):
     d = browser
     s = Server(tiny_model, ["--ctx-size", "512"], tmp_path)
@@ -642,7 +650,8 @@ def test_dropped_connection_keeps_the_partial_answer(tiny_model, tmp_path, brows
         s.proc.wait(timeout=10)
         answer = answered(d, 1)
         assert "state-interrupted" in answer.get_attribute("class")
-        assert answer.find_element("css selector", ".answer").text.strip().startswith(partial)
+        kept = answer.find_element("css selector", ".answer").text
+        assert letters(kept).startswith(letters(partial)), (partial, kept)
         assert "interrupted" in answer.find_element("css selector", ".stats").text
         text = banner_saying(d, "The partial answer is kept.", "Regenerate tries again")
         assert re.search(r"connection (dropped|closed)", text), text
@@ -685,7 +694,8 @@ def test_leaving_mid_answer_saves_it_as_interrupted(ui_server, browser):
     open_page(d, ui_server, path=f"/#c={cid}")
     answer = wait(lambda: by(d, ".message.assistant"), what="the saved answer")
     assert "state-interrupted" in answer.get_attribute("class")
-    assert answer.find_element("css selector", ".answer").text.strip().startswith(partial)
+    kept = answer.find_element("css selector", ".answer").text
+    assert letters(kept).startswith(letters(partial)), (partial, kept)
     assert "interrupted" in answer.find_element("css selector", ".stats").text
     # Cancelled at once, not left to run out its 400 tokens (about 10 s of this model).
     wait(lambda: metric(ui_server, "active_sequences") == 0, timeout=3,
