@@ -641,9 +641,9 @@ def letters(text):
 
 def test_dropped_connection_keeps_the_partial_answer(tiny_model, tmp_path, browser):
     d = browser
-    s = Server(tiny_model, ["--ctx-size", "512"], tmp_path)
-    try:
-        open_page(d, s, {**SETTINGS, "max_tokens": 400})
+    s = Server(tiny_model, ["--ctx-size", "4096"], tmp_path)  # room for an answer that outlasts
+    try:                                                     # the kill (see the next test)
+        open_page(d, s, {**SETTINGS, "max_tokens": 4000})
         send(d, "A long answer, please")
         partial = wait(lambda: by(d, ".message.assistant .answer").text.strip(), what="answer text")
         s.proc.send_signal(signal.SIGKILL)
@@ -676,9 +676,19 @@ def test_server_error_shows_a_banner(ui_server, browser):
     assert [m["state"] for m in messages] == ["complete", "error"]
 
 
-def test_leaving_mid_answer_saves_it_as_interrupted(ui_server, browser):
+def test_leaving_mid_answer_saves_it_as_interrupted(tiny_model, tmp_path, browser):
     d = browser
-    open_page(d, ui_server, {**SETTINGS, "max_tokens": 400})
+    # Its own server with room for a long answer: 400 tokens took ~10 s of this model on the
+    # first machines and ~2 s on later ones, short enough to finish before the page is left.
+    ui_server = Server(tiny_model, ["--ctx-size", "4096"], tmp_path)
+    try:
+        leave_mid_answer(d, ui_server)
+    finally:
+        ui_server.stop()
+
+
+def leave_mid_answer(d, ui_server):
+    open_page(d, ui_server, {**SETTINGS, "max_tokens": 4000})
     send(d, "Start answering, I will leave")
     partial = wait(lambda: by(d, ".message.assistant .answer").text.strip(), what="answer text")
     cid = current_id(d)
@@ -697,7 +707,7 @@ def test_leaving_mid_answer_saves_it_as_interrupted(ui_server, browser):
     kept = answer.find_element("css selector", ".answer").text
     assert letters(kept).startswith(letters(partial)), (partial, kept)
     assert "interrupted" in answer.find_element("css selector", ".stats").text
-    # Cancelled at once, not left to run out its 400 tokens (about 10 s of this model).
+    # Cancelled at once, not left to run out its 4000 tokens.
     wait(lambda: metric(ui_server, "active_sequences") == 0, timeout=3,
          what="the server to cancel the abandoned answer")
 
