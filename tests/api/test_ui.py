@@ -255,16 +255,25 @@ def test_send_streams_thinking_and_answer(ui_server, browser):
                             ".map(e => e.name).filter(u => new URL(u).host !== location.host)") == []
 
 
-def test_stop_cancels_the_answer_server_side(ui_server, browser):
-    d = browser
-    open_page(d, ui_server, {**SETTINGS, "max_tokens": 400})
+def test_stop_cancels_the_answer_server_side(tiny_model, tmp_path, browser):
+    # Its own server with room for an answer that is still streaming when Stop is clicked (400
+    # tokens of this model can finish in ~2 s).
+    ui_server = Server(tiny_model, ["--ctx-size", "4096"], tmp_path)
+    try:
+        stop_mid_answer(browser, ui_server)
+    finally:
+        ui_server.stop()
+
+
+def stop_mid_answer(d, ui_server):
+    open_page(d, ui_server, {**SETTINGS, "max_tokens": 4000})
     send(d, "Tell me a long story")
     wait(lambda: by(d, ".message.assistant .answer").text.strip(), what="answer text")
     by(d, "#stop").click()
     answer = answered(d, 1)
     assert "stopped" in answer.find_element("css selector", ".stats").text
     assert "state-stopped" in answer.get_attribute("class")
-    # The sequence is freed at once, long before its 400 tokens (about 10 s of this model) are done.
+    # The sequence is freed at once, long before its 4000 tokens are done.
     wait(lambda: metric(ui_server, "active_sequences") == 0, timeout=3,
          what="the server to cancel the sequence")
     messages = stored_messages(ui_server, current_id(d), 2)
