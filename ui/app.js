@@ -227,8 +227,11 @@ function messageView(m, index) {
       details.open = m.thinkingOpen ?? (!!m.thinking && !m.content);
       const summary = document.createElement('summary');
       summary.addEventListener('click', () => { m.thinkingOpen = !details.open; });
-      const secs = m.stats && m.stats.thought_s;
-      summary.textContent = m.thinking && !m.content ? 'Thinking…' : (secs ? `Thought for ${Math.max(1, Math.round(secs))} s` : 'Thinking');
+      // A thinking time of 0 s is a time (the first answer text can arrive in the same read as
+      // the last thinking text); only a missing one (an older saved message) says nothing more.
+      const secs = m.stats ? m.stats.thought_s : null;
+      const timed = typeof secs === 'number' && Number.isFinite(secs);
+      summary.textContent = m.thinking && !m.content ? 'Thinking…' : (timed ? `Thought for ${Math.max(1, Math.round(secs))} s` : 'Thinking');
       details.append(summary, renderPlain(m.reasoning_content));
       el.append(details);
     }

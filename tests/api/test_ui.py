@@ -461,6 +461,22 @@ def create_conversation(server, title, messages):
     return c["id"]
 
 
+def test_thinking_summary_says_how_long_even_when_it_was_instant(ui_server, browser):
+    # The first answer text can arrive in the same read as the last thinking text: 0 s of
+    # thinking is still a time ("Thought for 1 s" as rounded up), not "Thinking" forever.
+    d = browser
+    turns = [(0, "Thought for 1 s"), (0.2, "Thought for 1 s"), (7.4, "Thought for 7 s"), (None, "Thinking")]
+    messages = []
+    for seconds, _ in turns:
+        messages.append({"role": "user", "content": "q", "state": "complete"})
+        messages.append({"role": "assistant", "content": "a", "reasoning_content": "r", "state": "complete",
+                         **({"stats": {"tokens": 3, "thought_s": seconds}} if seconds is not None else {})})
+    cid = create_conversation(ui_server, "thinking times", messages)
+    open_page(d, ui_server, path=f"/#c={cid}")
+    wait(lambda: len(all_of(d, ".message.assistant .thinking summary")) == len(turns), what="the stored answers")
+    assert [e.text for e in all_of(d, ".message.assistant .thinking summary")] == [want for _, want in turns]
+
+
 def test_stored_hostile_answer_renders_inert_and_code_copies(ui_server, browser):
     d = browser
     cid = create_conversation(ui_server, "hostile", [
