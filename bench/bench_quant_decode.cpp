@@ -5,7 +5,7 @@
 //
 //   r1_bench_quant_decode [--types q8_0,q4_k,q6_k] [--threads 1,2] [--tokens 1] [--ms 400]
 //                         [--working-set-mib 512]   (0: one copy, e.g. to time from cache)
-//                         [--layouts file,packed]
+//                         [--layouts file,packed] [--shapes qkv,o,gate_up,down,lm_head,in_l2]
 //
 // Layout "packed" runs the load-time repacked matrices (quant/packed_q8_0.h, quant/packed_k.h)
 // the CPU backend uses for q8_0, q4_k and q6_k; "file" runs GGUF's row layout at each SIMD level.
@@ -13,8 +13,10 @@
 // "cpu GB/s" divides by the calling thread's CPU time instead of the wall time: on a shared,
 // loaded machine it still tells the kernels' cost apart from the time spent descheduled.
 //
-// Each matrix is copied until the copies pass 512 MiB (--working-set-mib), and the runs cycle through them, so the
-// weights come from memory as in a real decode step and not from the last run's cache.
+// Each matrix is copied until the copies pass 512 MiB (--working-set-mib), and the runs cycle
+// through them, so the weights come from memory as in a real decode step and not from the last
+// run's cache. Shape "in_l2" (512 x 1536, not one of the model's) fits in a core's L2 with
+// --working-set-mib 0: the kernels' arithmetic rate, with the memory bus out of the way.
 #include <time.h>
 
 #include <algorithm>
@@ -43,9 +45,9 @@ struct Shape {
   std::int64_t rows, cols;
 };
 
-constexpr Shape kShapes[] = {{"qkv", 2048, 1536},      {"o", 1536, 1536},
-                             {"gate_up", 17920, 1536}, {"down", 1536, 8960},
-                             {"lm_head", 151936, 1536}};
+constexpr Shape kShapes[] = {{"qkv", 2048, 1536},       {"o", 1536, 1536},
+                             {"gate_up", 17920, 1536},  {"down", 1536, 8960},
+                             {"lm_head", 151936, 1536}, {"in_l2", 512, 1536}};
 constexpr std::int64_t kRowGrain = 16;  // as the CPU backend splits rows
 
 double thread_cpu_seconds() {
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> types = {"q8_0", "q4_k", "q5_k", "q6_k"};
   std::vector<std::string> threads = {"1", "2"};
   std::vector<std::string> layouts = {"file", "packed"};
+  std::vector<std::string> shapes = {"qkv", "o", "gate_up", "down", "lm_head"};
   std::int64_t tokens = 1;
   double ms = 400;
   std::size_t working_set = std::size_t{512} << 20;
@@ -138,6 +141,8 @@ int main(int argc, char** argv) {
     else if (flag == "--ms") ms = std::stod(argv[i + 1]);
     else if (flag == "--working-set-mib") working_set = std::stoull(argv[i + 1]) << 20;
     else if (flag == "--layouts") layouts = split(argv[i + 1]);
+    else if (flag == "--shapes")
+      shapes = split(argv[i + 1]);
   }
   const auto wants = [&](const char* layout) {
     return std::find(layouts.begin(), layouts.end(), layout) != layouts.end();
@@ -149,6 +154,7 @@ int main(int argc, char** argv) {
     const QuantType type = parse_type(type_name);
     const QuantType act = r1::quant::vec_dot_activation_type(type);
     for (const Shape& s : kShapes) {
+      if (std::find(shapes.begin(), shapes.end(), s.name) == shapes.end()) continue;
       const std::vector<std::uint8_t> one = make_weights(type, s, rng);
       const std::size_t copies = std::max<std::size_t>(1, working_set / one.size());
       std::vector<std::vector<std::uint8_t>> w(copies, one);

@@ -327,6 +327,9 @@ TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
 // outputs of the file's layout, bit for bit, for decode-sized batches (the packed kernels) and a
 // prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 / 16 rows put
 // a part boundary inside a 16-row group of the threads' row ranges. Also the dequantized rows.
+// The q4_k and q6_k packed kernels sum in another float order than the file layout's (ggml's):
+// there the outputs agree to float rounding (tests/quant/packed_k_test.cpp holds the kernels to
+// a rounding bound, and to the reference's bits where every partial sum is an integer).
 TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
   const std::int64_t rows = 40, cols = 512;
   for (const DType type : {DType::q8_0, DType::q4_k, DType::q6_k}) {
@@ -365,6 +368,15 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
       auto backend = make_cpu_backend({2, std::nullopt, true});
       backend->linear(x.data(), tokens, file, expected.data());
       backend->linear(x.data(), tokens, repacked, got.data());
+      if (!q8 && quant::packed_k_kernel_available()) {
+        float largest = 0;
+        for (const float v : expected) largest = std::max(largest, std::abs(v));
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          ASSERT_NEAR(got[i], expected[i], 1e-5f * (1 + largest))
+              << dtype_cli_name(type) << " tokens " << tokens << " at " << i;
+        }
+        continue;
+      }
       EXPECT_EQ(got, expected) << dtype_cli_name(type) << " tokens " << tokens;
     }
     std::vector<float> row(cols), packed_row(cols);

@@ -120,17 +120,22 @@ inline void transpose_16_bytes(const PackedRows& rows, std::int64_t b, std::ptrd
     out[k] = _mm512_loadu_si512(reinterpret_cast<const __m512i*>(p + 64 * k));
 }
 
-/// Prefetches into L2 of part `part` of `parts` of the packed block kFarBytes ahead of block b
-/// (one stream per thread: as with packed q8_0, the far requests keep the memory bus busy while
-/// the block's arithmetic runs; spread over the block, since a burst of prefetches waits for
-/// fill buffers and stalls the instructions behind it).
+/// Prefetches part `part` of `parts` of the packed block Ahead bytes on from block b, into L2
+/// (or with IntoL1, L1): one stream per thread, as with packed q8_0, the far requests keep the
+/// memory bus busy while the block's arithmetic runs; spread over the block, since a burst of
+/// prefetches waits for fill buffers and stalls the instructions behind it.
 constexpr std::ptrdiff_t kFarBytes = 16384;
-template <std::ptrdiff_t BlockBytes>
+template <std::ptrdiff_t BlockBytes, std::ptrdiff_t Ahead = kFarBytes, bool IntoL1 = false>
 inline void prefetch_packed(const PackedRows& rows, std::int64_t b, int part, int parts) {
-  const char* p = reinterpret_cast<const char*>(rows.group + b * rows.block_bytes) + kFarBytes;
+  const char* p = reinterpret_cast<const char*>(rows.group + b * rows.block_bytes) + Ahead;
   constexpr std::ptrdiff_t kLines = BlockBytes / 64;
-  for (std::ptrdiff_t line = kLines * part / parts; line < kLines * (part + 1) / parts; ++line)
-    asm volatile("prefetcht1 %0" : : "m"(p[line * 64]));
+  for (std::ptrdiff_t line = kLines * part / parts; line < kLines * (part + 1) / parts; ++line) {
+    if constexpr (IntoL1) {
+      asm volatile("prefetcht0 %0" : : "m"(p[line * 64]));
+    } else {
+      asm volatile("prefetcht1 %0" : : "m"(p[line * 64]));
+    }
+  }
 }
 
 /// A packed matrix of `type` (quant/packed_k.h), its group 0.
@@ -166,6 +171,54 @@ inline void store_group_rows(__m512 v, std::int64_t g, std::int64_t row_begin,
   alignas(64) float lanes[kRows];
   _mm512_store_ps(lanes, v);
   for (std::int64_t r = lo; r < hi; ++r) y[r - row_begin] = lanes[r - first];
+}
+
+/// Tokens a packed kernel holds in registers at once: a block's vectors, loaded and unpacked
+/// once, serve up to this many tokens; a pass of more tokens unpacks the block again (from L1)
+/// for every 4, which costs less than storing the unpacked block and loading it back.
+constexpr int kTokensInRegisters = 4;
+
+/// Calls block(nt, prefetch) with nt = std::integral_constant<int, n> (1 <= n <= 4) and prefetch =
+/// std::bool_constant<Prefetch>, so that the kernel's block function is instantiated for each.
+template <bool Prefetch, typename Block>
+inline void with_token_count(int n, Block&& block) {
+  const std::bool_constant<Prefetch> prefetch;
+  switch (n) {
+    case 1:
+      return block(std::integral_constant<int, 1>{}, prefetch);
+    case 2:
+      return block(std::integral_constant<int, 2>{}, prefetch);
+    case 3:
+      return block(std::integral_constant<int, 3>{}, prefetch);
+    default:
+      return block(std::integral_constant<int, 4>{}, prefetch);
+  }
+}
+
+/// One pass of n_tokens (<= kMaxPassTokens) over the nb blocks of group g, the tokens
+/// kTokensInRegisters at a time: block(nt, prefetch, b, t0, sums + t0) adds block b times tokens
+/// t0 .. t0 + nt - 1 to their sums (prefetch: the first tokens of each block fetch ahead), then
+/// the sums are stored as rows of y.
+template <typename Block>
+inline void packed_group_pass(std::int64_t nb, std::int64_t g, std::int64_t row_begin,
+                              std::int64_t row_end, std::int64_t n_tokens, float* y,
+                              std::int64_t y_stride, Block&& block) {
+  __m512 sums[kMaxPassTokens];
+  for (std::int64_t t = 0; t < n_tokens; ++t) sums[t] = _mm512_setzero_ps();
+  for (std::int64_t b = 0; b < nb; ++b) {
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokensInRegisters) {
+      const int n = static_cast<int>(std::min<std::int64_t>(kTokensInRegisters, n_tokens - t0));
+      const auto run = [&](auto nt, auto prefetch) { block(nt, prefetch, b, t0, sums + t0); };
+      if (t0 == 0) {
+        with_token_count<true>(n, run);
+      } else {
+        with_token_count<false>(n, run);
+      }
+    }
+  }
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    store_group_rows(sums[t], g, row_begin, row_end, y + t * y_stride);
+  }
 }
 
 /// The next row group, fetched while the current one is computed (as in the q8_0 kernel): a new

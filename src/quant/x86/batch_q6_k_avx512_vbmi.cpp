@@ -12,6 +12,7 @@
 // GCC 12's 512-bit intrinsics hand _mm512_undefined_* to the masked builtins they wrap, which
 // -Wmaybe-uninitialized reports at every use.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"  // the same, in the packed_block functions
 #include <immintrin.h>
 
 #include <algorithm>
@@ -180,26 +181,124 @@ void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int
   }
 }
 
-// One pass over group g of a packed matrix (quant/packed_k.h).
+// The packed matrices (quant/packed_k.h) take a shorter road, no longer the reference's float
+// order (as q4_k's, see there): every integer sum is exact, only the float sums differ. The
+// weights stay unsigned (q, not q - 32) and the activations signed, so vpmaddubsw's pair sums
+// of residues m and m + 1 can be added in int16 (|2 * 2 * 63 * 128| < 2^15) before one vpdpwssd
+// with the two sub-blocks' scales; the 32 q of the unsigned weights are taken back per token
+// with the activations' sub-block sums (bsums): 32 * sum(scale * bsum). Per token and
+// super-block: 64 vpmaddubsw, 32 vpaddw, 40 vpdpwssd (the residue order: 64 + 64, and 8 float
+// updates per row instead of 1). Nothing is stored between unpacking and use; up to 4 tokens
+// share each unpacked vector, a pass of more tokens unpacks the block again for every 4.
+
+/// One token's Q8_K block for the packed kernel: qs in residue order (signed), dword c of
+/// sub_sums the int16 sums of sub-blocks 2 c and 2 c + 1.
+struct ActQ6KPacked {
+  ActResidues q;
+  std::int32_t sub_sums[8];
+  float d;
+};
+
+void prepare_packed_activations(const BlockQ8K* a, std::int64_t n, ActQ6KPacked* out) {
+  const __m512i order = residue_order();
+  for (std::int64_t i = 0; i < n; ++i) {
+    residue_activations(a[i], order, 0, &out[i].q);
+    for (int c = 0; c < 8; ++c) {
+      const auto lo = static_cast<std::uint16_t>(a[i].bsums[2 * c]);
+      const auto hi = static_cast<std::uint16_t>(a[i].bsums[2 * c + 1]);
+      out[i].sub_sums[c] = static_cast<std::int32_t>(lo | (std::uint32_t{hi} << 16));
+    }
+    out[i].d = a[i].d;
+  }
+}
+
+/// Each line of the stream is asked for this far ahead, into L1, as in the q4_k product.
+constexpr std::ptrdiff_t kNearBytes = 8192;
+
+/// Block b of the group times NT tokens (token t's block at a[t * nb]), added to sums[t];
+/// Prefetch: the block kNearBytes on is fetched.
+/// Not inlined: one call per block of hundreds of instructions, and inlined with its 8
+/// instantiations into one function GCC 12 allocated the registers worse (q6_k from L2 at one
+/// token 1.3-1.45x slower, r1_bench_quant_decode --shapes in_l2 --working-set-mib 0).
+template <int NT, bool Prefetch>
+__attribute__((noinline)) void packed_block(const PackedRows& rows, std::int64_t b, const Consts& c,
+                                            const ActQ6KPacked* a, std::int64_t nb, __m512* sums) {
+  const __m512 d = block_scales(rows, b, c);
+  __m512i sc[4];  // scale bytes 4 k..4 k + 3 of each row
+  transpose_16_bytes(rows, b, offsetof(BlockQ6K, scales), sc);
+  __m512i scales[kGroups];  // int16 pairs (scale 2 c, scale 2 c + 1)
+  for (int cg = 0; cg < kGroups; ++cg) {
+    scales[cg] = _mm512_srai_epi16(_mm512_shuffle_epi8(sc[cg / 2], c.scale_words[cg % 2]), 8);
+  }
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const __m512i bits45 = _mm512_set1_epi8(0x30);
+  constexpr int kChains = NT == 1 ? 4 : 2;  // int32 accumulators per token (latency)
+  __m512i acc[NT][kChains];
+  for (auto& token : acc) {
+    for (auto& v : token) v = _mm512_setzero_si512();
+  }
+  for (int h = 0; h < 2; ++h) {
+    const std::uint8_t* qh = rows.at(b, offsetof(BlockQ6K, qh) + 32 * h);
+    for (int v = 0; v < 2; ++v) {
+      if constexpr (Prefetch)
+        prefetch_packed<kPackedBlockBytes, kNearBytes, true>(rows, b, 2 * h + v, 4);
+      const std::uint8_t* ql = rows.at(b, offsetof(BlockQ6K, ql) + 64 * h + 32 * v);
+      const int g_lo = 4 * h + v;  // low nibbles of ql, qh bits 2 v
+      const int g_hi = g_lo + 2;   // high nibbles, qh bits 4 + 2 v
+      __m512i pair_lo[NT], pair_hi[NT];
+      for (int m = 0; m < kResidues; ++m) {
+        const __m512i high = _mm512_loadu_si512(qh + 64 * m);
+        const __m512i low = _mm512_loadu_si512(ql + 64 * m);
+        // 16-bit shifts: the bits that cross into a neighbouring byte are masked off.
+        const __m512i hb_lo = v == 0 ? _mm512_slli_epi16(high, 4) : _mm512_slli_epi16(high, 2);
+        const __m512i hb_hi = v == 0 ? high : _mm512_srli_epi16(high, 2);
+        // lo | (hb & 0x30): ternary 0xF8 on (lo, hb, 0x30) is a | (b & c).
+        const __m512i q_lo =
+            _mm512_ternarylogic_epi32(_mm512_and_si512(low, low4), hb_lo, bits45, 0xF8);
+        const __m512i q_hi = _mm512_ternarylogic_epi32(
+            _mm512_and_si512(_mm512_srli_epi16(low, 4), low4), hb_hi, bits45, 0xF8);
+        for (int t = 0; t < NT; ++t) {
+          const std::int32_t* q = a[t * nb].q.q;
+          const __m512i p_lo =
+              _mm512_maddubs_epi16(q_lo, _mm512_set1_epi32(q[kResidues * g_lo + m]));
+          const __m512i p_hi =
+              _mm512_maddubs_epi16(q_hi, _mm512_set1_epi32(q[kResidues * g_hi + m]));
+          if (m % 2 == 0) {
+            pair_lo[t] = p_lo;
+            pair_hi[t] = p_hi;
+            continue;
+          }
+          const int chain = (m / 2) % kChains;
+          acc[t][chain] =
+              _mm512_dpwssd_epi32(acc[t][chain], _mm512_add_epi16(pair_lo[t], p_lo), scales[g_lo]);
+          const int other = (chain + 1) % kChains;
+          acc[t][other] =
+              _mm512_dpwssd_epi32(acc[t][other], _mm512_add_epi16(pair_hi[t], p_hi), scales[g_hi]);
+        }
+      }
+    }
+  }
+  for (int t = 0; t < NT; ++t) {
+    const ActQ6KPacked& at = a[t * nb];
+    __m512i offset = _mm512_setzero_si512();  // sum(scale * bsum): 32 of it too much in acc
+    for (int cg = 0; cg < kGroups; ++cg) {
+      offset = _mm512_dpwssd_epi32(offset, scales[cg], _mm512_set1_epi32(at.sub_sums[cg]));
+    }
+    __m512i sumi = _mm512_sub_epi32(acc[t][0], _mm512_slli_epi32(offset, 5));
+    for (int k = 1; k < kChains; ++k) sumi = _mm512_add_epi32(sumi, acc[t][k]);
+    sums[t] =
+        _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(at.d)), _mm512_cvtepi32_ps(sumi), sums[t]);
+  }
+}
+
+// One pass over group g of a packed matrix.
 void packed_group(const PackedRows& rows, std::int64_t nb, std::int64_t g, std::int64_t row_begin,
-                  std::int64_t row_end, const ActQ6K* a, std::int64_t n_tokens, const Consts& c,
-                  float* y, std::int64_t y_stride) {
-  __m512 sums[kMaxPassTokens][kResidues];
-  for (std::int64_t t = 0; t < n_tokens; ++t) {
-    for (auto& l : sums[t]) l = _mm512_setzero_ps();
-  }
-  GroupBlock block;
-  for (std::int64_t b = 0; b < nb; ++b) {
-    prefetch_packed<kPackedBlockBytes>(rows, b, 0, 2);
-    unpack_block<false>(rows, b, c, nullptr, &block);
-    prefetch_packed<kPackedBlockBytes>(rows, b, 1, 2);
-    for (std::int64_t t = 0; t < n_tokens; ++t) accumulate_token(block, a[t * nb + b], sums[t]);
-  }
-  for (std::int64_t t = 0; t < n_tokens; ++t) {
-    __m512 out = _mm512_setzero_ps();  // the reference's finish(sums, 0.0f)
-    for (const __m512& l : sums[t]) out = _mm512_add_ps(out, l);
-    store_group_rows(out, g, row_begin, row_end, y + t * y_stride);
-  }
+                  std::int64_t row_end, const ActQ6KPacked* a, std::int64_t n_tokens,
+                  const Consts& c, float* y, std::int64_t y_stride) {
+  packed_group_pass(nb, g, row_begin, row_end, n_tokens, y, y_stride,
+                    [&](auto nt, auto prefetch, std::int64_t b, std::int64_t t0, __m512* sums) {
+                      packed_block<nt(), prefetch()>(rows, b, c, a + t0 * nb + b, nb, sums);
+                    });
 }
 
 void prepare_activations(const BlockQ8K* a, std::int64_t n, ActQ6K* out) {
@@ -215,9 +314,9 @@ void prepare_activations(const BlockQ8K* a, std::int64_t n, ActQ6K* out) {
 void packed_q6_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
                              std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
                              float* y, std::int64_t y_stride) {
-  thread_local std::vector<ActQ6K> acts;
+  thread_local std::vector<ActQ6KPacked> acts;
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
-  prepare_activations(a, n_tokens * nb, acts.data());
+  prepare_packed_activations(a, n_tokens * nb, acts.data());
   const Consts c{};
   for_each_packed_pass(packed_rows(QuantType::q6_k, packed), nb, row_begin, row_end, n_tokens,
                        [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
