@@ -8,7 +8,8 @@
 //                         [--layouts file,packed] [--shapes qkv,o,gate_up,down,lm_head,in_l2]
 //
 // Layout "packed" runs the load-time repacked matrices (quant/packed_q8_0.h, quant/packed_k.h)
-// the CPU backend uses for q8_0, q4_k and q6_k; "file" runs GGUF's row layout at each SIMD level.
+// the CPU backend uses for q8_0, q4_k, q5_k and q6_k; "file" runs GGUF's row layout at each SIMD
+// level.
 //
 // "cpu GB/s" divides by the calling thread's CPU time instead of the wall time: on a shared,
 // loaded machine it still tells the kernels' cost apart from the time spent descheduled.

@@ -46,8 +46,8 @@ struct LoadOptions {
   /// f16 or bf16 files); unset: compute with the weights as stored.
   std::optional<DType> quantize;
   /// Repack matrices into the CPU kernels' own layouts where they have one (q8_0 on AVX-512
-  /// VNNI, q4_k and q6_k with VBMI too; model/pack_weights.h). Off: the kernels read the file's
-  /// layout (for comparisons).
+  /// VNNI, q4_k, q5_k and q6_k with VBMI too; model/pack_weights.h). Off: the kernels read the
+  /// file's layout (for comparisons).
   bool pack_weights = true;
 };
 

@@ -22,6 +22,12 @@ constexpr std::array<PackedSegment, 5> kQ4K = {{{Kind::bytes16, 0},
                                                 {Kind::residues32, 48},
                                                 {Kind::residues32, 80},
                                                 {Kind::residues32, 112}}};
+constexpr std::array<PackedSegment, 6> kQ5K = {{{Kind::bytes16, 0},
+                                                {Kind::residues32, 16},
+                                                {Kind::residues32, 48},
+                                                {Kind::residues32, 80},
+                                                {Kind::residues32, 112},
+                                                {Kind::residues32, 144}}};
 constexpr std::array<PackedSegment, 8> kQ6K = {{{Kind::residues32, 0},
                                                 {Kind::residues32, 32},
                                                 {Kind::residues32, 64},
@@ -90,20 +96,23 @@ BytePlaces byte_places_of(QuantType type) {
 
 const BytePlaces& byte_places(QuantType type) {
   static const BytePlaces q4_k = byte_places_of(QuantType::q4_k);
+  static const BytePlaces q5_k = byte_places_of(QuantType::q5_k);
   static const BytePlaces q6_k = byte_places_of(QuantType::q6_k);
-  return type == QuantType::q4_k ? q4_k : q6_k;
+  return type == QuantType::q4_k ? q4_k : type == QuantType::q5_k ? q5_k : q6_k;
 }
 
 }  // namespace
 
 bool has_packed_k_layout(QuantType type) {
-  return type == QuantType::q4_k || type == QuantType::q6_k;
+  return type == QuantType::q4_k || type == QuantType::q5_k || type == QuantType::q6_k;
 }
 
 std::span<const PackedSegment> packed_k_segments(QuantType type) {
   switch (type) {
     case QuantType::q4_k:
       return kQ4K;
+    case QuantType::q5_k:
+      return kQ5K;
     case QuantType::q6_k:
       return kQ6K;
     default:
@@ -225,6 +234,9 @@ void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
     if (type == QuantType::q4_k) {
       return x86::packed_q4_k_avx512_vbmi(packed, nb, row_begin, row_end, a, n_tokens, y,
                                           y_stride);
+    }
+    if (type == QuantType::q5_k) {
+      return x86::packed_q5_k_avx512_vbmi(packed, nb, row_begin, row_end, a, n_tokens, y, y_stride);
     }
     return x86::packed_q6_k_avx512_vbmi(packed, nb, row_begin, row_end, a, n_tokens, y,
                                         y_stride);

@@ -1,5 +1,5 @@
-// q4_k and q6_k weights repacked once at load for the rows-along-lanes batch kernels
-// (x86/batch_q4_k_avx512_vbmi.cpp, x86/batch_q6_k_avx512_vbmi.cpp): a pure permutation of the
+// q4_k, q5_k and q6_k weights repacked once at load for the rows-along-lanes batch kernels
+// (x86/batch_q4_k_q5_k_avx512_vbmi.cpp, x86/batch_q6_k_avx512_vbmi.cpp): a pure permutation of the
 // bytes of 16 rows' super-blocks into the order those kernels' registers hold them after their
 // in-register transposes, so that the transposes (and the gather of q6_k's scales) happen once at
 // load instead of on every product, and each thread reads one contiguous stream.
@@ -29,7 +29,7 @@ struct PackedSegment {
   std::int32_t offset;  // in the file's block
 };
 
-/// Whether `type` has a packed layout (q4_k, q6_k).
+/// Whether `type` has a packed layout (q4_k, q5_k, q6_k).
 bool has_packed_k_layout(QuantType type);
 /// The segments of a packed block of `type`, in their order (empty if none).
 std::span<const PackedSegment> packed_k_segments(QuantType type);

@@ -145,12 +145,12 @@ TEST(QuantizedGguf, QuantizingAtLoadEqualsTheQuantizedFile) {
   EXPECT_LT(max_error, 0.05);
 }
 
-// The CPU backend repacks q8_0, q4_k and q6_k matrices at load (model/pack_weights.h) where it
-// has the kernels:
-// the packed model gives the very logits of the file's layout, bit for bit, for a prompt long
-// enough for the matrix units (AMX panels from the packed copy) and for one-token steps after it
-// (the VNNI kernels), from q8_0 and q4_k_m files and from --quant q8_0 (the K-quant layouts are
-// checked on the backend in cpu_backend_test.cpp: these models' rows are too short for them).
+// The CPU backend repacks q8_0, q4_k, q5_k and q6_k matrices at load (model/pack_weights.h) where
+// it has the kernels: the packed model gives the very logits of the file's layout, bit for bit, for
+// a prompt long enough for the matrix units (AMX panels from the packed copy) and for one-token
+// steps after it (the VNNI kernels), from q8_0 and q4_k_m files and from --quant q8_0 (the K-quant
+// layouts are checked on the backend in cpu_backend_test.cpp: these models' rows are too short for
+// them).
 TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
   const Checkpoint c = make_checkpoint("qwen2-tiny-bf16", io::DType::bf16);
   std::vector<std::int32_t> prompt;

@@ -327,12 +327,12 @@ TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
 // outputs of the file's layout, bit for bit, for decode-sized batches (the packed kernels) and a
 // prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 / 16 rows put
 // a part boundary inside a 16-row group of the threads' row ranges. Also the dequantized rows.
-// The q4_k and q6_k packed kernels sum in another float order than the file layout's (ggml's):
+// The K-quant packed kernels sum in another float order than the file layout's (ggml's):
 // there the outputs agree to float rounding (tests/quant/packed_k_test.cpp holds the kernels to
 // a rounding bound, and to the reference's bits where every partial sum is an integer).
 TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
   const std::int64_t rows = 40, cols = 512;
-  for (const DType type : {DType::q8_0, DType::q4_k, DType::q6_k}) {
+  for (const DType type : {DType::q8_0, DType::q4_k, DType::q5_k, DType::q6_k}) {
     const quant::QuantType qtype = *quant::quant_type_of(type);
     const bool q8 = type == DType::q8_0;
     if (q8 ? !quant::packed_q8_0_kernel_available() : !quant::packed_k_kernel_available()) {

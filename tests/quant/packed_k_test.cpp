@@ -1,4 +1,4 @@
-// The repacked q4_k / q6_k layout (quant/packed_k.h): a permutation of the bytes (every row
+// The repacked q4_k / q5_k / q6_k layout (quant/packed_k.h): a permutation of the bytes (every row
 // unpacks to the file's blocks), and the packed products, the scalar reference and the AVX-512
 // VNNI + VBMI kernels, equal the scalar vec_dot of the original rows, for row ranges that start
 // and end inside the 16-row groups and token counts across the passes of 16: the scalar path bit
@@ -52,10 +52,10 @@ int q6_k_element(const BlockQ6K& w, int e) {
   return low | (((w.qh[32 * h + l] >> (2 * quarter)) & 3) << 4);
 }
 
-/// The magnitude of the partial sums a q4_k / q6_k product adds up, in any order that keeps its
-/// integer sums exact: per super-block |d a.d| (|sumi| + sum over the reference's 8 lanes of
-/// |lane sum|) (+ q4_k: |dmin a.d| |mins sum|), sumi the block's integer sum of scale * q * a.
-/// Every such order is within a few (blocks + 16) float roundings of it from the exact value.
+/// The magnitude of the partial sums a q4_k / q5_k / q6_k product adds up, in any order that keeps
+/// its integer sums exact: per super-block |d a.d| (|sumi| + sum over the reference's 8 lanes of
+/// |lane sum|) (+ q4_k, q5_k: |dmin a.d| |mins sum|), sumi the block's integer sum of scale * q *
+/// a. Every such order is within a few (blocks + 16) float roundings of it from the exact value.
 double term_magnitude(QuantType type, const std::uint8_t* w_row, const std::uint8_t* a_row,
                       std::int64_t nb) {
   const auto* a = reinterpret_cast<const BlockQ8K*>(a_row);
@@ -71,6 +71,16 @@ double term_magnitude(QuantType type, const std::uint8_t* w_row, const std::uint
         unpack_scale_min_k4(e / 32, w.scales, &scale, &min);
         const std::uint8_t byte = w.qs[32 * (e / 64) + e % 32];  // low nibble for e % 64 < 32
         weight = scale * (e % 64 < 32 ? byte & 15 : byte >> 4);
+        mins += min * a[b].qs[e];
+        d = f16_to_f32(w.d);
+        dmin = f16_to_f32(w.dmin);
+      } else if (type == QuantType::q5_k) {
+        const auto& w = reinterpret_cast<const BlockQ5K*>(w_row)[b];
+        std::uint8_t scale = 0, min = 0;
+        unpack_scale_min_k4(e / 32, w.scales, &scale, &min);
+        const std::uint8_t byte = w.qs[32 * (e / 64) + e % 32];  // as q4_k, plus bit e / 32 of qh
+        const int low = e % 64 < 32 ? byte & 15 : byte >> 4;
+        weight = scale * (low | (((w.qh[e % 32] >> (e / 32)) & 1) << 4));
         mins += min * a[b].qs[e];
         d = f16_to_f32(w.d);
         dmin = f16_to_f32(w.dmin);
@@ -94,13 +104,14 @@ double term_magnitude(QuantType type, const std::uint8_t* w_row, const std::uint
 TEST(PackedK, BlocksAreWholeCacheLines) {
   EXPECT_EQ(packed_k_block_bytes(QuantType::q4_k), 16u * 144);
   EXPECT_EQ(packed_k_block_bytes(QuantType::q6_k), (16u * 210 + 63) / 64 * 64);
+  EXPECT_EQ(packed_k_block_bytes(QuantType::q5_k), 16u * 176);
   EXPECT_EQ(packed_k_bytes(QuantType::q4_k, 17, 3), 2 * 3 * packed_k_block_bytes(QuantType::q4_k));
-  EXPECT_FALSE(has_packed_k_layout(QuantType::q5_k));
+  EXPECT_FALSE(has_packed_k_layout(QuantType::q4_0));
 }
 
 TEST(PackedK, EveryRowUnpacksToTheFileBlocks) {
   std::mt19937_64 rng(21);
-  for (const QuantType type : {QuantType::q4_k, QuantType::q6_k}) {
+  for (const QuantType type : {QuantType::q4_k, QuantType::q5_k, QuantType::q6_k}) {
     const std::int64_t rows = 37, nb = 3;
     const Matrix m = random_matrix(type, rows, nb, rng);
     const auto row_bytes = static_cast<std::size_t>(block_bytes(type) * nb);
@@ -127,6 +138,9 @@ void make_sums_integers(QuantType type, std::vector<std::uint8_t>& rows,
   if (type == QuantType::q4_k) {
     auto* w = reinterpret_cast<BlockQ4K*>(rows.data());
     for (std::size_t i = 0; i < rows.size() / sizeof(BlockQ4K); ++i) w[i].d = w[i].dmin = kOne;
+  } else if (type == QuantType::q5_k) {
+    auto* w = reinterpret_cast<BlockQ5K*>(rows.data());
+    for (std::size_t i = 0; i < rows.size() / sizeof(BlockQ5K); ++i) w[i].d = w[i].dmin = kOne;
   } else {
     auto* w = reinterpret_cast<BlockQ6K*>(rows.data());
     for (std::size_t i = 0; i < rows.size() / sizeof(BlockQ6K); ++i) {
@@ -158,7 +172,7 @@ void check_products(bool integer_sums) {
                         {64, 6, 16, 48, 1}, {64, 2, 5, 6, 3},  {50, 3, 17, 50, 16},
                         {40, 2, 0, 40, 17}, {33, 1, 31, 33, 35}, {48, 35, 16, 48, 2}};
   int compared = 0;
-  for (const QuantType type : {QuantType::q4_k, QuantType::q6_k}) {
+  for (const QuantType type : {QuantType::q4_k, QuantType::q5_k, QuantType::q6_k}) {
     const QuantType act = vec_dot_activation_type(type);
     for (const Case& c : cases) {
       if (integer_sums && c.nb > 6) continue;  // the integers must stay below 2^24

@@ -117,8 +117,8 @@ inline void prefetch_to_l2(const char* p) {
 void prefetch_panel(const WeightMatrix& w, std::int64_t row, std::int64_t row_end,
                     std::int64_t k0, std::int64_t kc, std::int64_t part, std::int64_t parts) {
   if (w.layout == WeightLayout::packed && w.type != DType::q8_0) {
-    // q4_k / q6_k: the groups of rows [row, row + 32), blocks [k0 / 256, (k0 + kc) / 256): one
-    // contiguous run per group.
+    // q4_k / q5_k / q6_k: the groups of rows [row, row + 32), blocks [k0 / 256, (k0 + kc) / 256):
+    // one contiguous run per group.
     const quant::QuantType type = *quant::quant_type_of(w.type);
     const std::int64_t block = dtype_block_elements(w.type), nb = w.cols / block;
     const auto packed_block = static_cast<std::int64_t>(quant::packed_k_block_bytes(type));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "core/half.h"
 #include "ops/cpu/bf16_round_avx512.h"
@@ -23,6 +24,7 @@ namespace r1::ops::cpu {
 namespace {
 
 using quant::BlockQ4K;
+using quant::BlockQ5K;
 using quant::BlockQ6K;
 using quant::BlockQ8_0;
 
@@ -116,9 +118,12 @@ void packed_q8_0_group_as_bf16(const std::uint8_t* packed, std::int64_t nb, std:
   }
 }
 
-// ref::dequantize_q4_k: (d * sc) * q - dmin * m per 32-element sub-block.
-void q4_k_as_bf16(const BlockQ4K* x, std::int64_t nb, std::uint16_t* out, std::int64_t stride) {
+// ref::dequantize_q4_k and ref::dequantize_q5_k: (d * sc) * q - dmin * m per 32-element
+// sub-block; q5_k's q has bit 2 g (2 g + 1 for the high nibbles) of qh as its 5th bit.
+template <typename Block>
+void k4_as_bf16(const Block* x, std::int64_t nb, std::uint16_t* out, std::int64_t stride) {
   const __m512i low = _mm512_set1_epi32(0xF);
+  const __m512i one = _mm512_set1_epi32(1);
   for (std::int64_t i = 0; i < nb; ++i) {
     const float d = f16_to_f32(x[i].d);
     const float dmin = f16_to_f32(x[i].dmin);
@@ -132,9 +137,13 @@ void q4_k_as_bf16(const BlockQ4K* x, std::int64_t nb, std::uint16_t* out, std::i
         const __m512 min = _mm512_set1_ps(dmin * m);
         for (int c = 0; c < 2; ++c) {
           const __m512i bytes = widen_u8(q + 16 * c);
-          const __m512i nibble =
-              half == 0 ? _mm512_and_si512(bytes, low) : _mm512_srli_epi32(bytes, 4);
-          store_bf16(_mm512_sub_ps(_mm512_mul_ps(scale, _mm512_cvtepi32_ps(nibble)), min),
+          __m512i value = half == 0 ? _mm512_and_si512(bytes, low) : _mm512_srli_epi32(bytes, 4);
+          if constexpr (std::is_same_v<Block, BlockQ5K>) {
+            const __m512i bit =
+                _mm512_and_si512(_mm512_srli_epi32(widen_u8(x[i].qh + 16 * c), 2 * g + half), one);
+            value = _mm512_or_si512(value, _mm512_slli_epi32(bit, 4));
+          }
+          store_bf16(_mm512_sub_ps(_mm512_mul_ps(scale, _mm512_cvtepi32_ps(value)), min),
                      out + 16 * c);
         }
       }
@@ -232,7 +241,9 @@ ChunkDequantizer chunk_dequantizer(const WeightMatrix& w, std::int64_t k0, std::
     case DType::q8_0:
       return &chunks_of<BlockQ8_0, q8_0_as_bf16>;
     case DType::q4_k:
-      return &chunks_of<BlockQ4K, q4_k_as_bf16>;
+      return &chunks_of<BlockQ4K, k4_as_bf16<BlockQ4K>>;
+    case DType::q5_k:
+      return &chunks_of<BlockQ5K, k4_as_bf16<BlockQ5K>>;
     case DType::q6_k:
       return &chunks_of<BlockQ6K, q6_k_as_bf16>;
     default:
@@ -249,9 +260,10 @@ void fill_weight_panel(const WeightMatrix& w, std::int64_t row, std::int64_t n_r
   const std::size_t stride_bytes = row_bytes(w);
   const std::int64_t blocks = kc_padded / 32;
   if (w.layout == WeightLayout::packed && w.type != DType::q8_0) {
-    // q4_k / q6_k (quant/packed_k.h): each row's super-blocks unpacked to the file's format into
-    // the row_f32 scratch (a block's bytes are fewer than its elements' floats), then dequantized
-    // straight into the tile rows as for the file's rows. k0 and kc are whole super-blocks.
+    // q4_k / q5_k / q6_k (quant/packed_k.h): each row's super-blocks unpacked to the file's format
+    // into the row_f32 scratch (a block's bytes are fewer than its elements' floats), then
+    // dequantized straight into the tile rows as for the file's rows. k0 and kc are whole
+    // super-blocks.
     const quant::QuantType type = *quant::quant_type_of(w.type);
     const std::int64_t block = dtype_block_elements(w.type);
     const ChunkDequantizer direct = chunk_dequantizer(w, k0, kc);

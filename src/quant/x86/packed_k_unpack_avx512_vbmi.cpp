@@ -1,7 +1,7 @@
-// The packed q4_k / q6_k layout (quant/packed_k.h) back to the file's blocks, 16 rows at a time,
-// with in-register transposes (the inverses of batch_k_rows.h's): for the matrix units' weight
-// panels, which want each row's elements in order. AVX-512 F/BW/VBMI.
-// GCC 12's 512-bit intrinsics hand _mm512_undefined_* to the masked builtins they wrap.
+// The packed q4_k / q5_k / q6_k layout (quant/packed_k.h) back to the file's blocks, 16 rows at a
+// time, with in-register transposes (the inverses of batch_k_rows.h's): for the matrix units'
+// weight panels, which want each row's elements in order. AVX-512 F/BW/VBMI. GCC 12's 512-bit
+// intrinsics hand _mm512_undefined_* to the masked builtins they wrap.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>

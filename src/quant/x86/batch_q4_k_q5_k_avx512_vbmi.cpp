@@ -1,5 +1,7 @@
 // Products of q4_k weights with small batches of tokens (the decode steps of one to a few dozen
-// sequences) with 512-bit VNNI and VBMI, rows along the vector lanes, as the q8_0 batch kernel.
+// sequences) with 512-bit VNNI and VBMI, rows along the vector lanes, as the q8_0 batch kernel;
+// and of q5_k weights repacked at load (the packed kernels at the end: q5_k has q4_k's scales
+// and mins, and one more bit per weight).
 //
 // The reference (ref::vec_dot_q4_k_q8_k) adds each integer product into lane k % 8 (k the
 // element index) and keeps 8 float partial sums per row, so the integer work must keep those
@@ -32,9 +34,10 @@ namespace {
 
 using namespace batch_k;
 
-constexpr int kSubBlocks = 8;  // of 32 elements
-constexpr std::ptrdiff_t kPrefetchBytes = 4 * sizeof(BlockQ4K);  // ahead of each row stream
+constexpr int kSubBlocks = 8;                                        // of 32 elements
+constexpr std::ptrdiff_t kPrefetchBytes = 4 * sizeof(BlockQ4K);      // ahead of each row stream
 constexpr std::ptrdiff_t kPackedBlockBytes = 16 * sizeof(BlockQ4K);  // packed_k_block_bytes
+constexpr std::ptrdiff_t kQ5KPackedBlockBytes = 16 * sizeof(BlockQ5K);
 
 /// One token's Q8_K block, prepared once: qs in residue order (sub-block j's residue m in
 /// dword 8 j + m); dword p of sub_sums the int16 sums of sub-blocks 2 p and 2 p + 1 (from
@@ -83,6 +86,27 @@ struct Consts {
   __m512i min_pick[2] = {pick_pair(0, 1), pick_pair(2, 3)};
 };
 
+/// The 6-bit scales and mins of 16 rows' blocks, one byte each: head[1..3] hold bytes 0..3,
+/// 4..7 and 8..11 of the 12 scale bytes (one dword per row). unpack_scale_min_k4 bytewise: byte
+/// j of scales_lo / mins_lo is sub-block j's, byte j of scales_hi / mins_hi sub-block 4 + j's (a
+/// 32-bit shift by 2 moves bits 6-7 to 4-5 inside each byte).
+struct ScaleBytes {
+  __m512i scales_lo, scales_hi, mins_lo, mins_hi;
+};
+
+inline ScaleBytes scale_bytes(const __m512i* head) {
+  const __m512i m6 = _mm512_set1_epi8(0x3F);
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i top = _mm512_set1_epi8(0x30);
+  // (x & m4) | (y & top): ternary 0xF8 on (y & top, x, m4) is a | (b & c).
+  return {_mm512_and_si512(head[1], m6),
+          _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi32(head[1], 2), top), head[3],
+                                    m4, 0xF8),
+          _mm512_and_si512(head[2], m6),
+          _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi32(head[2], 2), top),
+                                    _mm512_srli_epi32(head[3], 4), m4, 0xF8)};
+}
+
 template <bool Sweep, class Source>
 inline void unpack_block(const Source& rows, std::int64_t b, const Consts& c, NextGroup* next,
                          GroupBlock* g) {
@@ -91,19 +115,8 @@ inline void unpack_block(const Source& rows, std::int64_t b, const Consts& c, Ne
   transpose_16_bytes(rows, b, 0, head);
   g->d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head[0]));
   g->dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head[0], 16)));
-  // unpack_scale_min_k4 bytewise: scale bytes q[0..3] in head[1], q[4..7] in head[2],
-  // q[8..11] in head[3] (a 32-bit shift by 2 moves bits 6-7 to 4-5 inside each byte).
-  const __m512i m6 = _mm512_set1_epi8(0x3F);
-  const __m512i m4 = _mm512_set1_epi8(0x0F);
-  const __m512i top = _mm512_set1_epi8(0x30);
-  const __m512i sc_lo = _mm512_and_si512(head[1], m6);
-  const __m512i mn_lo = _mm512_and_si512(head[2], m6);
-  // (x & m4) | (y & top): ternary 0xF8 on (y & top, x, m4) is a | (b & c).
-  const __m512i sc_hi = _mm512_ternarylogic_epi32(
-      _mm512_and_si512(_mm512_srli_epi32(head[1], 2), top), head[3], m4, 0xF8);
-  const __m512i mn_hi = _mm512_ternarylogic_epi32(
-      _mm512_and_si512(_mm512_srli_epi32(head[2], 2), top), _mm512_srli_epi32(head[3], 4), m4,
-      0xF8);
+  const ScaleBytes sb = scale_bytes(head);
+  const __m512i sc_lo = sb.scales_lo, sc_hi = sb.scales_hi, mn_lo = sb.mins_lo, mn_hi = sb.mins_hi;
   for (int j = 0; j < 4; ++j) {
     g->scales[j] = _mm512_shuffle_epi8(sc_lo, c.scale_pick[j]);
     g->scales[j + 4] = _mm512_shuffle_epi8(sc_hi, c.scale_pick[j]);
@@ -137,12 +150,14 @@ inline void accumulate_token(const GroupBlock& g, const ActQ4K& a, TokenSums* s)
   for (int j = 0; j < kSubBlocks; ++j) {
     const __m512i scale = g.scales[j];
     for (int m = 0; m < kResidues; ++m) {
-      const __m512i p = _mm512_maddubs_epi16(g.q[j][m], _mm512_set1_epi32(a.q.q[kResidues * j + m]));
+      const __m512i p =
+          _mm512_maddubs_epi16(g.q[j][m], _mm512_set1_epi32(a.q.q[kResidues * j + m]));
       acc[m] = _mm512_dpwssd_epi32(acc[m], p, scale);
     }
   }
   __m512i mins = _mm512_setzero_si512();
-  for (int p = 0; p < 4; ++p) mins = _mm512_dpwssd_epi32(mins, g.mins[p], _mm512_set1_epi32(a.sub_sums[p]));
+  for (int p = 0; p < 4; ++p)
+    mins = _mm512_dpwssd_epi32(mins, g.mins[p], _mm512_set1_epi32(a.sub_sums[p]));
   const __m512 ad = _mm512_set1_ps(a.d);
   const __m512 d = _mm512_mul_ps(g.d, ad);
   for (int m = 0; m < kResidues; ++m) {
@@ -159,9 +174,9 @@ void row_group(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb, std::int
   for (int r = 0; r < kRows; ++r) {
     rows.row[r] = reinterpret_cast<const std::uint8_t*>(w + std::min(r0 + r, n_rows - 1) * nb);
   }
-  NextGroup next = next_group(reinterpret_cast<const std::uint8_t*>(w), n_rows,
-                              static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ4K)), r0,
-                              prefetch_next);
+  NextGroup next =
+      next_group(reinterpret_cast<const std::uint8_t*>(w), n_rows,
+                 static_cast<std::ptrdiff_t>(nb * sizeof(BlockQ4K)), r0, prefetch_next);
   TokenSums sums[kMaxPassTokens];
   for (std::int64_t t = 0; t < n_tokens; ++t) {
     for (auto& l : sums[t].lanes) l = _mm512_setzero_ps();
@@ -223,16 +238,8 @@ inline PackedScales packed_scales(const PackedRows& rows, std::int64_t b, const 
   PackedScales g;
   g.d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head[0]));
   g.dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head[0], 16)));
-  const __m512i m6 = _mm512_set1_epi8(0x3F);
-  const __m512i m4 = _mm512_set1_epi8(0x0F);
-  const __m512i top = _mm512_set1_epi8(0x30);
-  const __m512i sc_lo = _mm512_and_si512(head[1], m6);
-  const __m512i mn_lo = _mm512_and_si512(head[2], m6);
-  const __m512i sc_hi = _mm512_ternarylogic_epi32(
-      _mm512_and_si512(_mm512_srli_epi32(head[1], 2), top), head[3], m4, 0xF8);
-  const __m512i mn_hi =
-      _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi32(head[2], 2), top),
-                                _mm512_srli_epi32(head[3], 4), m4, 0xF8);
+  const ScaleBytes sb = scale_bytes(head);
+  const __m512i sc_lo = sb.scales_lo, sc_hi = sb.scales_hi, mn_lo = sb.mins_lo, mn_hi = sb.mins_hi;
   for (int j = 0; j < 4; ++j) {
     g.scales[j] = _mm512_shuffle_epi8(sc_lo, c.scale_pick[j]);
     g.scales[j + 4] = _mm512_shuffle_epi8(sc_hi, c.scale_pick[j]);
@@ -242,6 +249,18 @@ inline PackedScales packed_scales(const PackedRows& rows, std::int64_t b, const 
   g.mins[2] = _mm512_shuffle_epi8(mn_hi, c.min_pick[0]);
   g.mins[3] = _mm512_shuffle_epi8(mn_hi, c.min_pick[1]);
   return g;
+}
+
+/// One token's block sum (sumi: the integer sum of scale * q * a) into the rows' float sums:
+/// d * a.d * sumi - dmin * a.d * (the mins with the activation's sub-block sums).
+inline void add_block_sum(const PackedScales& g, const ActQ4K& a, __m512i sumi, __m512* sum) {
+  __m512i mins = _mm512_setzero_si512();
+  for (int p = 0; p < 4; ++p) {
+    mins = _mm512_dpwssd_epi32(mins, g.mins[p], _mm512_set1_epi32(a.sub_sums[p]));
+  }
+  const __m512 ad = _mm512_set1_ps(a.d);
+  *sum = _mm512_fmadd_ps(_mm512_mul_ps(g.d, ad), _mm512_cvtepi32_ps(sumi), *sum);
+  *sum = _mm512_fnmadd_ps(_mm512_mul_ps(g.dmin, ad), _mm512_cvtepi32_ps(mins), *sum);
 }
 
 /// Each line of the stream is asked for this far ahead, into L1, as in the q8_0 and bf16
@@ -285,15 +304,7 @@ __attribute__((noinline)) void packed_block(const PackedRows& rows, std::int64_t
     }
   }
   for (int t = 0; t < NT; ++t) {
-    const ActQ4K& at = a[t * nb];
-    const __m512i sumi = _mm512_add_epi32(low[t], _mm512_srai_epi32(high[t], 4));
-    __m512i mins = _mm512_setzero_si512();
-    for (int p = 0; p < 4; ++p) {
-      mins = _mm512_dpwssd_epi32(mins, g.mins[p], _mm512_set1_epi32(at.sub_sums[p]));
-    }
-    const __m512 ad = _mm512_set1_ps(at.d);
-    sums[t] = _mm512_fmadd_ps(_mm512_mul_ps(g.d, ad), _mm512_cvtepi32_ps(sumi), sums[t]);
-    sums[t] = _mm512_fnmadd_ps(_mm512_mul_ps(g.dmin, ad), _mm512_cvtepi32_ps(mins), sums[t]);
+    add_block_sum(g, a[t * nb], _mm512_add_epi32(low[t], _mm512_srai_epi32(high[t], 4)), &sums[t]);
   }
 }
 
@@ -307,6 +318,62 @@ void packed_group(const PackedRows& rows, std::int64_t nb, std::int64_t g, std::
                     });
 }
 
+/// Block b of a packed q5_k group times NT tokens, as packed_block for q4_k: the 5th bits (qh,
+/// one residue vector per residue m, the same residue order as qs) are merged into each nibble
+/// (bit 2 k of qh for group k's low nibbles, bit 2 k + 1 for its high ones), so the weights are
+/// 0..31 and every sum stays exact in int32 (32 * 31 * 127 * 63 per sub-block).
+template <int NT, bool Prefetch>
+__attribute__((noinline)) void packed_q5_k_block(const PackedRows& rows, std::int64_t b,
+                                                 const PackedConsts& c, const ActQ4K* a,
+                                                 std::int64_t nb, __m512* sums) {
+  const PackedScales g = packed_scales(rows, b, c);
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i bit4 = _mm512_set1_epi8(0x10);
+  const std::uint8_t* qh = rows.at(b, offsetof(BlockQ5K, qh));
+  __m512i sumi[NT];
+  for (int t = 0; t < NT; ++t) sumi[t] = _mm512_setzero_si512();
+  for (int k = 0; k < 4; ++k) {  // qs group k: sub-blocks 2 k (low nibbles), 2 k + 1 (high)
+    if constexpr (Prefetch) prefetch_packed<kQ5KPackedBlockBytes, kNearBytes, true>(rows, b, k, 4);
+    const std::uint8_t* p = rows.at(b, offsetof(BlockQ5K, qs) + 32 * k);
+    __m512i dot_lo[NT], dot_hi[NT];
+    for (int t = 0; t < NT; ++t) dot_lo[t] = dot_hi[t] = _mm512_setzero_si512();
+    for (int m = 0; m < kResidues; ++m) {
+      const __m512i w = _mm512_loadu_si512(p + 64 * m);
+      const __m512i h = _mm512_loadu_si512(qh + 64 * m);
+      // Bit 2 k (2 k + 1) of each qh byte to bit 4: 16-bit shifts, the bits that cross from the
+      // neighbouring byte land outside bit 4. (lo & 15) | (h & 0x10): ternary 0xF8 is a | (b & c).
+      const __m512i h_lo =
+          k < 2 ? _mm512_slli_epi16(h, 4 - 2 * k) : _mm512_srli_epi16(h, 2 * k - 4);
+      const __m512i h_hi =
+          k < 2 ? _mm512_slli_epi16(h, 3 - 2 * k) : _mm512_srli_epi16(h, 2 * k - 3);
+      const __m512i lo = _mm512_ternarylogic_epi32(_mm512_and_si512(w, m4), h_lo, bit4, 0xF8);
+      const __m512i hi = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(w, 4), m4),
+                                                   h_hi, bit4, 0xF8);
+      for (int t = 0; t < NT; ++t) {
+        const std::int32_t* q = a[t * nb].q.q;
+        dot_lo[t] = _mm512_dpbusd_epi32(dot_lo[t], lo, _mm512_set1_epi32(q[kResidues * 2 * k + m]));
+        dot_hi[t] =
+            _mm512_dpbusd_epi32(dot_hi[t], hi, _mm512_set1_epi32(q[kResidues * (2 * k + 1) + m]));
+      }
+    }
+    for (int t = 0; t < NT; ++t) {
+      sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(dot_lo[t], g.scales[2 * k]));
+      sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(dot_hi[t], g.scales[2 * k + 1]));
+    }
+  }
+  for (int t = 0; t < NT; ++t) add_block_sum(g, a[t * nb], sumi[t], &sums[t]);
+}
+
+void packed_q5_k_group(const PackedRows& rows, std::int64_t nb, std::int64_t g,
+                       std::int64_t row_begin, std::int64_t row_end, const ActQ4K* a,
+                       std::int64_t n_tokens, const PackedConsts& c, float* y,
+                       std::int64_t y_stride) {
+  packed_group_pass(nb, g, row_begin, row_end, n_tokens, y, y_stride,
+                    [&](auto nt, auto prefetch, std::int64_t b, std::int64_t t0, __m512* sums) {
+                      packed_q5_k_block<nt(), prefetch()>(rows, b, c, a + t0 * nb + b, nb, sums);
+                    });
+}
+
 }  // namespace
 
 void packed_q4_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
@@ -316,11 +383,12 @@ void packed_q4_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::i
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
   prepare_activations(a, n_tokens * nb, acts.data());
   const PackedConsts c;
-  for_each_packed_pass(packed_rows(QuantType::q4_k, packed), nb, row_begin, row_end, n_tokens,
-                       [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
-                         packed_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n,
-                                      c, y + t0 * y_stride, y_stride);
-                       });
+  for_each_packed_pass(
+      packed_rows(QuantType::q4_k, packed), nb, row_begin, row_end, n_tokens,
+      [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
+        packed_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n, c,
+                     y + t0 * y_stride, y_stride);
+      });
 }
 
 void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb,
@@ -330,11 +398,26 @@ void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
   prepare_activations(a, n_tokens * nb, acts.data());
   const Consts c;
-  for_each_pass(n_rows, n_tokens, [&](std::int64_t r0, std::int64_t t0, std::int64_t n,
-                                      bool fetch_next) {
-    row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, fetch_next, c, y + t0 * y_stride,
-              y_stride);
-  });
+  for_each_pass(n_rows, n_tokens,
+                [&](std::int64_t r0, std::int64_t t0, std::int64_t n, bool fetch_next) {
+                  row_group(w, n_rows, nb, r0, acts.data() + t0 * nb, n, fetch_next, c,
+                            y + t0 * y_stride, y_stride);
+                });
+}
+
+void packed_q5_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
+                             std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
+                             float* y, std::int64_t y_stride) {
+  thread_local std::vector<ActQ4K> acts;
+  acts.resize(static_cast<std::size_t>(n_tokens * nb));
+  prepare_activations(a, n_tokens * nb, acts.data());
+  const PackedConsts c;
+  for_each_packed_pass(
+      packed_rows(QuantType::q5_k, packed), nb, row_begin, row_end, n_tokens,
+      [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
+        packed_q5_k_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n, c,
+                          y + t0 * y_stride, y_stride);
+      });
 }
 
 }  // namespace r1::quant::x86
