@@ -8,8 +8,8 @@
 //                         [--layouts file,packed] [--shapes qkv,o,gate_up,down,lm_head,in_l2]
 //
 // Layout "packed" runs the load-time repacked matrices (quant/packed_q8_0.h, quant/packed_k.h)
-// the CPU backend uses for q8_0, q4_k, q5_k and q6_k; "file" runs GGUF's row layout at each SIMD
-// level.
+// the CPU backend uses for q8_0, q4_0, q4_1, q4_k, q5_k and q6_k; "file" runs GGUF's row layout at
+// each SIMD level.
 //
 // "cpu GB/s" divides by the calling thread's CPU time instead of the wall time: on a shared,
 // loaded machine it still tells the kernels' cost apart from the time spent descheduled.
@@ -32,6 +32,7 @@
 #include "core/thread_pool.h"
 #include "quant/gemm.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "quant/vec_dot_fast.h"
@@ -92,9 +93,9 @@ std::vector<std::uint8_t> make_weights(QuantType type, const Shape& s, std::mt19
 }
 
 bool has_packed_layout(QuantType type) {
-  return type == QuantType::q8_0 ? r1::quant::packed_q8_0_kernel_available()
-                                 : r1::quant::has_packed_k_layout(type) &&
-                                       r1::quant::packed_k_kernel_available();
+  if (type == QuantType::q8_0) return r1::quant::packed_q8_0_kernel_available();
+  if (r1::quant::has_packed_q4_layout(type)) return r1::quant::packed_q4_kernel_available();
+  return r1::quant::has_packed_k_layout(type) && r1::quant::packed_k_kernel_available();
 }
 
 std::vector<std::uint8_t> pack(QuantType type, const std::vector<std::uint8_t>& rows,
@@ -105,6 +106,9 @@ std::vector<std::uint8_t> pack(QuantType type, const std::vector<std::uint8_t>& 
     out.resize(r1::quant::packed_q8_0_bytes(s.rows, nb));
     r1::quant::pack_q8_0(reinterpret_cast<const r1::quant::BlockQ8_0*>(rows.data()), s.rows, nb,
                          out.data());
+  } else if (r1::quant::has_packed_q4_layout(type)) {
+    out.resize(r1::quant::packed_q4_bytes(type, s.rows, nb));
+    r1::quant::pack_q4(type, rows.data(), s.rows, nb, out.data());
   } else {
     out.resize(r1::quant::packed_k_bytes(type, s.rows, nb));
     r1::quant::pack_k(type, rows.data(), s.rows, nb, out.data());
@@ -119,6 +123,8 @@ void gemm_packed(QuantType type, const std::uint8_t* packed, const Shape& s, std
   if (type == QuantType::q8_0) {
     r1::quant::gemm_packed_q8_0(packed, nb, begin, end,
                                 reinterpret_cast<const r1::quant::BlockQ8_0*>(a), tokens, y, s.rows);
+  } else if (r1::quant::has_packed_q4_layout(type)) {
+    r1::quant::gemm_packed_q4(type, packed, nb, begin, end, a, tokens, y, s.rows);
   } else {
     r1::quant::gemm_packed_k(type, packed, nb, begin, end, a, tokens, y, s.rows);
   }

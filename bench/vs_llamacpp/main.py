@@ -20,7 +20,8 @@ def parse_args(argv):
         description="r1 against llama.cpp (llama-cpp-python 0.3.36, compiled here with "
                     "-march=native) on the DeepSeek-R1-Distill-Qwen-1.5B-shaped random model.")
     ap.add_argument("--formats", default="bf16,f16,q8_0,q4_k_m",
-                    help="comma list of bf16, f16, q8_0, q4_k_m (default: all)")
+                    help="comma list of bf16, f16, q8_0, q4_k_m, q5_k_m, q4_0 "
+                         "(default: bf16,f16,q8_0,q4_k_m)")
     ap.add_argument("--threads", default="1,2", help="thread counts (default 1,2)")
     ap.add_argument("--repetitions", type=int, default=3,
                     help="timed runs per test and engine, after one warm-up (default 3)")

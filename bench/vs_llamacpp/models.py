@@ -21,6 +21,8 @@ FORMATS = {
     "f16": ("convert", "f16", "f16"),
     "q8_0": ("quantize", "LLAMA_FTYPE_MOSTLY_Q8_0", "q8_0"),
     "q4_k_m": ("quantize", "LLAMA_FTYPE_MOSTLY_Q4_K_M", "q4_k"),
+    "q5_k_m": ("quantize", "LLAMA_FTYPE_MOSTLY_Q5_K_M", "q5_k_m"),
+    "q4_0": ("quantize", "LLAMA_FTYPE_MOSTLY_Q4_0", "q4_0"),
 }
 
 

@@ -5,6 +5,7 @@
 #include "model/load_pool.h"
 #include "model/resident_pages.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 
@@ -16,20 +17,24 @@ std::size_t packed_bytes(const ops::WeightMatrix& w) {
   const quant::QuantType type = *quant::quant_type_of(w.type);
   const std::int64_t nb = w.cols / quant::block_elements(type);
   const std::size_t bytes = type == quant::QuantType::q8_0 ? quant::packed_q8_0_bytes(w.rows, nb)
-                                                           : quant::packed_k_bytes(type, w.rows, nb);
+                            : quant::has_packed_q4_layout(type)
+                                ? quant::packed_q4_bytes(type, w.rows, nb)
+                                : quant::packed_k_bytes(type, w.rows, nb);
   return (bytes + 63) / 64 * 64;
 }
 
-// The packed copy of one matrix (q8_0, q4_k or q6_k) into `packed`, groups of 16 rows split over
-// the threads.
+// The packed copy of one matrix (q8_0, q4_0, q4_1 or a K-quant) into `packed`, groups of 16 rows
+// split over the threads.
 void pack_matrix(const ops::WeightMatrix& w, std::uint8_t* packed) {
   const quant::QuantType type = *quant::quant_type_of(w.type);
   const std::int64_t nb = w.cols / quant::block_elements(type);
   const bool q8 = type == quant::QuantType::q8_0;
+  const bool q4 = quant::has_packed_q4_layout(type);
   const auto* rows = static_cast<const std::uint8_t*>(w.data);
   const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(type, w.cols));
-  const std::size_t group_bytes = q8 ? quant::packed_q8_0_group_bytes(nb)
-                                     : quant::packed_k_bytes(type, 16, nb);
+  const std::size_t group_bytes = q8   ? quant::packed_q8_0_group_bytes(nb)
+                                  : q4 ? quant::packed_q4_group_bytes(type, nb)
+                                       : quant::packed_k_bytes(type, 16, nb);
   const std::int64_t n_groups = (w.rows + 15) / 16;
   load_pool().run([&](int thread, int n_threads) {
     const ItemRange mine = split_items(n_groups, 1, thread, n_threads);
@@ -40,6 +45,8 @@ void pack_matrix(const ops::WeightMatrix& w, std::uint8_t* packed) {
     std::uint8_t* to = packed + static_cast<std::size_t>(mine.begin) * group_bytes;
     if (q8) {
       quant::pack_q8_0(reinterpret_cast<const quant::BlockQ8_0*>(from), n_rows, nb, to);
+    } else if (q4) {
+      quant::pack_q4(type, from, n_rows, nb, to);
     } else {
       quant::pack_k(type, from, n_rows, nb, to);
     }
@@ -52,6 +59,7 @@ bool packable(const ops::WeightMatrix& w) {
   const auto type = quant::quant_type_of(w.type);
   if (!type || w.cols % quant::block_elements(*type) != 0) return false;
   if (*type == quant::QuantType::q8_0) return quant::packed_q8_0_kernel_available();
+  if (quant::has_packed_q4_layout(*type)) return quant::packed_q4_kernel_available();
   return quant::has_packed_k_layout(*type) && quant::packed_k_kernel_available();
 }
 

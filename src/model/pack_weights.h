@@ -1,5 +1,6 @@
 // Repacking the layer matrices at load for the CPU kernels that read a layout of their own
-// (16 rows interleaved: quant/packed_q8_0.h for q8_0, quant/packed_k.h for q4_k, q5_k and q6_k).
+// (16 rows interleaved: quant/packed_q8_0.h for q8_0, quant/packed_q4.h for q4_0 and q4_1,
+// quant/packed_k.h for q4_k, q5_k and q6_k).
 // The packed copy replaces the view; the file's pages of that matrix are released, so the process
 // still holds each matrix once.
 #pragma once
@@ -8,9 +9,9 @@
 
 namespace r1::model {
 
-/// Repacks every q8_0, q4_k, q5_k and q6_k part of the layer and output matrices for which this CPU
-/// runs the packed kernel (AVX-512 VNNI; VBMI too for the K-quants); leaves the rest as it is.
-/// Returns the number of matrices packed.
+/// Repacks every q8_0, q4_0, q4_1, q4_k, q5_k and q6_k part of the layer and output matrices for
+/// which this CPU runs the packed kernel (AVX-512 VNNI; VBMI too for the K-quants); leaves the rest
+/// as it is. Returns the number of matrices packed.
 int pack_weights_for_cpu(ModelWeights& weights);
 
 }  // namespace r1::model

@@ -8,14 +8,15 @@
 #include "core/cpu_info.h"
 #include "core/thread_pool.h"
 #include "ops/cpu/amx_gemm.h"
-#include "ops/cpu/bf16_dot_rate.h"
-#include "ops/cpu/fma_gemm.h"
 #include "ops/cpu/attention_kernels.h"
+#include "ops/cpu/bf16_dot_rate.h"
 #include "ops/cpu/dnnl_matmul.h"
+#include "ops/cpu/fma_gemm.h"
 #include "ops/cpu/swiglu_kernels.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/gemm.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
@@ -168,6 +169,10 @@ class CpuBackend final : public Backend {
             quant::gemm_packed_q8_0(packed, w.cols / quant::kBlock32, begin - part_first,
                                     end - part_first, reinterpret_cast<const quant::BlockQ8_0*>(xq),
                                     n_tokens, y + begin, y_stride);
+          } else if (part.layout == WeightLayout::packed &&
+                     quant::has_packed_q4_layout(weight_type)) {
+            quant::gemm_packed_q4(weight_type, packed, w.cols / quant::kBlock32, begin - part_first,
+                                  end - part_first, xq, n_tokens, y + begin, y_stride);
           } else if (part.layout == WeightLayout::packed) {
             quant::gemm_packed_k(weight_type, packed, w.cols / quant::block_elements(weight_type),
                                  begin - part_first, end - part_first, xq, n_tokens, y + begin,

@@ -7,6 +7,7 @@
 
 #include "core/half.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
@@ -24,6 +25,8 @@ std::vector<std::uint8_t> unpacked_blocks(const WeightMatrix& w, std::int64_t ro
   if (w.type == DType::q8_0) {
     quant::unpack_q8_0_row(packed, w.cols / block, row, col / block, n / block,
                            reinterpret_cast<quant::BlockQ8_0*>(bytes.data()));
+  } else if (quant::has_packed_q4_layout(type)) {
+    quant::unpack_q4_row(type, packed, w.cols / block, row, col / block, n / block, bytes.data());
   } else {
     quant::unpack_k_row(type, packed, w.cols / block, row, col / block, n / block, bytes.data());
   }

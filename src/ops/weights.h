@@ -12,7 +12,7 @@ namespace r1::ops {
 enum class WeightLayout {
   rows,    // row-major, as in the file: row r at data + r * row_bytes
   packed,  // 16 rows interleaved at load for the CPU kernels, by type: quant/packed_q8_0.h for
-           // q8_0, quant/packed_k.h for q4_k, q5_k and q6_k
+           // q8_0, quant/packed_q4.h for q4_0 and q4_1, quant/packed_k.h for q4_k, q5_k, q6_k
 };
 
 /// Matrix of shape [rows = out features, cols = in features], like nn.Linear.weight, row-major

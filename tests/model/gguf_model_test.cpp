@@ -14,6 +14,7 @@
 #include "model/loaded_model.h"
 #include "model/random_checkpoint.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "r1/error.h"
 #include "test_paths.h"
@@ -145,12 +146,12 @@ TEST(QuantizedGguf, QuantizingAtLoadEqualsTheQuantizedFile) {
   EXPECT_LT(max_error, 0.05);
 }
 
-// The CPU backend repacks q8_0, q4_k, q5_k and q6_k matrices at load (model/pack_weights.h) where
-// it has the kernels: the packed model gives the very logits of the file's layout, bit for bit, for
-// a prompt long enough for the matrix units (AMX panels from the packed copy) and for one-token
-// steps after it (the VNNI kernels), from q8_0 and q4_k_m files and from --quant q8_0 (the K-quant
-// layouts are checked on the backend in cpu_backend_test.cpp: these models' rows are too short for
-// them).
+// The CPU backend repacks q8_0, q4_0, q4_1, q4_k, q5_k and q6_k matrices at load
+// (model/pack_weights.h) where it has the kernels: the packed model gives the very logits of the
+// file's layout, bit for bit, for a prompt long enough for the matrix units (AMX panels from the
+// packed copy) and for one-token steps after it (the VNNI kernels), from q8_0, q4_k_m, q4_0 and
+// q4_1 files and from --quant q8_0 (the K-quant layouts are checked on the backend in
+// cpu_backend_test.cpp: these models' rows are too short for them).
 TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
   const Checkpoint c = make_checkpoint("qwen2-tiny-bf16", io::DType::bf16);
   std::vector<std::int32_t> prompt;
@@ -162,9 +163,11 @@ TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
     const ops::WeightMatrix& first = model->transformer->weights().layers[0].qkv_proj.parts[0];
     // (the tiny models' 64-column rows take no K-quant: q4_k_m gives q5_0 / q8_0 there.)
     const auto type = *quant::quant_type_of(first.type);
-    const bool kernel = type == quant::QuantType::q8_0
-                            ? quant::packed_q8_0_kernel_available()
-                            : quant::has_packed_k_layout(type) && quant::packed_k_kernel_available();
+    const bool kernel =
+        type == quant::QuantType::q8_0 ? quant::packed_q8_0_kernel_available()
+        : quant::has_packed_q4_layout(type)
+            ? quant::packed_q4_kernel_available()
+            : quant::has_packed_k_layout(type) && quant::packed_k_kernel_available();
     EXPECT_EQ(first.layout, pack && kernel ? ops::WeightLayout::packed : ops::WeightLayout::rows)
         << dtype_cli_name(first.type);
     KvCache cache(model->config, 1, 128);
@@ -187,6 +190,8 @@ TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
   for (const auto& [path, options] :
        {std::pair<std::filesystem::path, LoadOptions>{export_to(c, "q8_0"), LoadOptions{}},
         {export_to(c, "q4_k_m"), LoadOptions{}},
+        {export_to(c, "q4_0"), LoadOptions{}},
+        {export_to(c, "q4_1"), LoadOptions{}},
         {c.folder, at_load}}) {
     const auto packed = run(path, options, true), file_layout = run(path, options, false);
     ASSERT_EQ(packed.size(), file_layout.size());

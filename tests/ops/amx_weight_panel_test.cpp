@@ -16,11 +16,12 @@
 #include "core/half.h"
 #include "ops/cpu/amx_gemm.h"
 #include "ops/cpu/amx_weight_panel.h"
+#include "ops_test_support.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
-#include "ops_test_support.h"
 
 namespace r1::ops {
 namespace {
@@ -141,6 +142,33 @@ TEST(AmxWeightPanel, PackedQ8_0PanelsEqualThoseOfTheFileRows) {
                              row_bf16.data());
       EXPECT_EQ(panel, expected_panel(w.view, row, n_rows, k0, kc, kc_padded))
           << "cols " << cols << " k0 " << k0 << " rows " << row << "+" << n_rows;
+    }
+  }
+}
+
+// q4_0 and q4_1 matrices repacked at load (quant/packed_q4.h): the same panels as the file's rows.
+TEST(AmxWeightPanel, PackedQ4PanelsEqualThoseOfTheFileRows) {
+  if (!panel_code_runs_here()) GTEST_SKIP() << "no AVX-512 F/BW/VL here";
+  for (const DType type : {DType::q4_0, DType::q4_1}) {
+    const quant::QuantType qtype = *quant::quant_type_of(type);
+    for (const auto& [cols, k0, kc] : {std::array<std::int64_t, 3>{768, 256, 256}, {96, 0, 96}}) {
+      const OwnedWeights w = make_weights(type, 45, cols, 11);
+      std::vector<std::uint8_t> packed(quant::packed_q4_bytes(qtype, 45, cols / 32));
+      quant::pack_q4(qtype, static_cast<const std::uint8_t*>(w.view.data), 45, cols / 32,
+                     packed.data());
+      const WeightMatrix view{type, packed.data(), 45, cols, WeightLayout::packed};
+      for (const auto& [row, n_rows] :
+           {std::pair<std::int64_t, std::int64_t>{0, 32}, {13, 32}, {40, 5}}) {
+        const std::int64_t kc_padded = (kc + 31) / 32 * 32;
+        std::vector<std::uint16_t> panel(static_cast<std::size_t>(32 * kc_padded), 0xFFFF);
+        std::vector<float> row_f32(static_cast<std::size_t>(kc));
+        std::vector<std::uint16_t> row_bf16(static_cast<std::size_t>(kc_padded));
+        cpu::fill_weight_panel(view, row, n_rows, k0, kc, kc_padded, panel.data(), row_f32.data(),
+                               row_bf16.data());
+        EXPECT_EQ(panel, expected_panel(w.view, row, n_rows, k0, kc, kc_padded))
+            << dtype_cli_name(type) << " cols " << cols << " k0 " << k0 << " rows " << row << "+"
+            << n_rows;
+      }
     }
   }
 }

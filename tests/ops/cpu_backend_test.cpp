@@ -21,11 +21,12 @@
 #include "ops/cpu/vector_ops.h"
 #include "ops/cpu_backend.h"
 #include "ops/rope.h"
+#include "ops_test_support.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quantize.h"
 #include "r1/error.h"
-#include "ops_test_support.h"
 
 namespace r1::ops {
 namespace {
@@ -323,19 +324,23 @@ TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
   }
 }
 
-// Matrices repacked at load (quant/packed_q8_0.h, quant/packed_k.h): the backend gives the very
-// outputs of the file's layout, bit for bit, for decode-sized batches (the packed kernels) and a
-// prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 / 16 rows put
-// a part boundary inside a 16-row group of the threads' row ranges. Also the dequantized rows.
-// The K-quant packed kernels sum in another float order than the file layout's (ggml's):
-// there the outputs agree to float rounding (tests/quant/packed_k_test.cpp holds the kernels to
-// a rounding bound, and to the reference's bits where every partial sum is an integer).
+// Matrices repacked at load (quant/packed_q8_0.h, quant/packed_q4.h, quant/packed_k.h): the backend
+// gives the very outputs of the file's layout, bit for bit, for decode-sized batches (the packed
+// kernels) and a prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 /
+// 16 rows put a part boundary inside a 16-row group of the threads' row ranges. Also the
+// dequantized rows. The K-quant packed kernels sum in another float order than the file layout's
+// (ggml's): there the outputs agree to float rounding (tests/quant/packed_k_test.cpp holds the
+// kernels to a rounding bound, and to the reference's bits where every partial sum is an integer).
 TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
   const std::int64_t rows = 40, cols = 512;
-  for (const DType type : {DType::q8_0, DType::q4_k, DType::q5_k, DType::q6_k}) {
+  for (const DType type :
+       {DType::q8_0, DType::q4_0, DType::q4_1, DType::q4_k, DType::q5_k, DType::q6_k}) {
     const quant::QuantType qtype = *quant::quant_type_of(type);
     const bool q8 = type == DType::q8_0;
-    if (q8 ? !quant::packed_q8_0_kernel_available() : !quant::packed_k_kernel_available()) {
+    const bool q4 = quant::has_packed_q4_layout(qtype);
+    if (q8   ? !quant::packed_q8_0_kernel_available()
+        : q4 ? !quant::packed_q4_kernel_available()
+             : !quant::packed_k_kernel_available()) {
       // Without the kernel nothing is packed at load; the reference path is still compared.
       std::cout << "note: no packed " << dtype_cli_name(type) << " kernel here\n";
     }
@@ -349,10 +354,13 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
     std::vector<WeightMatrix> file_parts, packed_parts;
     for (const auto& [first, n] : {std::pair<std::int64_t, std::int64_t>{0, 24}, {24, 16}}) {
       const std::uint8_t* source = blocks.data() + row_bytes * static_cast<std::size_t>(first);
-      auto& copy = packed.emplace_back(q8 ? quant::packed_q8_0_bytes(n, nb)
-                                          : quant::packed_k_bytes(qtype, n, nb));
+      auto& copy = packed.emplace_back(q8   ? quant::packed_q8_0_bytes(n, nb)
+                                       : q4 ? quant::packed_q4_bytes(qtype, n, nb)
+                                            : quant::packed_k_bytes(qtype, n, nb));
       if (q8) {
         quant::pack_q8_0(reinterpret_cast<const quant::BlockQ8_0*>(source), n, nb, copy.data());
+      } else if (q4) {
+        quant::pack_q4(qtype, source, n, nb, copy.data());
       } else {
         quant::pack_k(qtype, source, n, nb, copy.data());
       }
@@ -368,7 +376,7 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
       auto backend = make_cpu_backend({2, std::nullopt, true});
       backend->linear(x.data(), tokens, file, expected.data());
       backend->linear(x.data(), tokens, repacked, got.data());
-      if (!q8 && quant::packed_k_kernel_available()) {
+      if (!q8 && !q4 && quant::packed_k_kernel_available()) {
         float largest = 0;
         for (const float v : expected) largest = std::max(largest, std::abs(v));
         for (std::size_t i = 0; i < got.size(); ++i) {

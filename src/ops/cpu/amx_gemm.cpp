@@ -22,11 +22,12 @@
 
 #include "core/cpu_info.h"
 #include "ops/cpu/amx_weight_panel.h"
-#include "quant/packed_k.h"
-#include "quant/packed_q8_0.h"
-#include "quant/quant_type.h"
 #include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
+#include "quant/packed_k.h"
+#include "quant/packed_q4.h"
+#include "quant/packed_q8_0.h"
+#include "quant/quant_type.h"
 
 namespace r1::ops::cpu {
 namespace {
@@ -116,6 +117,26 @@ inline void prefetch_to_l2(const char* p) {
 // loads do not wait on memory (32 rows are 32 streams, more than the hardware prefetcher tracks).
 void prefetch_panel(const WeightMatrix& w, std::int64_t row, std::int64_t row_end,
                     std::int64_t k0, std::int64_t kc, std::int64_t part, std::int64_t parts) {
+  if (w.layout == WeightLayout::packed &&
+      quant::has_packed_q4_layout(*quant::quant_type_of(w.type))) {
+    // q4_0 / q4_1 (quant/packed_q4.h): the groups of rows [row, row + 32), heads and quants of
+    // blocks [k0 / 32, (k0 + kc) / 32).
+    const quant::QuantType type = *quant::quant_type_of(w.type);
+    const std::int64_t nb = w.cols / 32, b0 = k0 / 32, n_blocks = (kc + 31) / 32;
+    const std::int64_t head = type == quant::QuantType::q4_1 ? 64 : 32;
+    const auto* packed = static_cast<const char*>(w.data);
+    const std::int64_t g0 = row / 16, g1 = (std::min<std::int64_t>(row + 32, row_end) + 15) / 16;
+    const std::int64_t quant_lines = n_blocks * 4, head_lines = (n_blocks * head + 63) / 64;
+    const std::int64_t lines = quant_lines + head_lines, total = (g1 - g0) * lines;
+    for (std::int64_t i = total * part / parts; i < total * (part + 1) / parts; ++i) {
+      const char* group = packed + (g0 + i / lines) * quant::packed_q4_group_bytes(type, nb);
+      const std::int64_t line = i % lines;
+      prefetch_to_l2(line < quant_lines
+                         ? group + quant::packed_q4_head_bytes(type, nb) + b0 * 256 + line * 64
+                         : group + b0 * head + (line - quant_lines) * 64);
+    }
+    return;
+  }
   if (w.layout == WeightLayout::packed && w.type != DType::q8_0) {
     // q4_k / q5_k / q6_k: the groups of rows [row, row + 32), blocks [k0 / 256, (k0 + kc) / 256):
     // one contiguous run per group.

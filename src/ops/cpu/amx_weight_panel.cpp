@@ -9,12 +9,14 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "core/half.h"
 #include "ops/cpu/bf16_round_avx512.h"
 #include "ops/cpu/vector_ops.h"
 #include "quant/blocks.h"
 #include "quant/packed_k.h"
+#include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
@@ -259,6 +261,27 @@ void fill_weight_panel(const WeightMatrix& w, std::int64_t row, std::int64_t n_r
   const auto* base = static_cast<const std::uint8_t*>(w.data);
   const std::size_t stride_bytes = row_bytes(w);
   const std::int64_t blocks = kc_padded / 32;
+  if (w.layout == WeightLayout::packed &&
+      quant::has_packed_q4_layout(*quant::quant_type_of(w.type))) {
+    // q4_0 / q4_1 (quant/packed_q4.h): each row's blocks back in the file's format, then
+    // dequantized as the file's rows are. k0 and kc are whole 32-element blocks.
+    const quant::QuantType type = *quant::quant_type_of(w.type);
+    thread_local std::vector<std::uint8_t> file_blocks;
+    file_blocks.resize(static_cast<std::size_t>(kc / 32 * quant::block_bytes(type)));
+    for (std::int64_t i = 0; i < 32; ++i) {
+      std::uint16_t* to = panel + (i / 16) * blocks * 512 + (i % 16) * 32;
+      if (i < n_rows) {
+        quant::unpack_q4_row(type, base, w.cols / 32, row + i, k0 / 32, kc / 32,
+                             file_blocks.data());
+        row_as_bf16(w, file_blocks.data(), 0, kc, row_f32, row_bf16);
+        std::fill(row_bf16 + kc, row_bf16 + kc_padded, std::uint16_t{0});
+      } else {
+        std::fill(row_bf16, row_bf16 + kc_padded, std::uint16_t{0});
+      }
+      for (std::int64_t b = 0; b < blocks; ++b) std::memcpy(to + b * 512, row_bf16 + b * 32, 64);
+    }
+    return;
+  }
   if (w.layout == WeightLayout::packed && w.type != DType::q8_0) {
     // q4_k / q5_k / q6_k (quant/packed_k.h): each row's super-blocks unpacked to the file's format
     // into the row_f32 scratch (a block's bytes are fewer than its elements' floats), then
