@@ -189,17 +189,42 @@ void row_group(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, std::int
 // with the activations' sub-block sums (bsums): 32 * sum(scale * bsum). Per token and
 // super-block: 64 vpmaddubsw, 32 vpaddw, 40 vpdpwssd (the residue order: 64 + 64, and 8 float
 // updates per row instead of 1). Nothing is stored between unpacking and use; up to 4 tokens
-// share each unpacked vector, a pass of more tokens unpacks the block again for every 4.
+// share each unpacked vector. A pass of more tokens (prompts, batched decode) unpacks each block
+// once into L1 with one sub-block per dword (residue pairs rearranged), so that vpdpbusd sums
+// each sub-block's products and one vpmulld scales them (sub_block_tokens): 1.6-1.8x faster at
+// 8-16 tokens (r1_bench_quant_decode --types q6_k --shapes in_l2 --working-set-mib 0).
 
 /// One token's Q8_K block for the packed kernel: qs in residue order (signed), dword c of
-/// sub_sums the int16 sums of sub-blocks 2 c and 2 c + 1.
+/// sub_sums the int16 sums of sub-blocks 2 c and 2 c + 1; and for passes of more than 4 tokens
+/// the same bytes one sub-block per dword (first_sub_block, second_sub_block).
 struct ActQ6KPacked {
   ActResidues q;
   std::int32_t sub_sums[8];
   float d;
+  std::int32_t by_sub_block[8][4][2];  // group, residue pair, which of its two sub-blocks
 };
 
-void prepare_packed_activations(const BlockQ8K* a, std::int64_t n, ActQ6KPacked* out) {
+/// Residue dwords x (elements m, m + 8 | m + 16, m + 24 of a group) and y (m + 1, m + 9 |
+/// m + 17, m + 25) rearranged so that each dword holds one sub-block's elements: first
+/// (m, m + 8, m + 1, m + 9), second (m + 16, m + 24, m + 17, m + 25).
+inline std::int32_t first_sub_block(std::int32_t x, std::int32_t y) {
+  return static_cast<std::int32_t>((static_cast<std::uint32_t>(x) & 0xFFFFu) |
+                                   (static_cast<std::uint32_t>(y) << 16));
+}
+inline std::int32_t second_sub_block(std::int32_t x, std::int32_t y) {
+  return static_cast<std::int32_t>((static_cast<std::uint32_t>(x) >> 16) |
+                                   (static_cast<std::uint32_t>(y) & 0xFFFF0000u));
+}
+// The same on 16 rows' vectors.
+inline __m512i first_sub_block(__m512i x, __m512i y) {
+  return _mm512_mask_blend_epi16(0xAAAAAAAA, x, _mm512_slli_epi32(y, 16));
+}
+inline __m512i second_sub_block(__m512i x, __m512i y) {
+  return _mm512_mask_blend_epi16(0xAAAAAAAA, _mm512_srli_epi32(x, 16), y);
+}
+
+void prepare_packed_activations(const BlockQ8K* a, std::int64_t n, bool by_sub_block,
+                                ActQ6KPacked* out) {
   const __m512i order = residue_order();
   for (std::int64_t i = 0; i < n; ++i) {
     residue_activations(a[i], order, 0, &out[i].q);
@@ -207,6 +232,12 @@ void prepare_packed_activations(const BlockQ8K* a, std::int64_t n, ActQ6KPacked*
       const auto lo = static_cast<std::uint16_t>(a[i].bsums[2 * c]);
       const auto hi = static_cast<std::uint16_t>(a[i].bsums[2 * c + 1]);
       out[i].sub_sums[c] = static_cast<std::int32_t>(lo | (std::uint32_t{hi} << 16));
+      for (int p = 0; p < 4 && by_sub_block; ++p) {
+        const std::int32_t x = out[i].q.q[kResidues * c + 2 * p];
+        const std::int32_t y = out[i].q.q[kResidues * c + 2 * p + 1];
+        out[i].by_sub_block[c][p][0] = first_sub_block(x, y);
+        out[i].by_sub_block[c][p][1] = second_sub_block(x, y);
+      }
     }
     out[i].d = a[i].d;
   }
@@ -214,6 +245,96 @@ void prepare_packed_activations(const BlockQ8K* a, std::int64_t n, ActQ6KPacked*
 
 /// Each line of the stream is asked for this far ahead, into L1, as in the q4_k product.
 constexpr std::ptrdiff_t kNearBytes = 8192;
+
+/// Block b's d and scales (int16 pairs: scale 2 c, scale 2 c + 1 of group c) of the 16 rows.
+inline __m512 packed_scales(const PackedRows& rows, std::int64_t b, const Consts& c,
+                            __m512i* scales) {
+  __m512i sc[4];  // scale bytes 4 k..4 k + 3 of each row
+  transpose_16_bytes(rows, b, offsetof(BlockQ6K, scales), sc);
+  for (int cg = 0; cg < kGroups; ++cg) {
+    scales[cg] = _mm512_srai_epi16(_mm512_shuffle_epi8(sc[cg / 2], c.scale_words[cg % 2]), 8);
+  }
+  return block_scales(rows, b, c);
+}
+
+/// Residue m of block b's ql/qh group (h, v) as 6-bit q (0..63): q_lo for group 4 h + v (low
+/// nibbles of ql, qh bits 2 v), q_hi for group 4 h + 2 + v (high nibbles, qh bits 4 + 2 v).
+inline void unpack_q6_k(const PackedRows& rows, std::int64_t b, int h, int v, int m, __m512i* q_lo,
+                        __m512i* q_hi) {
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  const __m512i bits45 = _mm512_set1_epi8(0x30);
+  const __m512i high = _mm512_loadu_si512(rows.at(b, offsetof(BlockQ6K, qh) + 32 * h) + 64 * m);
+  const __m512i low =
+      _mm512_loadu_si512(rows.at(b, offsetof(BlockQ6K, ql) + 64 * h + 32 * v) + 64 * m);
+  // 16-bit shifts: the bits that cross into a neighbouring byte are masked off.
+  const __m512i hb_lo = v == 0 ? _mm512_slli_epi16(high, 4) : _mm512_slli_epi16(high, 2);
+  const __m512i hb_hi = v == 0 ? high : _mm512_srli_epi16(high, 2);
+  // lo | (hb & 0x30): ternary 0xF8 on (lo, hb, 0x30) is a | (b & c).
+  *q_lo = _mm512_ternarylogic_epi32(_mm512_and_si512(low, low4), hb_lo, bits45, 0xF8);
+  *q_hi = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(low, 4), low4), hb_hi,
+                                    bits45, 0xF8);
+}
+
+/// One token's block sum (sumi: the integer sum of scale * q * a, q unsigned) into the rows'
+/// float sums: d * a.d * (sumi - 32 * sum(scale * bsum)).
+inline void add_block_sum(__m512 d, const __m512i* scales, const ActQ6KPacked& a, __m512i sumi,
+                          __m512* sum) {
+  __m512i offset = _mm512_setzero_si512();  // sum(scale * bsum): 32 of it too much in sumi
+  for (int cg = 0; cg < kGroups; ++cg) {
+    offset = _mm512_dpwssd_epi32(offset, scales[cg], _mm512_set1_epi32(a.sub_sums[cg]));
+  }
+  sumi = _mm512_sub_epi32(sumi, _mm512_slli_epi32(offset, 5));
+  *sum = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(a.d)), _mm512_cvtepi32_ps(sumi), *sum);
+}
+
+/// Block b's 64 vectors one sub-block per dword (first_sub_block / second_sub_block of residue
+/// pair p of group c at out[2 (4 c + p)], out[2 (4 c + p) + 1]), for passes of more than 4
+/// tokens; the block kNearBytes on is fetched.
+inline void unpack_by_sub_block(const PackedRows& rows, std::int64_t b, __m512i* out) {
+  for (int hv = 0; hv < 4; ++hv) {
+    prefetch_packed<kPackedBlockBytes, kNearBytes, true>(rows, b, hv, 4);
+    const int h = hv / 2, v = hv % 2, g_lo = 4 * h + v, g_hi = g_lo + 2;
+    for (int p = 0; p < 4; ++p) {
+      __m512i x_lo, x_hi, y_lo, y_hi;
+      unpack_q6_k(rows, b, h, v, 2 * p, &x_lo, &x_hi);
+      unpack_q6_k(rows, b, h, v, 2 * p + 1, &y_lo, &y_hi);
+      out[2 * (4 * g_lo + p)] = first_sub_block(x_lo, y_lo);
+      out[2 * (4 * g_lo + p) + 1] = second_sub_block(x_lo, y_lo);
+      out[2 * (4 * g_hi + p)] = first_sub_block(x_hi, y_hi);
+      out[2 * (4 * g_hi + p) + 1] = second_sub_block(x_hi, y_hi);
+    }
+  }
+}
+
+/// Block b (unpacked by sub-block into w) times NT tokens, added to sums[t]: each sub-block's
+/// 16 products per row summed by 4 vpdpbusd into one int32, then scaled once (vpmulld): per
+/// token and super-block 64 vpdpbusd, 16 vpmulld and the 8 vpdpwssd of the offset, against the
+/// one-at-a-time path's 64 vpmaddubsw and 40 vpdpwssd.
+template <int NT>
+__attribute__((noinline)) void sub_block_tokens(const PackedRows& rows, std::int64_t b,
+                                                const Consts& c, const __m512i* w,
+                                                const ActQ6KPacked* a, std::int64_t nb,
+                                                __m512* sums) {
+  __m512i scales[kGroups];
+  const __m512 d = packed_scales(rows, b, c, scales);
+  __m512i sumi[NT];
+  for (int t = 0; t < NT; ++t) sumi[t] = _mm512_setzero_si512();
+  for (int cg = 0; cg < kGroups; ++cg) {
+    const __m512i first = _mm512_srai_epi32(_mm512_slli_epi32(scales[cg], 16), 16);
+    const __m512i second = _mm512_srai_epi32(scales[cg], 16);
+    for (int t = 0; t < NT; ++t) {
+      const std::int32_t(*x)[2] = a[t * nb].by_sub_block[cg];
+      __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
+      for (int p = 0; p < 4; ++p) {
+        dot0 = _mm512_dpbusd_epi32(dot0, w[2 * (4 * cg + p)], _mm512_set1_epi32(x[p][0]));
+        dot1 = _mm512_dpbusd_epi32(dot1, w[2 * (4 * cg + p) + 1], _mm512_set1_epi32(x[p][1]));
+      }
+      sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(dot0, first));
+      sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(dot1, second));
+    }
+  }
+  for (int t = 0; t < NT; ++t) add_block_sum(d, scales, a[t * nb], sumi[t], &sums[t]);
+}
 
 /// Block b of the group times NT tokens (token t's block at a[t * nb]), added to sums[t];
 /// Prefetch: the block kNearBytes on is fetched.
@@ -223,40 +344,23 @@ constexpr std::ptrdiff_t kNearBytes = 8192;
 template <int NT, bool Prefetch>
 __attribute__((noinline)) void packed_block(const PackedRows& rows, std::int64_t b, const Consts& c,
                                             const ActQ6KPacked* a, std::int64_t nb, __m512* sums) {
-  const __m512 d = block_scales(rows, b, c);
-  __m512i sc[4];  // scale bytes 4 k..4 k + 3 of each row
-  transpose_16_bytes(rows, b, offsetof(BlockQ6K, scales), sc);
   __m512i scales[kGroups];  // int16 pairs (scale 2 c, scale 2 c + 1)
-  for (int cg = 0; cg < kGroups; ++cg) {
-    scales[cg] = _mm512_srai_epi16(_mm512_shuffle_epi8(sc[cg / 2], c.scale_words[cg % 2]), 8);
-  }
-  const __m512i low4 = _mm512_set1_epi8(0x0F);
-  const __m512i bits45 = _mm512_set1_epi8(0x30);
+  const __m512 d = packed_scales(rows, b, c, scales);
   constexpr int kChains = NT == 1 ? 4 : 2;  // int32 accumulators per token (latency)
   __m512i acc[NT][kChains];
   for (auto& token : acc) {
     for (auto& v : token) v = _mm512_setzero_si512();
   }
   for (int h = 0; h < 2; ++h) {
-    const std::uint8_t* qh = rows.at(b, offsetof(BlockQ6K, qh) + 32 * h);
     for (int v = 0; v < 2; ++v) {
       if constexpr (Prefetch)
         prefetch_packed<kPackedBlockBytes, kNearBytes, true>(rows, b, 2 * h + v, 4);
-      const std::uint8_t* ql = rows.at(b, offsetof(BlockQ6K, ql) + 64 * h + 32 * v);
       const int g_lo = 4 * h + v;  // low nibbles of ql, qh bits 2 v
       const int g_hi = g_lo + 2;   // high nibbles, qh bits 4 + 2 v
       __m512i pair_lo[NT], pair_hi[NT];
       for (int m = 0; m < kResidues; ++m) {
-        const __m512i high = _mm512_loadu_si512(qh + 64 * m);
-        const __m512i low = _mm512_loadu_si512(ql + 64 * m);
-        // 16-bit shifts: the bits that cross into a neighbouring byte are masked off.
-        const __m512i hb_lo = v == 0 ? _mm512_slli_epi16(high, 4) : _mm512_slli_epi16(high, 2);
-        const __m512i hb_hi = v == 0 ? high : _mm512_srli_epi16(high, 2);
-        // lo | (hb & 0x30): ternary 0xF8 on (lo, hb, 0x30) is a | (b & c).
-        const __m512i q_lo =
-            _mm512_ternarylogic_epi32(_mm512_and_si512(low, low4), hb_lo, bits45, 0xF8);
-        const __m512i q_hi = _mm512_ternarylogic_epi32(
-            _mm512_and_si512(_mm512_srli_epi16(low, 4), low4), hb_hi, bits45, 0xF8);
+        __m512i q_lo, q_hi;
+        unpack_q6_k(rows, b, h, v, m, &q_lo, &q_hi);
         for (int t = 0; t < NT; ++t) {
           const std::int32_t* q = a[t * nb].q.q;
           const __m512i p_lo =
@@ -279,15 +383,9 @@ __attribute__((noinline)) void packed_block(const PackedRows& rows, std::int64_t
     }
   }
   for (int t = 0; t < NT; ++t) {
-    const ActQ6KPacked& at = a[t * nb];
-    __m512i offset = _mm512_setzero_si512();  // sum(scale * bsum): 32 of it too much in acc
-    for (int cg = 0; cg < kGroups; ++cg) {
-      offset = _mm512_dpwssd_epi32(offset, scales[cg], _mm512_set1_epi32(at.sub_sums[cg]));
-    }
-    __m512i sumi = _mm512_sub_epi32(acc[t][0], _mm512_slli_epi32(offset, 5));
+    __m512i sumi = acc[t][0];
     for (int k = 1; k < kChains; ++k) sumi = _mm512_add_epi32(sumi, acc[t][k]);
-    sums[t] =
-        _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(at.d)), _mm512_cvtepi32_ps(sumi), sums[t]);
+    add_block_sum(d, scales, a[t * nb], sumi, &sums[t]);
   }
 }
 
@@ -295,9 +393,19 @@ __attribute__((noinline)) void packed_block(const PackedRows& rows, std::int64_t
 void packed_group(const PackedRows& rows, std::int64_t nb, std::int64_t g, std::int64_t row_begin,
                   std::int64_t row_end, const ActQ6KPacked* a, std::int64_t n_tokens,
                   const Consts& c, float* y, std::int64_t y_stride) {
+  // More tokens than the registers hold: each block is unpacked once, one sub-block per dword,
+  // into `by_sub_block` (L1), and every 4 tokens read it from there.
+  alignas(64) __m512i by_sub_block[kGroups * kResidues];
+  const bool buffered = n_tokens > kTokensInRegisters;
   packed_group_pass(nb, g, row_begin, row_end, n_tokens, y, y_stride,
                     [&](auto nt, auto prefetch, std::int64_t b, std::int64_t t0, __m512* sums) {
-                      packed_block<nt(), prefetch()>(rows, b, c, a + t0 * nb + b, nb, sums);
+                      const ActQ6KPacked* at = a + t0 * nb + b;
+                      if (!buffered) {
+                        packed_block<nt(), prefetch()>(rows, b, c, at, nb, sums);
+                        return;
+                      }
+                      if (t0 == 0) unpack_by_sub_block(rows, b, by_sub_block);
+                      sub_block_tokens<nt()>(rows, b, c, by_sub_block, at, nb, sums);
                     });
 }
 
@@ -316,7 +424,8 @@ void packed_q6_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::i
                              float* y, std::int64_t y_stride) {
   thread_local std::vector<ActQ6KPacked> acts;
   acts.resize(static_cast<std::size_t>(n_tokens * nb));
-  prepare_packed_activations(a, n_tokens * nb, acts.data());
+  // (the sub-block order only for passes of more than 4 tokens: see packed_group)
+  prepare_packed_activations(a, n_tokens * nb, n_tokens > kTokensInRegisters, acts.data());
   const Consts c{};
   for_each_packed_pass(packed_rows(QuantType::q6_k, packed), nb, row_begin, row_end, n_tokens,
                        [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
