@@ -308,16 +308,6 @@ __attribute__((noinline)) void packed_block(const PackedRows& rows, std::int64_t
   }
 }
 
-// One pass over group g of a packed matrix.
-void packed_group(const PackedRows& rows, std::int64_t nb, std::int64_t g, std::int64_t row_begin,
-                  std::int64_t row_end, const ActQ4K* a, std::int64_t n_tokens,
-                  const PackedConsts& c, float* y, std::int64_t y_stride) {
-  packed_group_pass(nb, g, row_begin, row_end, n_tokens, y, y_stride,
-                    [&](auto nt, auto prefetch, std::int64_t b, std::int64_t t0, __m512* sums) {
-                      packed_block<nt(), prefetch()>(rows, b, c, a + t0 * nb + b, nb, sums);
-                    });
-}
-
 /// Block b of a packed q5_k group times NT tokens, as packed_block for q4_k: the 5th bits (qh,
 /// one residue vector per residue m, the same residue order as qs) are merged into each nibble
 /// (bit 2 k of qh for group k's low nibbles, bit 2 k + 1 for its high ones), so the weights are
@@ -364,14 +354,27 @@ __attribute__((noinline)) void packed_q5_k_block(const PackedRows& rows, std::in
   for (int t = 0; t < NT; ++t) add_block_sum(g, a[t * nb], sumi[t], &sums[t]);
 }
 
-void packed_q5_k_group(const PackedRows& rows, std::int64_t nb, std::int64_t g,
-                       std::int64_t row_begin, std::int64_t row_end, const ActQ4K* a,
-                       std::int64_t n_tokens, const PackedConsts& c, float* y,
-                       std::int64_t y_stride) {
-  packed_group_pass(nb, g, row_begin, row_end, n_tokens, y, y_stride,
-                    [&](auto nt, auto prefetch, std::int64_t b, std::int64_t t0, __m512* sums) {
-                      packed_q5_k_block<nt(), prefetch()>(rows, b, c, a + t0 * nb + b, nb, sums);
-                    });
+/// A packed q4_k or q5_k product (their activations and scales are alike):
+/// block(nt, prefetch, group, b, c, a, sums) adds block b of the group times nt tokens (the
+/// first at a, one row of nb blocks apart) to sums.
+template <typename Block>
+void packed_product(QuantType type, const std::uint8_t* packed, std::int64_t nb,
+                    std::int64_t row_begin, std::int64_t row_end, const BlockQ8K* a,
+                    std::int64_t n_tokens, float* y, std::int64_t y_stride, Block&& block) {
+  thread_local std::vector<ActQ4K> acts;
+  acts.resize(static_cast<std::size_t>(n_tokens * nb));
+  prepare_activations(a, n_tokens * nb, acts.data());
+  const PackedConsts c;
+  for_each_packed_pass(
+      packed_rows(type, packed), nb, row_begin, row_end, n_tokens,
+      [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
+        const ActQ4K* pass = acts.data() + t0 * nb;
+        packed_group_pass(
+            nb, g, row_begin, row_end, n, y + t0 * y_stride, y_stride,
+            [&](auto nt, auto prefetch, std::int64_t b, std::int64_t t1, __m512* sums) {
+              block(nt, prefetch, group, b, c, pass + t1 * nb + b, sums);
+            });
+      });
 }
 
 }  // namespace
@@ -379,16 +382,10 @@ void packed_q5_k_group(const PackedRows& rows, std::int64_t nb, std::int64_t g,
 void packed_q4_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
                              std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
                              float* y, std::int64_t y_stride) {
-  thread_local std::vector<ActQ4K> acts;
-  acts.resize(static_cast<std::size_t>(n_tokens * nb));
-  prepare_activations(a, n_tokens * nb, acts.data());
-  const PackedConsts c;
-  for_each_packed_pass(
-      packed_rows(QuantType::q4_k, packed), nb, row_begin, row_end, n_tokens,
-      [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
-        packed_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n, c,
-                     y + t0 * y_stride, y_stride);
-      });
+  packed_product(QuantType::q4_k, packed, nb, row_begin, row_end, a, n_tokens, y, y_stride,
+                 [nb](auto nt, auto prefetch, const PackedRows& rows, std::int64_t b,
+                      const PackedConsts& c, const ActQ4K* at,
+                      __m512* sums) { packed_block<nt(), prefetch()>(rows, b, c, at, nb, sums); });
 }
 
 void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t nb,
@@ -408,16 +405,11 @@ void batch_q4_k_avx512_vbmi(const BlockQ4K* w, std::int64_t n_rows, std::int64_t
 void packed_q5_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
                              std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
                              float* y, std::int64_t y_stride) {
-  thread_local std::vector<ActQ4K> acts;
-  acts.resize(static_cast<std::size_t>(n_tokens * nb));
-  prepare_activations(a, n_tokens * nb, acts.data());
-  const PackedConsts c;
-  for_each_packed_pass(
-      packed_rows(QuantType::q5_k, packed), nb, row_begin, row_end, n_tokens,
-      [&](const PackedRows& group, std::int64_t g, std::int64_t t0, std::int64_t n) {
-        packed_q5_k_group(group, nb, g, row_begin, row_end, acts.data() + t0 * nb, n, c,
-                          y + t0 * y_stride, y_stride);
-      });
+  packed_product(QuantType::q5_k, packed, nb, row_begin, row_end, a, n_tokens, y, y_stride,
+                 [nb](auto nt, auto prefetch, const PackedRows& rows, std::int64_t b,
+                      const PackedConsts& c, const ActQ4K* at, __m512* sums) {
+                   packed_q5_k_block<nt(), prefetch()>(rows, b, c, at, nb, sums);
+                 });
 }
 
 }  // namespace r1::quant::x86
