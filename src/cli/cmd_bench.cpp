@@ -171,8 +171,7 @@ int run_bench(int argc, char** argv, int first) {
     const std::size_t file_bytes = loaded->file_tensor_bytes();
     const double params = loaded->parameter_count();
     const std::string name = std::string(io::architecture_name(config.architecture)) + " " +
-                             format("%.1fB ", params / 1e9) +
-                             dtype_cli_name(transformer.weights().lm_head.type);
+                             format("%.1fB ", params / 1e9) + transformer.weights().matrix_types();
     const std::size_t bytes_per_token = transformer.weights().bytes_per_token();
     int max_len = depth;
     for (int p : prompts) max_len = std::max(max_len, depth + p);

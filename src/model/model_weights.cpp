@@ -2,10 +2,12 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <new>
 #include <set>
+#include <utility>
 
 #include "model/hf_tensor_names.h"
 #include "r1/error.h"
@@ -173,6 +175,38 @@ std::size_t ModelWeights::bytes_per_token() const {
              layer.gate_up_proj.weight_bytes() + layer.down_proj.weight_bytes();
   }
   return bytes;
+}
+
+std::string ModelWeights::matrix_types() const {
+  std::vector<std::pair<DType, std::size_t>> by_type;
+  const auto add = [&](const ops::WeightMatrix& w) {
+    const std::size_t bytes = ops::row_bytes(w) * static_cast<std::size_t>(w.rows);
+    const auto it = std::find_if(by_type.begin(), by_type.end(),
+                                 [&](const auto& entry) { return entry.first == w.type; });
+    if (it == by_type.end()) {
+      by_type.emplace_back(w.type, bytes);
+    } else {
+      it->second += bytes;
+    }
+  };
+  const auto add_linear = [&](const ops::Linear& linear) {
+    for (const ops::WeightMatrix& part : linear.parts) add(part);
+  };
+  add_linear(lm_head);
+  for (const LayerWeights& layer : layers) {
+    for (const ops::Linear* linear :
+         {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj}) {
+      add_linear(*linear);
+    }
+  }
+  std::stable_sort(by_type.begin(), by_type.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string names;
+  for (const auto& [type, bytes] : by_type) {
+    if (!names.empty()) names += '+';
+    names += dtype_cli_name(type);
+  }
+  return names;
 }
 
 }  // namespace r1::model

@@ -57,6 +57,10 @@ struct ModelWeights {
   /// Bytes of weights one decode step reads (every layer matrix and the lm_head; one embedding row
   /// is negligible).
   std::size_t bytes_per_token() const;
+
+  /// The dtypes of those matrices, most bytes first, joined by '+' ("q5_k+q6_k" for llama.cpp's
+  /// Q5_K_M, "bf16" for a checkpoint): what r1 bench names the model by.
+  std::string matrix_types() const;
 };
 
 /// Binds and checks every tensor the config implies. Throws Error(invalid_file) naming the tensor

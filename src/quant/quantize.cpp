@@ -67,6 +67,10 @@ void quantize_row(QuantType type, const float* in, void* out, std::int64_t n) {
     case QuantType::q6_k:
       return ref::quantize_q6_k(in, blocks_of<BlockQ6K>(out), nb);
     case QuantType::q8_k:
+#if defined(R1_QUANT_X86)
+      if (fast_activation_quantizers())
+        return x86::quantize_q8_k_avx512(in, blocks_of<BlockQ8K>(out), nb);
+#endif
       return ref::quantize_q8_k(in, blocks_of<BlockQ8K>(out), nb);
   }
 }

@@ -168,9 +168,19 @@ void check_products(bool integer_sums) {
   struct Case {
     std::int64_t rows, nb, row_begin, row_end, tokens;
   };
-  const Case cases[] = {{16, 1, 0, 16, 1}, {37, 2, 0, 37, 4},  {37, 6, 3, 29, 2},
-                        {64, 6, 16, 48, 1}, {64, 2, 5, 6, 3},  {50, 3, 17, 50, 16},
-                        {40, 2, 0, 40, 17}, {33, 1, 31, 33, 35}, {48, 35, 16, 48, 2}};
+  const Case cases[] = {{16, 1, 0, 16, 1},
+                        {37, 2, 0, 37, 4},
+                        {37, 6, 3, 29, 2},
+                        {64, 6, 16, 48, 1},
+                        {64, 2, 5, 6, 3},
+                        {50, 3, 17, 50, 16},
+                        {40, 2, 0, 40, 17},
+                        {33, 1, 31, 33, 35},
+                        {48, 35, 16, 48, 2},
+                        // passes of more than 4 tokens that are not a multiple of 8 (q4_k and
+                        // q5_k unpack such passes into L1 and take up to 8 tokens at a time)
+                        {40, 3, 0, 40, 13},
+                        {24, 2, 2, 24, 6}};
   int compared = 0;
   for (const QuantType type : {QuantType::q4_k, QuantType::q5_k, QuantType::q6_k}) {
     const QuantType act = vec_dot_activation_type(type);

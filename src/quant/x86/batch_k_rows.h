@@ -178,41 +178,40 @@ inline void store_group_rows(__m512 v, std::int64_t g, std::int64_t row_begin,
 /// for every 4, which costs less than storing the unpacked block and loading it back.
 constexpr int kTokensInRegisters = 4;
 
-/// Calls block(nt, prefetch) with nt = std::integral_constant<int, n> (1 <= n <= 4) and prefetch =
-/// std::bool_constant<Prefetch>, so that the kernel's block function is instantiated for each.
-template <bool Prefetch, typename Block>
+/// Calls block(nt, prefetch) with nt = std::integral_constant<int, n> (1 <= n <= MaxTokens) and
+/// prefetch = std::bool_constant<Prefetch>, so that the kernel's block function is instantiated
+/// for each.
+template <bool Prefetch, int MaxTokens = kTokensInRegisters, typename Block>
 inline void with_token_count(int n, Block&& block) {
-  const std::bool_constant<Prefetch> prefetch;
-  switch (n) {
-    case 1:
-      return block(std::integral_constant<int, 1>{}, prefetch);
-    case 2:
-      return block(std::integral_constant<int, 2>{}, prefetch);
-    case 3:
-      return block(std::integral_constant<int, 3>{}, prefetch);
-    default:
-      return block(std::integral_constant<int, 4>{}, prefetch);
+  if constexpr (MaxTokens == 1) {
+    block(std::integral_constant<int, 1>{}, std::bool_constant<Prefetch>{});
+  } else {
+    if (n >= MaxTokens) {
+      block(std::integral_constant<int, MaxTokens>{}, std::bool_constant<Prefetch>{});
+    } else {
+      with_token_count<Prefetch, MaxTokens - 1>(n, block);
+    }
   }
 }
 
 /// One pass of n_tokens (<= kMaxPassTokens) over the nb blocks of group g, the tokens
-/// kTokensInRegisters at a time: block(nt, prefetch, b, t0, sums + t0) adds block b times tokens
+/// TokensPerCall at a time: block(nt, prefetch, b, t0, sums + t0) adds block b times tokens
 /// t0 .. t0 + nt - 1 to their sums (prefetch: the first tokens of each block fetch ahead), then
 /// the sums are stored as rows of y.
-template <typename Block>
+template <int TokensPerCall = kTokensInRegisters, typename Block>
 inline void packed_group_pass(std::int64_t nb, std::int64_t g, std::int64_t row_begin,
                               std::int64_t row_end, std::int64_t n_tokens, float* y,
                               std::int64_t y_stride, Block&& block) {
   __m512 sums[kMaxPassTokens];
   for (std::int64_t t = 0; t < n_tokens; ++t) sums[t] = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < nb; ++b) {
-    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokensInRegisters) {
-      const int n = static_cast<int>(std::min<std::int64_t>(kTokensInRegisters, n_tokens - t0));
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += TokensPerCall) {
+      const int n = static_cast<int>(std::min<std::int64_t>(TokensPerCall, n_tokens - t0));
       const auto run = [&](auto nt, auto prefetch) { block(nt, prefetch, b, t0, sums + t0); };
       if (t0 == 0) {
-        with_token_count<true>(n, run);
+        with_token_count<true, TokensPerCall>(n, run);
       } else {
-        with_token_count<false>(n, run);
+        with_token_count<false, TokensPerCall>(n, run);
       }
     }
   }

@@ -23,9 +23,11 @@ float vec_dot_q5_1_q8_1_avx2(const BlockQ5_1* x, const BlockQ8_1* y, std::int64_
 float vec_dot_q8_0_q8_0_avx512_vnni(const BlockQ8_0* x, const BlockQ8_0* y, std::int64_t nb);
 float vec_dot_q4_0_q8_0_avx512_vnni(const BlockQ4_0* x, const BlockQ8_0* y, std::int64_t nb);
 
-// Activation quantizers (AVX512F/BW), bit-exact with ref::quantize_q8_0 / q8_1 on finite input.
+// Activation quantizers (AVX512F/BW), bit-exact with ref::quantize_q8_0 / q8_1 / q8_k on finite
+// input.
 void quantize_q8_0_avx512(const float* x, BlockQ8_0* y, std::int64_t nb);
 void quantize_q8_1_avx512(const float* x, BlockQ8_1* y, std::int64_t nb);
+void quantize_q8_k_avx512(const float* x, BlockQ8K* y, std::int64_t nb);
 
 // Tiled products (gemm.h): row r of w at w + r * nb, token t of a at a + t * nb, output
 // y[t * y_stride + r].
