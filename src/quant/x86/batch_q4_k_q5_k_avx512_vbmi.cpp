@@ -13,7 +13,7 @@
 // into the residue's int32 accumulator: the 8 accumulators end up with each row's 8 exact lane
 // sums, the mins term is 4 vpdpwssd of the rows' mins with the activation's sub-block sums, and
 // the float update is the reference's expression with one lane per row. The unpacking is paid
-// once per super-block for all the tokens of a pass (up to 16).
+// once per super-block for all the tokens of a pass (up to kMaxPassTokens).
 // GCC 12's 512-bit intrinsics hand _mm512_undefined_* to the masked builtins they wrap, which
 // -Wmaybe-uninitialized reports at every use.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
