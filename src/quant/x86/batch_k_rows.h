@@ -177,8 +177,8 @@ inline void store_group_rows(__m512 v, std::int64_t g, std::int64_t row_begin,
 }
 
 /// Tokens a packed kernel holds in registers at once: a block's vectors, loaded and unpacked
-/// once, serve up to this many tokens; a pass of more tokens unpacks the block again (from L1)
-/// for every 4, which costs less than storing the unpacked block and loading it back.
+/// once, serve up to this many tokens; the q4_k, q5_k and q6_k kernels unpack each block of a
+/// longer pass once into L1 and read it back for every few tokens.
 constexpr int kTokensInRegisters = 4;
 
 /// Calls block(nt, prefetch) with nt = std::integral_constant<int, n> (1 <= n <= MaxTokens) and
