@@ -134,8 +134,9 @@ int run_bench(int argc, char** argv, int first) {
           device_option(),
           kv_type_option(),
           flag_option("file-layout",
-                      "Compute on the weights' layout in the file (no repacking of q8_0, q4_k and "
-                      "q6_k matrices for the CPU kernels at load), to compare the two"),
+                      "Compute on the weights as the file maps them (no repacking of quantized "
+                      "matrices for the CPU kernels at load, no copy of 16-bit ones into "
+                      "huge-page memory), to compare the two"),
       });
   if (!args.parse(argc, argv, first)) {
     std::cout << args.help_text(

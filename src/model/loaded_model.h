@@ -45,9 +45,9 @@ struct LoadOptions {
   /// Quantize the layer matrices and the output matrix to this type while loading (from f32,
   /// f16 or bf16 files); unset: compute with the weights as stored.
   std::optional<DType> quantize;
-  /// Repack matrices into the CPU kernels' own layouts where they have one (q8_0 on AVX-512
-  /// VNNI, q4_k, q5_k and q6_k with VBMI too; model/pack_weights.h). Off: the kernels read the
-  /// file's layout (for comparisons).
+  /// Repack matrices into the CPU kernels' own layouts where they have one (q8_0, q4_0, q4_1 on
+  /// AVX-512 VNNI, q4_k, q5_k and q6_k with VBMI too) and copy bf16 / f16 ones into huge-page
+  /// memory (model/pack_weights.h). Off: the kernels read the file's mapping (for comparisons).
   bool pack_weights = true;
 };
 

@@ -157,7 +157,7 @@ ModelWeights bind_weights(const WeightSource& source, const io::ModelConfig& con
   return weights;
 }
 
-AlignedBytes::AlignedBytes(std::size_t size, bool huge_pages) {
+AlignedBytes::AlignedBytes(std::size_t size, bool huge_pages) : size_(size) {
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
   const std::size_t alignment = huge_pages ? kHugePage : 64;
   const std::size_t rounded = (size + alignment - 1) / alignment * alignment;

@@ -25,12 +25,14 @@ class AlignedBytes {
   explicit AlignedBytes(std::size_t size, bool huge_pages = false);
   std::uint8_t* data() { return data_.get(); }
   const std::uint8_t* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
 
  private:
   struct Free {
     void operator()(std::uint8_t* p) const;
   };
   std::unique_ptr<std::uint8_t[], Free> data_;
+  std::size_t size_ = 0;
 };
 
 struct LayerWeights {

@@ -147,11 +147,12 @@ TEST(QuantizedGguf, QuantizingAtLoadEqualsTheQuantizedFile) {
 }
 
 // The CPU backend repacks q8_0, q4_0, q4_1, q4_k, q5_k and q6_k matrices at load
-// (model/pack_weights.h) where it has the kernels: the packed model gives the very logits of the
-// file's layout, bit for bit, for a prompt long enough for the matrix units (AMX panels from the
-// packed copy) and for one-token steps after it (the VNNI kernels), from q8_0, q4_k_m, q4_0 and
-// q4_1 files and from --quant q8_0 (the K-quant layouts are checked on the backend in
-// cpu_backend_test.cpp: these models' rows are too short for them).
+// (model/pack_weights.h) where it has the kernels, and copies bf16 ones: the packed model gives
+// the very logits of the file's layout, bit for bit, for a prompt long enough for the matrix
+// units (AMX panels from the packed copy) and for one-token steps after it (the VNNI kernels),
+// from q8_0, q4_k_m, q4_0, q4_1 and bf16 files, bf16 safetensors and --quant q8_0 (the K-quant
+// layouts are checked on the backend in cpu_backend_test.cpp: these models' rows are too short
+// for them).
 TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
   const Checkpoint c = make_checkpoint("qwen2-tiny-bf16", io::DType::bf16);
   std::vector<std::int32_t> prompt;
@@ -160,16 +161,26 @@ TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
   auto run = [&](const std::filesystem::path& path, LoadOptions options, bool pack) {
     options.pack_weights = pack;
     const auto model = load_model(path, options);
-    const ops::WeightMatrix& first = model->transformer->weights().layers[0].qkv_proj.parts[0];
-    // (the tiny models' 64-column rows take no K-quant: q4_k_m gives q5_0 / q8_0 there.)
-    const auto type = *quant::quant_type_of(first.type);
-    const bool kernel =
-        type == quant::QuantType::q8_0 ? quant::packed_q8_0_kernel_available()
-        : quant::has_packed_q4_layout(type)
-            ? quant::packed_q4_kernel_available()
-            : quant::has_packed_k_layout(type) && quant::packed_k_kernel_available();
-    EXPECT_EQ(first.layout, pack && kernel ? ops::WeightLayout::packed : ops::WeightLayout::rows)
-        << dtype_cli_name(first.type);
+    const ModelWeights& weights = model->transformer->weights();
+    const ops::WeightMatrix& first = weights.layers[0].qkv_proj.parts[0];
+    if (first.type == DType::bf16) {
+      // 16-bit matrices are copied as rows into the arena (pack) or read from the mapping.
+      EXPECT_EQ(first.layout, ops::WeightLayout::rows);
+      const auto* data = static_cast<const std::uint8_t*>(first.data);
+      const bool in_arena = !weights.packed.empty() && data >= weights.packed[0].data() &&
+                            data < weights.packed[0].data() + weights.packed[0].size();
+      EXPECT_EQ(in_arena, pack);
+    } else {
+      // (the tiny models' 64-column rows take no K-quant: q4_k_m gives q5_0 / q8_0 there.)
+      const auto type = *quant::quant_type_of(first.type);
+      const bool kernel =
+          type == quant::QuantType::q8_0 ? quant::packed_q8_0_kernel_available()
+          : quant::has_packed_q4_layout(type)
+              ? quant::packed_q4_kernel_available()
+              : quant::has_packed_k_layout(type) && quant::packed_k_kernel_available();
+      EXPECT_EQ(first.layout, pack && kernel ? ops::WeightLayout::packed : ops::WeightLayout::rows)
+          << dtype_cli_name(first.type);
+    }
     KvCache cache(model->config, 1, 128);
     Batch batch;
     for (std::size_t i = 0; i < prompt.size(); ++i)
@@ -192,7 +203,9 @@ TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
         {export_to(c, "q4_k_m"), LoadOptions{}},
         {export_to(c, "q4_0"), LoadOptions{}},
         {export_to(c, "q4_1"), LoadOptions{}},
-        {c.folder, at_load}}) {
+        {c.folder, at_load},
+        {c.folder, LoadOptions{}},  // bf16 safetensors: the 16-bit copies
+        {export_to(c, "bf16"), LoadOptions{}}}) {
     const auto packed = run(path, options, true), file_layout = run(path, options, false);
     ASSERT_EQ(packed.size(), file_layout.size());
     std::size_t differ = 0;
