@@ -169,11 +169,10 @@ AlignedBytes::AlignedBytes(std::size_t size, bool huge_pages) : size_(size) {
 void AlignedBytes::Free::operator()(std::uint8_t* p) const { std::free(p); }
 
 std::size_t ModelWeights::bytes_per_token() const {
-  std::size_t bytes = lm_head.weight_bytes();
-  for (const LayerWeights& layer : layers) {
-    bytes += layer.qkv_proj.weight_bytes() + layer.o_proj.weight_bytes() +
-             layer.gate_up_proj.weight_bytes() + layer.down_proj.weight_bytes();
-  }
+  std::size_t bytes = 0;
+  for_each_matrix([&](const ops::WeightMatrix& w) {
+    bytes += ops::row_bytes(w) * static_cast<std::size_t>(w.rows);
+  });
   return bytes;
 }
 
@@ -189,16 +188,7 @@ std::string ModelWeights::matrix_types() const {
       it->second += bytes;
     }
   };
-  const auto add_linear = [&](const ops::Linear& linear) {
-    for (const ops::WeightMatrix& part : linear.parts) add(part);
-  };
-  add_linear(lm_head);
-  for (const LayerWeights& layer : layers) {
-    for (const ops::Linear* linear :
-         {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj}) {
-      add_linear(*linear);
-    }
-  }
+  for_each_matrix(add);
   std::stable_sort(by_type.begin(), by_type.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string names;

@@ -56,6 +56,16 @@ struct ModelWeights {
       owned;                          // matrices quantized at load (the views point here)
   std::vector<AlignedBytes> packed;  // matrices repacked for the CPU kernels (pack_weights.h)
 
+  /// Calls fn(part) for every part of the layer matrices and the lm_head (not the embedding).
+  template <typename Fn>
+  void for_each_matrix(Fn&& fn) {
+    each_matrix(*this, fn);
+  }
+  template <typename Fn>
+  void for_each_matrix(Fn&& fn) const {
+    each_matrix(*this, fn);
+  }
+
   /// Bytes of weights one decode step reads (every layer matrix and the lm_head; one embedding row
   /// is negligible).
   std::size_t bytes_per_token() const;
@@ -63,6 +73,17 @@ struct ModelWeights {
   /// The dtypes of those matrices, most bytes first, joined by '+' ("q5_k+q6_k" for llama.cpp's
   /// Q5_K_M, "bf16" for a checkpoint): what r1 bench names the model by.
   std::string matrix_types() const;
+
+ private:
+  template <typename Self, typename Fn>
+  static void each_matrix(Self& self, Fn& fn) {
+    for (auto& layer : self.layers) {
+      for (auto* linear : {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj}) {
+        for (auto& part : linear->parts) fn(part);
+      }
+    }
+    for (auto& part : self.lm_head.parts) fn(part);
+  }
 };
 
 /// Binds and checks every tensor the config implies. Throws Error(invalid_file) naming the tensor

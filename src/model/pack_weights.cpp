@@ -15,9 +15,9 @@ namespace {
 
 // 16-bit matrices are copied as they are (rows) into the arena: the one-token products read them
 // faster from anonymous (huge-page) memory than from the file's page cache (AMD EPYC of
-// 2026-12-03, `r1 bench -p 0 -n 32 -t 2`, 6 alternating pairs on two bf16 files: 11.2-11.9 ->
-// 12.1-13.2 tok/s, +8 % on the means; peak RSS 2.91 -> 3.34 GiB, as the largest matrix is held
-// twice while it is copied; load +0.2 s).
+// 2026-12-03, `r1 bench -p 0 -n 32 -t 2` alternately with --file-layout, 12 pairs on two bf16
+// files: 10.3-11.9 -> 11.3-14.0 tok/s, +8 % on the means; peak RSS 2.91 -> 3.34 GiB, as the
+// largest matrix is held twice while it is copied; load +0.2 s).
 bool copied_as_rows(const ops::WeightMatrix& w) {
   return w.type == DType::bf16 || w.type == DType::f16;
 }
@@ -93,29 +93,20 @@ bool packable(const ops::WeightMatrix& w) {
 }  // namespace
 
 int pack_weights_for_cpu(ModelWeights& weights) {
-  auto for_each_part = [&](auto&& fn) {
-    for (LayerWeights& layer : weights.layers) {
-      for (ops::Linear* linear :
-           {&layer.qkv_proj, &layer.o_proj, &layer.gate_up_proj, &layer.down_proj}) {
-        for (ops::WeightMatrix& part : linear->parts) fn(part);
-      }
-    }
-    for (ops::WeightMatrix& part : weights.lm_head.parts) fn(part);
-  };
   // A 16-bit lm_head tied to the embedding stays in the file: its copy would hold the table twice.
   const auto wanted = [&](const ops::WeightMatrix& part) {
     return packable(part) && !(copied_as_rows(part) && part.data == weights.embed_tokens.data);
   };
   // One arena for every packed matrix, on huge pages where Linux grants them (AlignedBytes).
   std::size_t total = 0;
-  for_each_part([&](ops::WeightMatrix& part) {
+  weights.for_each_matrix([&](ops::WeightMatrix& part) {
     if (wanted(part)) total += packed_bytes(part);
   });
   if (total == 0) return 0;
   AlignedBytes& arena = weights.packed.emplace_back(total, true);
   std::size_t used = 0;
   int packed = 0;
-  for_each_part([&](ops::WeightMatrix& part) {
+  weights.for_each_matrix([&](ops::WeightMatrix& part) {
     if (!wanted(part)) return;
     std::uint8_t* copy = arena.data() + used;
     pack_matrix(part, copy);
