@@ -81,17 +81,18 @@ int main(int argc, char** argv) {
         RowsFn rows;
       };
       std::vector<Kernel> kernels;
-      if (r1::ops::cpu::isa_supported(CpuIsa::avx512)) {
-        const auto dot = r1::ops::cpu::dot_rows_kernel(CpuIsa::avx512, r1::DType::bf16);
-        kernels.push_back({"dot_rows avx512", [&, dot](int, std::int64_t b, std::int64_t e) {
+      for (CpuIsa isa : {CpuIsa::avx512, CpuIsa::avx2}) {
+        const std::string isa_name = r1::ops::cpu::isa_name(isa);
+        if (!r1::ops::cpu::isa_supported(isa)) continue;
+        const auto dot = r1::ops::cpu::dot_rows_kernel(isa, r1::DType::bf16);
+        kernels.push_back({"dot_rows " + isa_name, [&, dot](int, std::int64_t b, std::int64_t e) {
                              dot(w.data() + b * s.cols, e - b, s.cols, x.data(), s.cols, tokens,
                                  y.data() + b, s.rows);
                            }});
-      }
-      if (r1::ops::cpu::fma_gemm_available()) {
-        kernels.push_back({"fma_gemm", [&](int, std::int64_t b, std::int64_t e) {
-                             r1::ops::cpu::fma_gemm(r1::DType::bf16, w.data() + b * s.cols, e - b,
-                                                    s.cols, x.data(), tokens, y.data() + b,
+        if (!r1::ops::cpu::fma_gemm_available(isa)) continue;
+        kernels.push_back({"fma_gemm " + isa_name, [&, isa](int, std::int64_t b, std::int64_t e) {
+                             r1::ops::cpu::fma_gemm(isa, r1::DType::bf16, w.data() + b * s.cols,
+                                                    e - b, s.cols, x.data(), tokens, y.data() + b,
                                                     s.rows);
                            }});
       }

@@ -41,7 +41,7 @@ class CpuBackend final : public Backend {
         // on some cores is slower than our FMA kernel (60-65 % of its speed on the AMX-less Xeon
         // of 2026-12-02, bench/bench_prefill_gemm.cpp): oneDNN only where VDPBF16PS measures at
         // least 1.5x the FMA flops (cpu/bf16_dot_rate.h), else the FMA kernel.
-        fma_gemm_(isa == cpu::CpuIsa::avx512 && cpu::fma_gemm_available()),
+        fma_gemm_(cpu::fma_gemm_available(isa)),
         dnnl_(matrix_units && cpu::DnnlMatmul::available() &&
                       (amx_ || (fma_gemm_ ? cpu::bf16_dot_outruns_fma() : true))
                   ? static_cast<std::size_t>(n_threads)
@@ -131,7 +131,7 @@ class CpuBackend final : public Backend {
         if (mine.begin < mine.end) {
           const auto* rows = static_cast<const std::uint8_t*>(part.data) +
                              static_cast<std::size_t>(mine.begin * w.cols) * element;
-          cpu::fma_gemm(w.type, rows, mine.end - mine.begin, w.cols, x, n_tokens,
+          cpu::fma_gemm(isa_, w.type, rows, mine.end - mine.begin, w.cols, x, n_tokens,
                         y + part_first + mine.begin, y_stride);
           add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y, y_stride);
         }

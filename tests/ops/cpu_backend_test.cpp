@@ -146,39 +146,45 @@ TEST(CpuBackend, MatrixUnitsComputeWithBf16Activations) {
 }
 
 // Prefill-sized batches of 16-bit / f32 weights without the matrix units (matrix_units off, as on
-// a processor without AMX) run on the FMA kernel: every output is its in-order fma chain over
+// a processor without AMX) run on the FMA kernel of the backend's instruction set (AVX2 or
+// AVX-512): every output is its in-order fma chain over
 // the fp32 activations (cpu::fma_gemm_reference) plus the bias, bit for bit, in stacked parts,
 // with any thread count.
 TEST(CpuBackend, PrefillWithoutMatrixUnitsIsTheInOrderFmaChain) {
-  if (!cpu::isa_supported(CpuIsa::avx512)) GTEST_SKIP() << "no AVX-512 here";
+  if (!cpu::isa_supported(CpuIsa::avx2)) GTEST_SKIP() << "no AVX2 here";
   const LinearCase cases[] = {{kFmaGemmMinTokens, 64, 64}, {70, 300, 1536}, {131, 53, 1543},
                               {kFmaGemmMinTokens + 5, 17, 8960}};
   std::uint32_t seed = 400;
-  for (int threads : {1, 2, 3}) {
-    auto backend = make_cpu_backend({threads, CpuIsa::avx512, false});
-    for (DType type : {DType::bf16, DType::f16, DType::f32}) {
-      for (const LinearCase& c : cases) {
-        const OwnedMatrix a = make_matrix(type, c.rows, c.cols, ++seed),
-                          b = make_matrix(type, 21, c.cols, ++seed);
-        const std::vector<float> bias = random_floats(static_cast<std::size_t>(c.rows + 21), ++seed);
-        const Linear linear = Linear::stacked(
-            {a.view, b.view}, {std::vector<float>(bias.begin(), bias.begin() + c.rows),
-                               std::vector<float>(bias.begin() + c.rows, bias.end())});
-        const std::vector<float> x =
-            random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
-        std::vector<float> ours(static_cast<std::size_t>(c.tokens * linear.rows));
-        backend->linear(x.data(), c.tokens, linear, ours.data());
-        std::vector<float> expected(ours.size());
-        cpu::fma_gemm_reference(type, a.view.data, c.rows, c.cols, x.data(), c.tokens,
-                                expected.data(), linear.rows);
-        cpu::fma_gemm_reference(type, b.view.data, 21, c.cols, x.data(), c.tokens,
-                                expected.data() + c.rows, linear.rows);
-        for (std::int64_t t = 0; t < c.tokens; ++t) {
-          for (std::int64_t r = 0; r < linear.rows; ++r) {
-            const float want = expected[t * linear.rows + r] + bias[static_cast<std::size_t>(r)];
-            ASSERT_EQ(ours[t * linear.rows + r], want)
-                << dtype_cli_name(type) << " " << c.tokens << "x" << c.rows << "x" << c.cols
-                << " threads " << threads << " token " << t << " row " << r;
+  for (CpuIsa isa : supported_isas()) {
+    if (isa == CpuIsa::scalar) continue;
+    for (int threads : {1, 2, 3}) {
+      auto backend = make_cpu_backend({threads, isa, false});
+      for (DType type : {DType::bf16, DType::f16, DType::f32}) {
+        for (const LinearCase& c : cases) {
+          const OwnedMatrix a = make_matrix(type, c.rows, c.cols, ++seed),
+                            b = make_matrix(type, 21, c.cols, ++seed);
+          const std::vector<float> bias =
+              random_floats(static_cast<std::size_t>(c.rows + 21), ++seed);
+          const Linear linear = Linear::stacked(
+              {a.view, b.view}, {std::vector<float>(bias.begin(), bias.begin() + c.rows),
+                                 std::vector<float>(bias.begin() + c.rows, bias.end())});
+          const std::vector<float> x =
+              random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
+          std::vector<float> ours(static_cast<std::size_t>(c.tokens * linear.rows));
+          backend->linear(x.data(), c.tokens, linear, ours.data());
+          std::vector<float> expected(ours.size());
+          cpu::fma_gemm_reference(type, a.view.data, c.rows, c.cols, x.data(), c.tokens,
+                                  expected.data(), linear.rows);
+          cpu::fma_gemm_reference(type, b.view.data, 21, c.cols, x.data(), c.tokens,
+                                  expected.data() + c.rows, linear.rows);
+          for (std::int64_t t = 0; t < c.tokens; ++t) {
+            for (std::int64_t r = 0; r < linear.rows; ++r) {
+              const float want = expected[t * linear.rows + r] + bias[static_cast<std::size_t>(r)];
+              ASSERT_EQ(ours[t * linear.rows + r], want)
+                  << cpu::isa_name(isa) << " " << dtype_cli_name(type) << " " << c.tokens << "x"
+                  << c.rows << "x" << c.cols << " threads " << threads << " token " << t << " row "
+                  << r;
+            }
           }
         }
       }

@@ -1,11 +1,13 @@
 // The FMA prefill kernel (ops/cpu/fma_gemm.h) against its scalar oracle, bit for bit: every
 // output is the in-order fma chain over the columns, whatever the tile, panel or chunk it fell
-// in. Shapes cover partial row vectors and panels (rows not a multiple of 16 or 64), column
+// in, on each instruction set's kernel. Shapes cover partial row vectors and panels (rows not a
+// multiple of 8, 16 or 64, the AVX2 and AVX-512 vectors and panels), column
 // counts off the 8-column transpose and the 128-column chunks, every token-tile width (1-6 and
 // past 6), and outputs with a stride wider than the rows.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "core/half.h"
@@ -27,8 +29,7 @@ std::vector<std::uint16_t> to_half(DType type, const std::vector<float>& v) {
   return out;
 }
 
-TEST(FmaGemm, EveryOutputIsTheInOrderFmaChainOfTheReference) {
-  if (!cpu::fma_gemm_available()) GTEST_SKIP() << "no AVX-512 here";
+void expect_in_order_fma_chains(cpu::CpuIsa isa) {
   const Case cases[] = {{1, 1, 1},    {16, 8, 6},    {17, 9, 7},     {63, 127, 5},
                         {64, 128, 12}, {65, 129, 13}, {130, 300, 3},  {257, 77, 2},
                         {300, 1543, 4}, {48, 8960, 8}, {5, 3, 19}};
@@ -42,17 +43,35 @@ TEST(FmaGemm, EveryOutputIsTheInOrderFmaChainOfTheReference) {
       const std::int64_t stride = c.rows + 3;
       std::vector<float> ours(static_cast<std::size_t>(c.tokens * stride), -7.0f);
       std::vector<float> want(ours.size(), -7.0f);
-      cpu::fma_gemm(type, w, c.rows, c.cols, x.data(), c.tokens, ours.data(), stride);
+      cpu::fma_gemm(isa, type, w, c.rows, c.cols, x.data(), c.tokens, ours.data(), stride);
       cpu::fma_gemm_reference(type, w, c.rows, c.cols, x.data(), c.tokens, want.data(), stride);
       for (std::int64_t t = 0; t < c.tokens; ++t) {
         for (std::int64_t r = 0; r < stride; ++r) {  // the 3 padding lanes must stay untouched
           ASSERT_EQ(ours[t * stride + r], want[t * stride + r])
-              << static_cast<int>(type) << " " << c.rows << "x" << c.cols << " tokens " << c.tokens
-              << " token " << t << " row " << r;
+              << cpu::isa_name(isa) << " " << static_cast<int>(type) << " " << c.rows << "x"
+              << c.cols << " tokens " << c.tokens << " token " << t << " row " << r;
         }
       }
     }
   }
+}
+
+TEST(FmaGemm, Avx512OutputsAreTheInOrderFmaChainsOfTheReference) {
+  if (!cpu::fma_gemm_available(cpu::CpuIsa::avx512)) GTEST_SKIP() << "no AVX-512 here";
+  expect_in_order_fma_chains(cpu::CpuIsa::avx512);
+}
+
+TEST(FmaGemm, Avx2OutputsAreTheInOrderFmaChainsOfTheReference) {
+  if (!cpu::fma_gemm_available(cpu::CpuIsa::avx2)) GTEST_SKIP() << "no AVX2 + FMA + F16C here";
+  expect_in_order_fma_chains(cpu::CpuIsa::avx2);
+}
+
+TEST(FmaGemm, ScalarHasNoKernel) {
+  EXPECT_FALSE(cpu::fma_gemm_available(cpu::CpuIsa::scalar));
+  float y = 0;
+  const float w = 1, x = 1;
+  EXPECT_THROW(cpu::fma_gemm(cpu::CpuIsa::scalar, DType::f32, &w, 1, 1, &x, 1, &y, 1),
+               std::invalid_argument);
 }
 
 // The oracle itself: fma(x1, w1, x0 w0) keeps the exact product (1 + 2^-12)^2 = 1 + 2^-11 +

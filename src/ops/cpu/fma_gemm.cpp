@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "core/half.h"
 #include "ops/cpu/matmul_kernels.h"
@@ -11,6 +12,8 @@ namespace r1::ops::cpu {
 
 void fma_gemm_avx512(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
                      const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
+void fma_gemm_avx2(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
+                   const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
 namespace {
 
@@ -41,18 +44,25 @@ void fma_gemm_reference(DType type, const void* w, std::int64_t n_rows, std::int
   }
 }
 
-bool fma_gemm_available() {
+bool fma_gemm_available(CpuIsa isa) {
 #if defined(__x86_64__)
-  return isa_supported(CpuIsa::avx512);
+  return isa != CpuIsa::scalar && isa_supported(isa);
 #else
+  (void)isa;
   return false;
 #endif
 }
 
-void fma_gemm(DType type, const void* w, std::int64_t n_rows, std::int64_t cols, const float* x,
-              std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+void fma_gemm(CpuIsa isa, DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
+              const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  if (!fma_gemm_available(isa)) {
+    throw std::invalid_argument(std::string("fma_gemm: no ") + isa_name(isa) +
+                                " kernel on this processor");
+  }
 #if defined(__x86_64__)
-  fma_gemm_avx512(type, w, n_rows, cols, x, n_tokens, y, y_stride);
+  if (isa == CpuIsa::avx512)
+    return fma_gemm_avx512(type, w, n_rows, cols, x, n_tokens, y, y_stride);
+  return fma_gemm_avx2(type, w, n_rows, cols, x, n_tokens, y, y_stride);
 #else
   fma_gemm_reference(type, w, n_rows, cols, x, n_tokens, y, y_stride);
 #endif

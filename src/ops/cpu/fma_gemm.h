@@ -7,15 +7,18 @@
 // output and sum them at the end, so a tile must keep every (row, token) pair's 16-lane
 // accumulator for the whole row, and their tiles read 4 activation vectors per 16 FMAs;
 // oneDNN's bf16 GEMM rests on VDPBF16PS, which on some of these processors issues at half the
-// FMA rate. Here 16 rows lie along the vector lanes: a panel of 64 rows x 128 columns is widened
-// to fp32 and transposed once into L1, each column then costs 4 panel loads and one broadcast
-// per token for 24 FMAs (4 x 16 rows x 6 tokens), and partial sums go back to y between panels
-// of columns (bench/bench_prefill_gemm.cpp measures it against the others).
+// FMA rate (and needs AVX512-BF16). Here the rows lie along the vector lanes: on AVX-512 a panel
+// of 64 rows x 128 columns is widened to fp32 and transposed once into L1, each column then costs
+// 4 panel loads and one broadcast per token for 24 FMAs (4 x 16 rows x 6 tokens); on AVX2 a
+// panel of 16 rows, 2 loads and one broadcast per token for 12 FMAs (2 x 8 rows x 6 tokens).
+// Partial sums go back to y between panels of columns (bench/bench_prefill_gemm.cpp measures it
+// against the others).
 #pragma once
 
 #include <cstdint>
 
 #include "core/dtype.h"
+#include "ops/cpu/matmul_kernels.h"
 
 namespace r1::ops::cpu {
 
@@ -25,11 +28,12 @@ namespace r1::ops::cpu {
 void fma_gemm_reference(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
                         const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
-/// Whether fma_gemm runs a SIMD kernel on this processor (AVX-512F).
-bool fma_gemm_available();
+/// Whether fma_gemm has a kernel for `isa` (avx512: AVX-512F; avx2: AVX2 + FMA + F16C) and
+/// this processor can run it.
+bool fma_gemm_available(CpuIsa isa);
 
-/// The same product on AVX-512 (requires fma_gemm_available()).
-void fma_gemm(DType type, const void* w, std::int64_t n_rows, std::int64_t cols, const float* x,
-              std::int64_t n_tokens, float* y, std::int64_t y_stride);
+/// The same product on `isa` (requires fma_gemm_available(isa)); every isa gives the same bits.
+void fma_gemm(CpuIsa isa, DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
+              const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
 }  // namespace r1::ops::cpu
