@@ -42,6 +42,7 @@ class CpuBackend final : public Backend {
         // of 2026-12-02, bench/bench_prefill_gemm.cpp): oneDNN only where VDPBF16PS measures at
         // least 1.5x the FMA flops (cpu/bf16_dot_rate.h), else the FMA kernel.
         fma_gemm_(cpu::fma_gemm_available(isa)),
+        quantized_on_fma_(fma_gemm_ && isa == cpu::CpuIsa::avx2),
         dnnl_(matrix_units && cpu::DnnlMatmul::available() &&
                       (amx_ || (fma_gemm_ ? cpu::bf16_dot_outruns_fma() : true))
                   ? static_cast<std::size_t>(n_threads)
@@ -89,7 +90,12 @@ class CpuBackend final : public Backend {
       return;
     }
     if (is_quantized(w.type)) {
-      linear_quantized(x, n_tokens, w, y, y_stride);
+      if (quantized_on_fma_ && n_tokens >= kFmaGemmMinTokens && in_file_layout(w) &&
+          cpu::fma_gemm_supports(isa_, w.type)) {
+        linear_fma_gemm(x, n_tokens, w, y, y_stride);
+      } else {
+        linear_quantized(x, n_tokens, w, y, y_stride);
+      }
       return;
     }
     if (!dnnl_.empty() && w.type == DType::bf16 && n_tokens >= kMatrixUnitMinTokens) {
@@ -119,18 +125,24 @@ class CpuBackend final : public Backend {
     });
   }
 
+  // Whether every part of w lies in the file's row layout (not repacked for the lane kernels).
+  static bool in_file_layout(const Linear& w) {
+    return std::all_of(w.parts.begin(), w.parts.end(),
+                       [](const WeightMatrix& p) { return p.layout != WeightLayout::packed; });
+  }
+
   // 16-bit or f32 weights, prefill-sized batch without matrix units: the FMA kernel with rows
   // along the lanes (cpu/fma_gemm.h), each thread its share of every part's rows.
   void linear_fma_gemm(const float* x, std::int64_t n_tokens, const Linear& w, float* y,
                        std::int64_t y_stride) {
-    const std::size_t element = dtype_size(w.type);
+    const auto row_bytes = static_cast<std::size_t>(dtype_row_bytes(w.type, w.cols));
     pool_.run([&](int thread, int n_threads) {
       std::int64_t part_first = 0;
       for (const WeightMatrix& part : w.parts) {
         const ItemRange mine = split_items(part.rows, kRowGrain, thread, n_threads);
         if (mine.begin < mine.end) {
           const auto* rows = static_cast<const std::uint8_t*>(part.data) +
-                             static_cast<std::size_t>(mine.begin * w.cols) * element;
+                             static_cast<std::size_t>(mine.begin) * row_bytes;
           cpu::fma_gemm(isa_, w.type, rows, mine.end - mine.begin, w.cols, x, n_tokens,
                         y + part_first + mine.begin, y_stride);
           add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y, y_stride);
@@ -163,7 +175,8 @@ class CpuBackend final : public Backend {
         const std::int64_t begin = std::max(mine.begin, part_first);
         const std::int64_t end = std::min(mine.end, part_first + part.rows);
         if (begin < end) {
-          // One tiled product per part for this thread's rows: outputs equal vec_dot exactly.
+          // One product per part for this thread's rows: outputs equal vec_dot exactly, or to
+          // float rounding for the AVX2 K-quant row kernels (quant::gemm_relaxed).
           const auto* packed = static_cast<const std::uint8_t*>(part.data);
           if (part.layout == WeightLayout::packed && weight_type == quant::QuantType::q8_0) {
             quant::gemm_packed_q8_0(packed, w.cols / quant::kBlock32, begin - part_first,
@@ -180,8 +193,8 @@ class CpuBackend final : public Backend {
           } else {
             const auto* rows =
                 static_cast<const std::uint8_t*>(part.data) + w_row * (begin - part_first);
-            quant::gemm(weight_type, rows, end - begin, w.cols, xq, n_tokens, y + begin,
-                        y_stride);
+            quant::gemm_relaxed(weight_type, rows, end - begin, w.cols, xq, n_tokens, y + begin,
+                                y_stride);
           }
         }
         part_first += part.rows;
@@ -470,6 +483,9 @@ class CpuBackend final : public Backend {
   cpu::CpuIsa isa_;
   bool amx_;                                 // prefill on our AMX kernel
   bool fma_gemm_;                            // prefill on the FMA kernel where AMX is not used
+  // Quantized prefill on the FMA kernel too (weights dequantized into its panels): on AVX2,
+  // where the integer kernels have no VNNI (see linear_into).
+  bool quantized_on_fma_;
   std::vector<cpu::DnnlMatmul> dnnl_;        // one per thread; empty: not used
   std::vector<cpu::AmxScratch> amx_scratch_;  // per thread
   cpu::AmxActivations amx_x_;                // activations packed for the tiles

@@ -23,6 +23,10 @@ bool cpu_has_vbmi() {
 #endif
 }
 
+// Up to this many tokens gemm_relaxed_at runs the AVX2 K-quant products row by row with one
+// float per super-block (x86/rows_k_avx2.cpp); beyond it, gemm_at's tiles.
+constexpr std::int64_t kAvx2RowsMaxTokens = 16;
+
 }  // namespace
 
 SimdLevel gemm_kernel_level(SimdLevel level, QuantType weight_type) {
@@ -126,6 +130,37 @@ void gemm_at(SimdLevel level, QuantType weight_type, const void* w, std::int64_t
       y[t * y_stride + r] = vec_dot_at(level, weight_type, row, tok, cols);
     }
   }
+}
+
+void gemm_relaxed_at(SimdLevel level, QuantType weight_type, const void* w, std::int64_t n_rows,
+                     std::int64_t cols, const void* a, std::int64_t n_tokens, float* y,
+                     std::int64_t y_stride) {
+#if defined(R1_QUANT_X86)
+  const bool rows_k = simd_level_available(level) && level != SimdLevel::scalar &&
+                      gemm_kernel_level(level, weight_type) == SimdLevel::avx2 &&
+                      n_tokens <= kAvx2RowsMaxTokens && n_rows > 0 && n_tokens > 0;
+  if (rows_k && weight_type == QuantType::q4_k) {
+    return x86::rows_q4_k_avx2(static_cast<const BlockQ4K*>(w), n_rows,
+                               row_blocks(weight_type, cols), static_cast<const BlockQ8K*>(a),
+                               n_tokens, y, y_stride);
+  }
+  if (rows_k && weight_type == QuantType::q5_k) {
+    return x86::rows_q5_k_avx2(static_cast<const BlockQ5K*>(w), n_rows,
+                               row_blocks(weight_type, cols), static_cast<const BlockQ8K*>(a),
+                               n_tokens, y, y_stride);
+  }
+  if (rows_k && weight_type == QuantType::q6_k) {
+    return x86::rows_q6_k_avx2(static_cast<const BlockQ6K*>(w), n_rows,
+                               row_blocks(weight_type, cols), static_cast<const BlockQ8K*>(a),
+                               n_tokens, y, y_stride);
+  }
+#endif
+  gemm_at(level, weight_type, w, n_rows, cols, a, n_tokens, y, y_stride);
+}
+
+void gemm_relaxed(QuantType weight_type, const void* w, std::int64_t n_rows, std::int64_t cols,
+                  const void* a, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  gemm_relaxed_at(best_simd_level(), weight_type, w, n_rows, cols, a, n_tokens, y, y_stride);
 }
 
 void gemm(QuantType weight_type, const void* w, std::int64_t n_rows, std::int64_t cols,

@@ -192,6 +192,54 @@ TEST(CpuBackend, PrefillWithoutMatrixUnitsIsTheInOrderFmaChain) {
   }
 }
 
+// On AVX2 (no VNNI integer kernels) prefill-sized batches of quantized weights go to the FMA
+// kernel too, the weights dequantized into its panels: every output is the in-order fma chain of
+// the fp32 activations with the dequantized weights plus the bias, bit for bit, with stacked
+// parts of different types (q4_k_m's fused q/k/v), any thread count; fewer tokens keep ggml's
+// integer dot products (QuantizedLinearIsGgmlsDotOfQuantizedActivations).
+TEST(CpuBackend, QuantizedPrefillOnAvx2IsTheInOrderFmaChainOfDequantizedWeights) {
+  if (!cpu::isa_supported(CpuIsa::avx2)) GTEST_SKIP() << "no AVX2 here";
+  const std::int64_t cols = 768;
+  const auto quantized = [&](DType type, std::int64_t rows, std::uint32_t seed) {
+    const std::vector<float> values = random_floats(static_cast<std::size_t>(rows * cols), seed);
+    const auto row_bytes = static_cast<std::size_t>(dtype_row_bytes(type, cols));
+    std::vector<std::uint8_t> blocks(row_bytes * static_cast<std::size_t>(rows));
+    for (std::int64_t r = 0; r < rows; ++r) {
+      quant::quantize_row(*quant::quant_type_of(type), values.data() + r * cols,
+                          blocks.data() + static_cast<std::size_t>(r) * row_bytes, cols);
+    }
+    return blocks;
+  };
+  for (DType type : {DType::q8_0, DType::q4_0, DType::q4_k, DType::q5_k}) {
+    const std::vector<std::uint8_t> a = quantized(type, 40, 700),
+                                    b = quantized(DType::q6_k, 21, 701);
+    const std::vector<float> bias = random_floats(61, 702);
+    const Linear linear = Linear::stacked(
+        {WeightMatrix{type, a.data(), 40, cols}, WeightMatrix{DType::q6_k, b.data(), 21, cols}},
+        {std::vector<float>(bias.begin(), bias.begin() + 40),
+         std::vector<float>(bias.begin() + 40, bias.end())});
+    for (std::int64_t tokens : {kFmaGemmMinTokens, kFmaGemmMinTokens + 7}) {
+      const std::vector<float> x = random_floats(static_cast<std::size_t>(tokens * cols), 703);
+      std::vector<float> expected(static_cast<std::size_t>(tokens * 61));
+      cpu::fma_gemm_reference(type, a.data(), 40, cols, x.data(), tokens, expected.data(), 61);
+      cpu::fma_gemm_reference(DType::q6_k, b.data(), 21, cols, x.data(), tokens,
+                              expected.data() + 40, 61);
+      for (int threads : {1, 2, 3}) {
+        std::vector<float> ours(expected.size());
+        make_cpu_backend({threads, CpuIsa::avx2, false})
+            ->linear(x.data(), tokens, linear, ours.data());
+        for (std::int64_t t = 0; t < tokens; ++t) {
+          for (std::int64_t r = 0; r < 61; ++r) {
+            ASSERT_EQ(ours[t * 61 + r], expected[t * 61 + r] + bias[static_cast<std::size_t>(r)])
+                << dtype_cli_name(type) << " tokens " << tokens << " threads " << threads
+                << " token " << t << " row " << r;
+          }
+        }
+      }
+    }
+  }
+}
+
 // The start-up measurement behind the choice: 0 without AVX512-BF16, else a plausible ratio
 // (VDPBF16PS does 2x an FMA's flops per instruction; no core issues it 4x faster or 16x
 // slower), and the same decision on every call.
@@ -335,8 +383,9 @@ TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
 // kernels) and a prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 /
 // 16 rows put a part boundary inside a 16-row group of the threads' row ranges. Also the
 // dequantized rows. The K-quant packed kernels sum in another float order than the file layout's
-// (ggml's): there the outputs agree to float rounding (tests/quant/packed_k_test.cpp holds the
-// kernels to a rounding bound, and to the reference's bits where every partial sum is an integer).
+// (ggml's), and so do the file layout's AVX2 row kernels (quant::gemm_relaxed): there the outputs
+// agree to float rounding (tests/quant/packed_k_test.cpp and gemm_test.cpp hold the kernels to a
+// rounding bound, and to the reference's bits where every partial sum is an integer).
 TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
   const std::int64_t rows = 40, cols = 512;
   for (const DType type :
@@ -382,7 +431,19 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
       auto backend = make_cpu_backend({2, std::nullopt, true});
       backend->linear(x.data(), tokens, file, expected.data());
       backend->linear(x.data(), tokens, repacked, got.data());
-      if (!q8 && !q4 && quant::packed_k_kernel_available()) {
+      if (tokens >= kFmaGemmMinTokens && cpu::best_isa() == CpuIsa::avx2) {
+        // On AVX2 the file layout's prefill runs on the FMA kernel with fp32 activations
+        // (QuantizedPrefillOnAvx2IsTheInOrderFmaChainOfDequantizedWeights), a packed copy (which
+        // the loader never makes there) on the 8-bit activations: within what those cost.
+        double err = 0, norm = 0;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          err += (got[i] - expected[i]) * (got[i] - expected[i]);
+          norm += expected[i] * expected[i];
+        }
+        EXPECT_LT(std::sqrt(err / norm), 0.02) << dtype_cli_name(type) << " tokens " << tokens;
+        continue;
+      }
+      if (!q8 && !q4) {  // packed or not, one of the two sums per super-block (see above)
         float largest = 0;
         for (const float v : expected) largest = std::max(largest, std::abs(v));
         for (std::size_t i = 0; i < got.size(); ++i) {

@@ -6,6 +6,7 @@
 // past 6), and outputs with a stride wider than the rows.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "core/half.h"
 #include "ops/cpu/fma_gemm.h"
 #include "ops_test_support.h"
+#include "quant/quant_type.h"
+#include "quant/quantize.h"
 
 namespace r1::ops {
 namespace {
@@ -64,6 +67,62 @@ TEST(FmaGemm, Avx512OutputsAreTheInOrderFmaChainsOfTheReference) {
 TEST(FmaGemm, Avx2OutputsAreTheInOrderFmaChainsOfTheReference) {
   if (!cpu::fma_gemm_available(cpu::CpuIsa::avx2)) GTEST_SKIP() << "no AVX2 + FMA + F16C here";
   expect_in_order_fma_chains(cpu::CpuIsa::avx2);
+}
+
+// Quantized rows (AVX2 only): each weight is its dequantized value, and each output the same
+// in-order fma chain over the fp32 activations. Columns cover one block, several 256-column
+// chunks and a last chunk shorter than the rest (whole blocks: 32 or 256 columns each).
+TEST(FmaGemm, Avx2QuantizedOutputsAreTheInOrderFmaChainsOfDequantizedRows) {
+  if (!cpu::fma_gemm_available(cpu::CpuIsa::avx2)) GTEST_SKIP() << "no AVX2 + FMA + F16C here";
+  std::uint32_t seed = 100;
+  for (DType type : all_dtypes) {
+    if (!is_quantized(type)) continue;
+    EXPECT_TRUE(cpu::fma_gemm_supports(cpu::CpuIsa::avx2, type)) << dtype_cli_name(type);
+    EXPECT_FALSE(cpu::fma_gemm_supports(cpu::CpuIsa::avx512, type)) << dtype_cli_name(type);
+    const std::int64_t block = dtype_block_elements(type);
+    const Case cases[] = {
+        {1, block, 1}, {17, 3 * block, 7}, {33, 768, 13}, {70, 1536 + block, 6}, {9, 2560, 64}};
+    for (const Case& c : cases) {
+      const std::vector<float> w32 =
+          random_floats(static_cast<std::size_t>(c.rows * c.cols), ++seed, 0.1f);
+      const auto row_bytes = static_cast<std::size_t>(dtype_row_bytes(type, c.cols));
+      std::vector<std::uint8_t> w(row_bytes * static_cast<std::size_t>(c.rows));
+      for (std::int64_t r = 0; r < c.rows; ++r) {
+        quant::quantize_row(*quant::quant_type_of(type), w32.data() + r * c.cols,
+                            w.data() + static_cast<std::size_t>(r) * row_bytes, c.cols);
+      }
+      const std::vector<float> x =
+          random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
+      const std::int64_t stride = c.rows + 3;
+      std::vector<float> ours(static_cast<std::size_t>(c.tokens * stride), -7.0f);
+      std::vector<float> want(ours.size(), -7.0f);
+      cpu::fma_gemm(cpu::CpuIsa::avx2, type, w.data(), c.rows, c.cols, x.data(), c.tokens,
+                    ours.data(), stride);
+      cpu::fma_gemm_reference(type, w.data(), c.rows, c.cols, x.data(), c.tokens, want.data(),
+                              stride);
+      ASSERT_EQ(ours, want) << dtype_cli_name(type) << " " << c.rows << "x" << c.cols << " tokens "
+                            << c.tokens;
+    }
+  }
+}
+
+// The oracle's quantized weights are ggml's dequantized values: one row of q8_0 blocks
+// (scale 1, quants 1..32) against x = 1 gives their sum.
+TEST(FmaGemm, ReferenceReadsQuantizedRowsAsTheirDequantizedValues) {
+  std::vector<float> row(32);
+  for (int i = 0; i < 32; ++i) row[static_cast<std::size_t>(i)] = static_cast<float>(i + 1);
+  std::vector<std::uint8_t> block(static_cast<std::size_t>(dtype_row_bytes(DType::q8_0, 32)));
+  quant::quantize_row(quant::QuantType::q8_0, row.data(), block.data(), 32);
+  const std::vector<float> x(32, 1.0f);
+  float y = 0;
+  cpu::fma_gemm_reference(DType::q8_0, block.data(), 1, 32, x.data(), 1, &y, 1);
+  // q8_0 of 1..32: d = 32 / 127 (as f16), q = round(v / d); the values are d * q.
+  std::vector<float> dequantized(32);
+  quant::dequantize_row(quant::QuantType::q8_0, block.data(), dequantized.data(), 32);
+  float sum = 0;
+  for (float v : dequantized) sum = std::fma(1.0f, v, sum);
+  EXPECT_EQ(y, sum);
+  EXPECT_NEAR(y, 528.0f, 2.0f);  // 1 + ... + 32, within q8_0's rounding
 }
 
 TEST(FmaGemm, ScalarHasNoKernel) {

@@ -2,6 +2,8 @@
 // and every SIMD level this CPU runs, on shapes that leave partial tiles of rows and tokens.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <random>
 #include <utility>
@@ -27,6 +29,17 @@ struct Shape {
   std::int64_t rows, tokens, cols;
 };
 
+// n random rows of `type`, one after another.
+std::vector<std::uint8_t> random_rows(QuantType type, std::int64_t n, std::int64_t cols,
+                                      std::mt19937_64& rng) {
+  std::vector<std::uint8_t> rows;
+  for (std::int64_t r = 0; r < n; ++r) {
+    const auto row = test::random_row(type, cols, rng);
+    rows.insert(rows.end(), row.begin(), row.end());
+  }
+  return rows;
+}
+
 TEST(QuantGemm, EqualsVecDotForEveryOutput) {
   std::mt19937_64 rng(5);
   // Decode sizes (1..16 tokens) and batches (up to 70 tokens: passes of 16 and a remainder) with
@@ -46,15 +59,8 @@ TEST(QuantGemm, EqualsVecDotForEveryOutput) {
       if (s.cols % block_elements(type) != 0) continue;
       const auto w_row = static_cast<std::size_t>(row_bytes(type, s.cols));
       const auto a_row = static_cast<std::size_t>(row_bytes(act, s.cols));
-      std::vector<std::uint8_t> w, a;
-      for (std::int64_t r = 0; r < s.rows; ++r) {
-        const auto row = test::random_row(type, s.cols, rng);
-        w.insert(w.end(), row.begin(), row.end());
-      }
-      for (std::int64_t t = 0; t < s.tokens; ++t) {
-        const auto row = test::random_row(act, s.cols, rng);
-        a.insert(a.end(), row.begin(), row.end());
-      }
+      const std::vector<std::uint8_t> w = random_rows(type, s.rows, s.cols, rng);
+      const std::vector<std::uint8_t> a = random_rows(act, s.tokens, s.cols, rng);
       const std::int64_t stride = s.rows + 3;
       for (SimdLevel level : kLevels) {
         if (!simd_level_available(level)) continue;
@@ -150,6 +156,106 @@ TEST(QuantGemm, ExtremeQuantsAreExactForFewTokens) {
       }
     }
   }
+}
+
+// An upper bound of sum_i |terms| of a K-quant row's dot product as the kernels split it: for
+// q4_k / q5_k the d * scale * q and dmin * min parts (dequantized with dmin = 0, then d = 0),
+// for q6_k d * scale * (q - 32) and 32 * d * scale (quants set to 0), each against |y|.
+double k_quant_term_magnitude(QuantType type, const std::uint8_t* w_row, const std::uint8_t* a_row,
+                              std::int64_t cols) {
+  std::vector<float> y(static_cast<std::size_t>(cols)), part_a(y.size()), part_b(y.size());
+  dequantize_row(QuantType::q8_k, a_row, y.data(), cols);
+  const auto bytes = static_cast<std::size_t>(row_bytes(type, cols));
+  std::vector<std::uint8_t> a(w_row, w_row + bytes), b(a);
+  const std::int64_t nb = row_blocks(type, cols);
+  const auto block = static_cast<std::size_t>(block_bytes(type));
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::uint8_t* pa = a.data() + static_cast<std::size_t>(i) * block;
+    std::uint8_t* pb = b.data() + static_cast<std::size_t>(i) * block;
+    if (type == QuantType::q6_k) {
+      std::memset(pb, 0, offsetof(BlockQ6K, scales));  // ql, qh: q = 0
+    } else {
+      std::memset(pa + 2, 0, 2);  // dmin
+      std::memset(pb, 0, 2);      // d
+    }
+  }
+  dequantize_row(type, a.data(), part_a.data(), cols);
+  dequantize_row(type, b.data(), part_b.data(), cols);
+  double m = 0;
+  for (std::size_t i = 0; i < y.size(); ++i)
+    m += (std::abs(double{part_a[i]}) + std::abs(double{part_b[i]})) * std::abs(double{y[i]});
+  return m;
+}
+
+// gemm_relaxed_at: bit for bit gemm_at where it has no kernel of its own; the AVX2 K-quant row
+// kernels (up to 16 tokens) within float rounding of vec_dot: 2^-18 of the magnitude of the
+// terms (the sums of ~10 blocks in float, twice: ours and the reference's, are a few 2^-24
+// of it), a bound that a wrong scale, min or quant of any one sub-block exceeds by far.
+TEST(QuantGemm, RelaxedOrderIsWithinFloatRoundingOfVecDot) {
+  std::mt19937_64 rng(9);
+  const Shape shapes[] = {{1, 1, 256},  {37, 16, 512}, {13, 4, 1536}, {5, 3, 2560},
+                          {21, 2, 768}, {9, 17, 256},  {16, 7, 1024}};
+  int relaxed = 0;
+  for (QuantType type : kWeightTypes) {
+    const QuantType act = vec_dot_activation_type(type);
+    for (const Shape& s : shapes) {
+      if (s.cols % block_elements(type) != 0) continue;
+      const auto w_row = static_cast<std::size_t>(row_bytes(type, s.cols));
+      const auto a_row = static_cast<std::size_t>(row_bytes(act, s.cols));
+      const std::vector<std::uint8_t> w = random_rows(type, s.rows, s.cols, rng);
+      const std::vector<std::uint8_t> a = random_rows(act, s.tokens, s.cols, rng);
+      const std::int64_t stride = s.rows + 3;
+      for (SimdLevel level : kLevels) {
+        if (!simd_level_available(level)) continue;
+        std::vector<float> ours(static_cast<std::size_t>(stride * s.tokens), -7.0f);
+        std::vector<float> exact(ours.size(), -7.0f);
+        gemm_relaxed_at(level, type, w.data(), s.rows, s.cols, a.data(), s.tokens, ours.data(),
+                        stride);
+        gemm_at(level, type, w.data(), s.rows, s.cols, a.data(), s.tokens, exact.data(), stride);
+        const bool k_quant =
+            type == QuantType::q4_k || type == QuantType::q5_k || type == QuantType::q6_k;
+        const bool rows_kernel = k_quant && level != SimdLevel::scalar &&
+                                 gemm_kernel_level(level, type) == SimdLevel::avx2 &&
+                                 s.tokens <= 16;
+        for (std::int64_t t = 0; t < s.tokens; ++t) {
+          for (std::int64_t r = 0; r < stride; ++r) {
+            const float got = ours[static_cast<std::size_t>(t * stride + r)];
+            const float want = exact[static_cast<std::size_t>(t * stride + r)];
+            if (!rows_kernel || r >= s.rows) {
+              ASSERT_EQ(test::float_bits(got), test::float_bits(want))
+                  << simd_level_name(level) << " " << quant_type_name(type) << " r " << r;
+              continue;
+            }
+            const std::uint8_t* wr = w.data() + w_row * static_cast<std::size_t>(r);
+            const std::uint8_t* ar = a.data() + a_row * static_cast<std::size_t>(t);
+            const double bound = 0x1p-18 * k_quant_term_magnitude(type, wr, ar, s.cols);
+            ASSERT_NEAR(got, vec_dot(type, wr, ar, s.cols), bound)
+                << simd_level_name(level) << " " << quant_type_name(type) << " rows " << s.rows
+                << " tokens " << s.tokens << " cols " << s.cols << " at r " << r << " t " << t;
+            ++relaxed;
+          }
+        }
+      }
+    }
+  }
+  if (simd_level_available(SimdLevel::avx2)) {
+    EXPECT_GT(relaxed, 0);
+  }
+}
+
+// The bound above is tight enough to catch a slip: one sub-block's scale off by one moves the
+// product far outside it.
+TEST(QuantGemm, RelaxedOrderBoundCatchesOneWrongScale) {
+  std::mt19937_64 rng(10);
+  auto w = test::random_row(QuantType::q4_k, 256, rng);
+  const auto a = test::random_row(QuantType::q8_k, 256, rng);
+  const float before = vec_dot(QuantType::q4_k, w.data(), a.data(), 256);
+  const double bound = 0x1p-18 * k_quant_term_magnitude(QuantType::q4_k, w.data(), a.data(), 256);
+  auto* block = reinterpret_cast<BlockQ4K*>(w.data());
+  block->scales[0] =
+      static_cast<std::uint8_t>((block->scales[0] & 0xC0) | ((block->scales[0] + 1) & 0x3F));
+  const float after = vec_dot(QuantType::q4_k, w.data(), a.data(), 256);
+  EXPECT_GT(std::abs(double{after} - double{before}), 100 * bound);
 }
 
 TEST(QuantGemm, DispatchAndErrors) {

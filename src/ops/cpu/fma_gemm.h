@@ -23,8 +23,9 @@
 namespace r1::ops::cpu {
 
 /// y[t * y_stride + r] = the in-order fma chain over i < cols of x[t * cols + i] * w[r, i],
-/// for r < n_rows, t < n_tokens; w holds n_rows rows of `cols` elements of `type` (f32, f16,
-/// bf16) contiguously.
+/// for r < n_rows, t < n_tokens; w holds n_rows rows of `cols` elements of `type` contiguously:
+/// f32, f16, bf16, or ggml's quantized blocks (w[r, i] their dequantized value, as
+/// quant::dequantize_row gives it).
 void fma_gemm_reference(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
                         const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
@@ -32,7 +33,13 @@ void fma_gemm_reference(DType type, const void* w, std::int64_t n_rows, std::int
 /// this processor can run it.
 bool fma_gemm_available(CpuIsa isa);
 
-/// The same product on `isa` (requires fma_gemm_available(isa)); every isa gives the same bits.
+/// Whether fma_gemm runs `type` weights on `isa`: f32 / f16 / bf16 on both, the quantized types
+/// on AVX2 (processors without AVX-512 have no integer kernel faster than this for prefill;
+/// with AVX-512 VNNI the integer kernels are).
+bool fma_gemm_supports(CpuIsa isa, DType type);
+
+/// The same product on `isa` (requires fma_gemm_supports(isa, type)); every isa gives the same
+/// bits.
 void fma_gemm(CpuIsa isa, DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
               const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 

@@ -17,10 +17,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "ops/cpu/fma_gemm.h"
+#include "quant/quant_type.h"
+#include "quant/quantize.h"
 
 namespace r1::ops::cpu {
 namespace {
@@ -28,7 +31,7 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kPanelVectors = 2;                             // vectors of 8 rows per panel
 constexpr std::int64_t kPanelRows = kPanelVectors * kLanes;  // 16
-constexpr std::int64_t kChunk = 128;                         // columns per panel
+constexpr std::int64_t kChunk = 256;                         // columns per panel
 constexpr std::int64_t kBlockRows = 64;                      // rows whose outputs stay in L2
 constexpr int kTileTokens = 6;
 
@@ -121,12 +124,12 @@ template <int V, int N, bool kFirst>
       acc[v][n] = kFirst ? _mm256_setzero_ps() : _mm256_load_ps(partial[n] + v * kLanes);
   }
   for (std::int64_t k = 0; k < kn; ++k) {
-    // Step k asks for line (k / 6) % 8 of activation row k % 6 of the next tile (its 6 rows x
-    // 128 columns are 48 lines) and for the output line of its token k % 6.
+    // Step k asks for line (k / 6) % 16 of activation row k % 6 of the next tile (its 6 rows x
+    // 256 columns are 96 lines) and for the output line of its token k % 6.
     const std::int64_t n_next = k % kTileTokens;
-    _mm_prefetch(
-        reinterpret_cast<const char*>(next.x + n_next * x_stride + ((k / kTileTokens) % 8) * 16),
-        _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(next.x + n_next * x_stride +
+                                               ((k / kTileTokens) % (kChunk / 16)) * 16),
+                 _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(next.y + n_next * y_stride), _MM_HINT_T0);
     __m256 wv[V];
     for (int v = 0; v < V; ++v) wv[v] = _mm256_load_ps(panel + k * kPanelRows + v * kLanes);
@@ -168,19 +171,19 @@ constexpr std::array<std::array<TileFn, kTileTokens>, kPanelVectors> kTiles = {
     tiles_for<1>(std::make_index_sequence<kTileTokens>()),
     tiles_for<2>(std::make_index_sequence<kTileTokens>())};
 
-template <DType T>
-void gemm(const void* w, std::int64_t n_rows, std::int64_t cols, const float* x,
-          std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+/// The loop nest over one thread's rows; build(p, rows, k0, kn, panel) fills the panel of rows
+/// p..p + rows - 1, columns k0..k0 + kn - 1.
+template <typename BuildPanel>
+void gemm(std::int64_t n_rows, std::int64_t cols, const float* x, std::int64_t n_tokens, float* y,
+          std::int64_t y_stride, BuildPanel build) {
   alignas(64) static thread_local float panel[kChunk * kPanelRows];
-  const auto* base = static_cast<const std::uint8_t*>(w);
   for (std::int64_t b0 = 0; b0 < n_rows; b0 += kBlockRows) {
     const std::int64_t b1 = std::min(n_rows, b0 + kBlockRows);
     for (std::int64_t k0 = 0; k0 < cols; k0 += kChunk) {
       const std::int64_t kn = std::min(kChunk, cols - k0);
       for (std::int64_t p = b0; p < b1; p += kPanelRows) {
         const std::int64_t rows = std::min(kPanelRows, b1 - p);
-        build_panel<T>(base + static_cast<std::size_t>(p * cols) * kElementBytes<T>, cols, rows, k0,
-                       kn, panel);
+        build(p, rows, k0, kn, panel);
         const auto vectors = static_cast<std::size_t>((rows + kLanes - 1) / kLanes);
         for (std::int64_t t = 0; t < n_tokens; t += kTileTokens) {
           const auto n =
@@ -198,20 +201,54 @@ void gemm(const void* w, std::int64_t n_rows, std::int64_t cols, const float* x,
   }
 }
 
+template <DType T>
+void gemm_16_32(const void* w, std::int64_t n_rows, std::int64_t cols, const float* x,
+                std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  const auto* base = static_cast<const std::uint8_t*>(w);
+  gemm(n_rows, cols, x, n_tokens, y, y_stride,
+       [&](std::int64_t p, std::int64_t rows, std::int64_t k0, std::int64_t kn, float* panel) {
+         build_panel<T>(base + static_cast<std::size_t>(p * cols) * kElementBytes<T>, cols, rows,
+                        k0, kn, panel);
+       });
+}
+
+/// Quantized rows: each row's blocks under the chunk dequantized (quant::dequantize_row, ggml's
+/// values exactly), then widened and transposed like f32 rows. The chunk (256 columns) covers
+/// whole blocks of every format (32 or 256 elements; rows hold whole blocks).
+void gemm_quantized(quant::QuantType type, const void* w, std::int64_t n_rows, std::int64_t cols,
+                    const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  static_assert(kChunk % 256 == 0);
+  alignas(32) static thread_local float rows_f32[kPanelRows * kChunk];
+  const auto* base = static_cast<const std::uint8_t*>(w);
+  const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(type, cols));
+  gemm(n_rows, cols, x, n_tokens, y, y_stride,
+       [&](std::int64_t p, std::int64_t rows, std::int64_t k0, std::int64_t kn, float* panel) {
+         const auto offset = static_cast<std::size_t>(quant::row_bytes(type, k0));
+         for (std::int64_t r = 0; r < rows; ++r) {
+           quant::dequantize_row(type, base + static_cast<std::size_t>(p + r) * row_bytes + offset,
+                                 rows_f32 + r * kChunk, kn);
+         }
+         build_panel<DType::f32>(rows_f32, kChunk, rows, 0, kn, panel);
+       });
+}
+
 }  // namespace
 
 void fma_gemm_avx2(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
                    const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
   switch (type) {
     case DType::f32:
-      return gemm<DType::f32>(w, n_rows, cols, x, n_tokens, y, y_stride);
+      return gemm_16_32<DType::f32>(w, n_rows, cols, x, n_tokens, y, y_stride);
     case DType::f16:
-      return gemm<DType::f16>(w, n_rows, cols, x, n_tokens, y, y_stride);
+      return gemm_16_32<DType::f16>(w, n_rows, cols, x, n_tokens, y, y_stride);
     case DType::bf16:
-      return gemm<DType::bf16>(w, n_rows, cols, x, n_tokens, y, y_stride);
+      return gemm_16_32<DType::bf16>(w, n_rows, cols, x, n_tokens, y, y_stride);
     default:
-      throw std::invalid_argument("fma_gemm: weights must be f32, f16 or bf16");
+      break;
   }
+  const std::optional<quant::QuantType> quantized = quant::quant_type_of(type);
+  if (!quantized) throw std::invalid_argument("fma_gemm: weights of an unknown type");
+  gemm_quantized(*quantized, w, n_rows, cols, x, n_tokens, y, y_stride);
 }
 
 }  // namespace r1::ops::cpu

@@ -39,6 +39,11 @@ R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, gemm_q4_0_avx2);
 R1_GEMM_DECL(BlockQ4K, BlockQ8K, gemm_q4_k_avx2);
 R1_GEMM_DECL(BlockQ5K, BlockQ8K, gemm_q5_k_avx2);
 R1_GEMM_DECL(BlockQ6K, BlockQ8K, gemm_q6_k_avx2);
+// The K-quants one row at a time, each super-block's sums added as one float (rows_k_avx2.cpp:
+// within float rounding of the reference, not bit for bit); for decode-sized batches on AVX2.
+R1_GEMM_DECL(BlockQ4K, BlockQ8K, rows_q4_k_avx2);
+R1_GEMM_DECL(BlockQ5K, BlockQ8K, rows_q5_k_avx2);
+R1_GEMM_DECL(BlockQ6K, BlockQ8K, rows_q6_k_avx2);
 R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, gemm_q4_0_avx512_vnni);
 // Decode-sized products (n_tokens 1..kDecodeMaxTokens): the K-quant ones also need AVX512_VBMI
 // (q4_k and q6_k have their batch kernels below).
