@@ -1,15 +1,18 @@
 // The FMA prefill kernel on AVX2 + FMA + F16C (see fma_gemm.h): the AVX-512 kernel's scheme with
-// 8 lanes and 16 registers. Panels of 16 rows x 128 columns are widened to fp32 and transposed
-// into L1; register tiles of 2 x 8 rows x 6 tokens (12 accumulators, 2 panel vectors and one
-// broadcast: 15 of the 16 ymm registers) take 2 panel loads and 6 broadcasts per 12 FMAs.
+// 8 lanes and 16 registers. Panels of 16 rows x 512 columns are widened to fp32 (or dequantized:
+// quantized rows) and transposed into L1; register tiles of 2 x 8 rows x 6 tokens (12
+// accumulators, 2 panel vectors and one broadcast: 15 of the 16 ymm registers) take 2 panel
+// loads and 6 broadcasts per 12 FMAs.
 //
 // Loop nest, per call (one thread's rows):
 //   blocks of 64 rows             their outputs for every token (512 tokens: 128 KB) stay in L2
-//     chunks of 128 columns       the tokens' activations of the chunk (256 KB) stay in L2
-//       panels of 16 rows         widened + transposed once (8 KB, L1)
-//         tiles of 6 tokens       12 accumulators from y (or zero), 128 FMA steps, back to y
-// The sizes fit the smallest caches of AVX2 processors (32 KB L1d, 512 KB L2 per core). Every
-// output is its in-order fma chain over the columns, bit for bit fma_gemm_reference.
+//     chunks of 512 columns       whole blocks of every quantized format
+//       panels of 16 rows         widened / dequantized + transposed once (32 KB, L1 / L2)
+//         tiles of 6 tokens       12 accumulators from y (or zero), 512 FMA steps, back to y
+// Chunks of 512 columns ran the model's bf16 shapes 6 % faster than 256 and 256 7 % faster than
+// 128 (fewer round trips of the partial sums; 1024 no faster), on the AVX2-only EPYC of
+// 2026-12-07 (bench/bench_prefill_gemm.cpp, alternating binaries).
+// Every output is its in-order fma chain over the columns, bit for bit fma_gemm_reference.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -31,7 +34,7 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kPanelVectors = 2;                             // vectors of 8 rows per panel
 constexpr std::int64_t kPanelRows = kPanelVectors * kLanes;  // 16
-constexpr std::int64_t kChunk = 256;                         // columns per panel
+constexpr std::int64_t kChunk = 512;                         // columns per panel
 constexpr std::int64_t kBlockRows = 64;                      // rows whose outputs stay in L2
 constexpr int kTileTokens = 6;
 
@@ -124,8 +127,8 @@ template <int V, int N, bool kFirst>
       acc[v][n] = kFirst ? _mm256_setzero_ps() : _mm256_load_ps(partial[n] + v * kLanes);
   }
   for (std::int64_t k = 0; k < kn; ++k) {
-    // Step k asks for line (k / 6) % 16 of activation row k % 6 of the next tile (its 6 rows x
-    // 256 columns are 96 lines) and for the output line of its token k % 6.
+    // Step k asks for line (k / 6) % 32 of activation row k % 6 of the next tile (its 6 rows x
+    // 512 columns are 192 lines) and for the output line of its token k % 6.
     const std::int64_t n_next = k % kTileTokens;
     _mm_prefetch(reinterpret_cast<const char*>(next.x + n_next * x_stride +
                                                ((k / kTileTokens) % (kChunk / 16)) * 16),
@@ -213,7 +216,7 @@ void gemm_16_32(const void* w, std::int64_t n_rows, std::int64_t cols, const flo
 }
 
 /// Quantized rows: each row's blocks under the chunk dequantized (quant::dequantize_row, ggml's
-/// values exactly), then widened and transposed like f32 rows. The chunk (256 columns) covers
+/// values exactly), then widened and transposed like f32 rows. The chunk (512 columns) covers
 /// whole blocks of every format (32 or 256 elements; rows hold whole blocks).
 void gemm_quantized(quant::QuantType type, const void* w, std::int64_t n_rows, std::int64_t cols,
                     const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
