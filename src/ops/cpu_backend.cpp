@@ -42,7 +42,6 @@ class CpuBackend final : public Backend {
         // of 2026-12-02, bench/bench_prefill_gemm.cpp): oneDNN only where VDPBF16PS measures at
         // least 1.5x the FMA flops (cpu/bf16_dot_rate.h), else the FMA kernel.
         fma_gemm_(cpu::fma_gemm_available(isa)),
-        quantized_on_fma_(fma_gemm_ && isa == cpu::CpuIsa::avx2),
         dnnl_(matrix_units && cpu::DnnlMatmul::available() &&
                       (amx_ || (fma_gemm_ ? cpu::bf16_dot_outruns_fma() : true))
                   ? static_cast<std::size_t>(n_threads)
@@ -90,7 +89,9 @@ class CpuBackend final : public Backend {
       return;
     }
     if (is_quantized(w.type)) {
-      if (quantized_on_fma_ && n_tokens >= kFmaGemmMinTokens && in_file_layout(w) &&
+      // fma_gemm_supports: quantized weights only on AVX2, where the integer kernels lack
+      // VNNI; on AVX-512 the integer tiles (VNNI) are faster.
+      if (fma_gemm_ && n_tokens >= kFmaGemmMinTokens && in_file_layout(w) &&
           cpu::fma_gemm_supports(isa_, w.type)) {
         linear_fma_gemm(x, n_tokens, w, y, y_stride);
       } else {
@@ -485,7 +486,6 @@ class CpuBackend final : public Backend {
   bool fma_gemm_;                            // prefill on the FMA kernel where AMX is not used
   // Quantized prefill on the FMA kernel too (weights dequantized into its panels): on AVX2,
   // where the integer kernels have no VNNI (see linear_into).
-  bool quantized_on_fma_;
   std::vector<cpu::DnnlMatmul> dnnl_;        // one per thread; empty: not used
   std::vector<cpu::AmxScratch> amx_scratch_;  // per thread
   cpu::AmxActivations amx_x_;                // activations packed for the tiles

@@ -23,8 +23,18 @@ bool cpu_has_vbmi() {
 #endif
 }
 
-// Up to this many tokens gemm_relaxed_at runs the AVX2 K-quant products row by row with one
-// float per super-block (x86/rows_k_avx2.cpp); beyond it, gemm_at's tiles.
+// The Q8_0 / Q4_0 row kernels add with FMA, which a few AVX2 CPUs (VIA) lack.
+bool cpu_has_fma() {
+#if defined(R1_QUANT_X86)
+  static const bool fma = __builtin_cpu_supports("fma");
+  return fma;
+#else
+  return false;
+#endif
+}
+
+// Up to this many tokens gemm_relaxed_at runs the AVX2 products row by row with one float per
+// block (x86/rows_k_avx2.cpp, x86/rows_legacy_avx2.cpp); beyond it, gemm_at's tiles.
 constexpr std::int64_t kAvx2RowsMaxTokens = 16;
 
 }  // namespace
@@ -136,23 +146,34 @@ void gemm_relaxed_at(SimdLevel level, QuantType weight_type, const void* w, std:
                      std::int64_t cols, const void* a, std::int64_t n_tokens, float* y,
                      std::int64_t y_stride) {
 #if defined(R1_QUANT_X86)
-  const bool rows_k = simd_level_available(level) && level != SimdLevel::scalar &&
-                      gemm_kernel_level(level, weight_type) == SimdLevel::avx2 &&
-                      n_tokens <= kAvx2RowsMaxTokens && n_rows > 0 && n_tokens > 0;
-  if (rows_k && weight_type == QuantType::q4_k) {
-    return x86::rows_q4_k_avx2(static_cast<const BlockQ4K*>(w), n_rows,
-                               row_blocks(weight_type, cols), static_cast<const BlockQ8K*>(a),
-                               n_tokens, y, y_stride);
-  }
-  if (rows_k && weight_type == QuantType::q5_k) {
-    return x86::rows_q5_k_avx2(static_cast<const BlockQ5K*>(w), n_rows,
-                               row_blocks(weight_type, cols), static_cast<const BlockQ8K*>(a),
-                               n_tokens, y, y_stride);
-  }
-  if (rows_k && weight_type == QuantType::q6_k) {
-    return x86::rows_q6_k_avx2(static_cast<const BlockQ6K*>(w), n_rows,
-                               row_blocks(weight_type, cols), static_cast<const BlockQ8K*>(a),
-                               n_tokens, y, y_stride);
+  // The row kernels are AVX2's: on AVX-512 machines q8_0 / q4_0 have their own kernels, and
+  // gemm_kernel_level sends the K-quants to AVX2 there too.
+  const bool rows = simd_level_available(level) && level != SimdLevel::scalar &&
+                    gemm_kernel_level(level, weight_type) == SimdLevel::avx2 &&
+                    n_tokens <= kAvx2RowsMaxTokens && n_rows > 0 && n_tokens > 0;
+  if (rows) {
+    const std::int64_t nb = row_blocks(weight_type, cols);
+    switch (weight_type) {
+      case QuantType::q8_0:
+        if (!cpu_has_fma()) break;
+        return x86::rows_q8_0_avx2(static_cast<const BlockQ8_0*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
+      case QuantType::q4_0:
+        if (!cpu_has_fma()) break;
+        return x86::rows_q4_0_avx2(static_cast<const BlockQ4_0*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8_0*>(a), n_tokens, y, y_stride);
+      case QuantType::q4_k:
+        return x86::rows_q4_k_avx2(static_cast<const BlockQ4K*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      case QuantType::q5_k:
+        return x86::rows_q5_k_avx2(static_cast<const BlockQ5K*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      case QuantType::q6_k:
+        return x86::rows_q6_k_avx2(static_cast<const BlockQ6K*>(w), n_rows, nb,
+                                   static_cast<const BlockQ8K*>(a), n_tokens, y, y_stride);
+      default:
+        break;
+    }
   }
 #endif
   gemm_at(level, weight_type, w, n_rows, cols, a, n_tokens, y, y_stride);

@@ -28,10 +28,11 @@ void gemm_at(SimdLevel level, QuantType weight_type, const void* weight_rows, st
 
 /// gemm_at, except that the sums may be taken in another float order than the reference's
 /// where that is much faster: within float rounding of vec_dot rather than bit for bit. Today
-/// the K-quants (q4_k, q5_k, q6_k) on AVX2 for up to 16 tokens, one row at a time, each
-/// super-block's integer sums (exact) added to the row's 8 float lanes as one product, as
-/// ggml's own SIMD code sums (2-4x gemm_at's tiles there, which keep the reference's 8 residue
-/// lanes). The CPU backend's products use this; everything else is gemm_at's.
+/// q8_0, q4_0 and the K-quants (q4_k, q5_k, q6_k) on AVX2 for up to 16 tokens, one row at a
+/// time, each block's integer sums (exact) added to the row's 8 float lanes as one product, as
+/// ggml's own SIMD code sums (2-4x gemm_at's tiles there, which keep the reference's order with
+/// a horizontal sum per block and output). The CPU backend's products use this; everything else
+/// is gemm_at's.
 void gemm_relaxed_at(SimdLevel level, QuantType weight_type, const void* weight_rows,
                      std::int64_t n_rows, std::int64_t cols, const void* activations,
                      std::int64_t n_tokens, float* y, std::int64_t y_stride);

@@ -383,7 +383,8 @@ TEST(CpuBackend, QuantizedLinearIsGgmlsDotOfQuantizedActivations) {
 // kernels) and a prefill-sized one (the matrix units' panels from the packed copy); the parts' 24 /
 // 16 rows put a part boundary inside a 16-row group of the threads' row ranges. Also the
 // dequantized rows. The K-quant packed kernels sum in another float order than the file layout's
-// (ggml's), and so do the file layout's AVX2 row kernels (quant::gemm_relaxed): there the outputs
+// (ggml's), and so do the file layout's AVX2 row kernels (quant::gemm_relaxed: the K-quants, q8_0,
+// q4_0): there the outputs
 // agree to float rounding (tests/quant/packed_k_test.cpp and gemm_test.cpp hold the kernels to a
 // rounding bound, and to the reference's bits where every partial sum is an integer).
 TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
@@ -443,7 +444,10 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
         EXPECT_LT(std::sqrt(err / norm), 0.02) << dtype_cli_name(type) << " tokens " << tokens;
         continue;
       }
-      if (!q8 && !q4) {  // packed or not, one of the two sums per super-block (see above)
+      // Packed or not, one of the two sums per super-block (see above); on AVX2 the file
+      // layout's q8_0 / q4_0 row kernels too, against the packed copy's reference.
+      const bool avx2_rows = (q8 || type == DType::q4_0) && cpu::best_isa() == CpuIsa::avx2;
+      if ((!q8 && !q4) || avx2_rows) {
         float largest = 0;
         for (const float v : expected) largest = std::max(largest, std::abs(v));
         for (std::size_t i = 0; i < got.size(); ++i) {

@@ -158,18 +158,21 @@ TEST(QuantGemm, ExtremeQuantsAreExactForFewTokens) {
   }
 }
 
-// An upper bound of sum_i |terms| of a K-quant row's dot product as the kernels split it: for
-// q4_k / q5_k the d * scale * q and dmin * min parts (dequantized with dmin = 0, then d = 0),
-// for q6_k d * scale * (q - 32) and 32 * d * scale (quants set to 0), each against |y|.
-double k_quant_term_magnitude(QuantType type, const std::uint8_t* w_row, const std::uint8_t* a_row,
-                              std::int64_t cols) {
+// An upper bound of sum_i |terms| of a row's dot product as the kernels split it: for q8_0 and
+// q4_0 |w_i| |y_i|; for q4_k / q5_k the d * scale * q and dmin * min parts (dequantized with
+// dmin = 0, then d = 0), for q6_k d * scale * (q - 32) and 32 * d * scale (quants set to 0), each
+// against |y|.
+double term_magnitude(QuantType type, const std::uint8_t* w_row, const std::uint8_t* a_row,
+                      std::int64_t cols) {
   std::vector<float> y(static_cast<std::size_t>(cols)), part_a(y.size()), part_b(y.size());
-  dequantize_row(QuantType::q8_k, a_row, y.data(), cols);
+  dequantize_row(vec_dot_activation_type(type), a_row, y.data(), cols);
+  const bool k_quant =
+      type == QuantType::q4_k || type == QuantType::q5_k || type == QuantType::q6_k;
   const auto bytes = static_cast<std::size_t>(row_bytes(type, cols));
   std::vector<std::uint8_t> a(w_row, w_row + bytes), b(a);
   const std::int64_t nb = row_blocks(type, cols);
   const auto block = static_cast<std::size_t>(block_bytes(type));
-  for (std::int64_t i = 0; i < nb; ++i) {
+  for (std::int64_t i = 0; k_quant && i < nb; ++i) {
     std::uint8_t* pa = a.data() + static_cast<std::size_t>(i) * block;
     std::uint8_t* pb = b.data() + static_cast<std::size_t>(i) * block;
     if (type == QuantType::q6_k) {
@@ -180,21 +183,23 @@ double k_quant_term_magnitude(QuantType type, const std::uint8_t* w_row, const s
     }
   }
   dequantize_row(type, a.data(), part_a.data(), cols);
-  dequantize_row(type, b.data(), part_b.data(), cols);
+  if (k_quant) {
+    dequantize_row(type, b.data(), part_b.data(), cols);
+  }
   double m = 0;
   for (std::size_t i = 0; i < y.size(); ++i)
     m += (std::abs(double{part_a[i]}) + std::abs(double{part_b[i]})) * std::abs(double{y[i]});
   return m;
 }
 
-// gemm_relaxed_at: bit for bit gemm_at where it has no kernel of its own; the AVX2 K-quant row
-// kernels (up to 16 tokens) within float rounding of vec_dot: 2^-18 of the magnitude of the
-// terms (the sums of ~10 blocks in float, twice: ours and the reference's, are a few 2^-24
-// of it), a bound that a wrong scale, min or quant of any one sub-block exceeds by far.
+// gemm_relaxed_at: bit for bit gemm_at where it has no kernel of its own; the AVX2 row kernels
+// (q8_0, q4_0, q4_k, q5_k, q6_k, up to 16 tokens) within float rounding of vec_dot: 2^-18 of the
+// magnitude of the terms (the sums of ~10 blocks in float, twice: ours and the reference's, are a
+// few 2^-24 of it), a bound that a wrong scale, min or quant of any one sub-block exceeds by far.
 TEST(QuantGemm, RelaxedOrderIsWithinFloatRoundingOfVecDot) {
   std::mt19937_64 rng(9);
-  const Shape shapes[] = {{1, 1, 256},  {37, 16, 512}, {13, 4, 1536}, {5, 3, 2560},
-                          {21, 2, 768}, {9, 17, 256},  {16, 7, 1024}};
+  const Shape shapes[] = {{1, 1, 256}, {37, 16, 512}, {13, 4, 1536}, {5, 3, 2560}, {7, 5, 96},
+                          {3, 2, 32},  {21, 2, 768},  {9, 17, 256},  {16, 7, 1024}};
   int relaxed = 0;
   for (QuantType type : kWeightTypes) {
     const QuantType act = vec_dot_activation_type(type);
@@ -212,9 +217,10 @@ TEST(QuantGemm, RelaxedOrderIsWithinFloatRoundingOfVecDot) {
         gemm_relaxed_at(level, type, w.data(), s.rows, s.cols, a.data(), s.tokens, ours.data(),
                         stride);
         gemm_at(level, type, w.data(), s.rows, s.cols, a.data(), s.tokens, exact.data(), stride);
-        const bool k_quant =
-            type == QuantType::q4_k || type == QuantType::q5_k || type == QuantType::q6_k;
-        const bool rows_kernel = k_quant && level != SimdLevel::scalar &&
+        const bool row_type = type == QuantType::q8_0 || type == QuantType::q4_0 ||
+                              type == QuantType::q4_k || type == QuantType::q5_k ||
+                              type == QuantType::q6_k;
+        const bool rows_kernel = row_type && level != SimdLevel::scalar &&
                                  gemm_kernel_level(level, type) == SimdLevel::avx2 &&
                                  s.tokens <= 16;
         for (std::int64_t t = 0; t < s.tokens; ++t) {
@@ -228,7 +234,7 @@ TEST(QuantGemm, RelaxedOrderIsWithinFloatRoundingOfVecDot) {
             }
             const std::uint8_t* wr = w.data() + w_row * static_cast<std::size_t>(r);
             const std::uint8_t* ar = a.data() + a_row * static_cast<std::size_t>(t);
-            const double bound = 0x1p-18 * k_quant_term_magnitude(type, wr, ar, s.cols);
+            const double bound = 0x1p-18 * term_magnitude(type, wr, ar, s.cols);
             ASSERT_NEAR(got, vec_dot(type, wr, ar, s.cols), bound)
                 << simd_level_name(level) << " " << quant_type_name(type) << " rows " << s.rows
                 << " tokens " << s.tokens << " cols " << s.cols << " at r " << r << " t " << t;
@@ -243,6 +249,55 @@ TEST(QuantGemm, RelaxedOrderIsWithinFloatRoundingOfVecDot) {
   }
 }
 
+// The AVX2 Q8_0 row kernel multiplies |w| by y with w's sign, which cannot take y = -128: a call
+// with one such activation byte takes the int16 path instead. Both paths, with weights of -128
+// and 127 (|w| = 128 as an unsigned byte), activations from the quantizer (never -128, extremes
+// at +-127), then the same with one -128 put in.
+TEST(QuantGemm, RelaxedQ8_0TakesEveryByte) {
+  if (!simd_level_available(SimdLevel::avx2)) GTEST_SKIP() << "no AVX2 here";
+  std::mt19937_64 rng(11);
+  const std::int64_t rows = 9, tokens = 3, cols = 512;
+  std::vector<std::uint8_t> w = random_rows(QuantType::q8_0, rows, cols, rng);
+  auto* blocks = reinterpret_cast<BlockQ8_0*>(w.data());
+  for (std::int64_t i = 0; i < rows * cols / kBlock32; ++i) {
+    for (int j = 0; j < kBlock32; j += 3) blocks[i].qs[j] = j % 2 ? 127 : -128;
+  }
+  std::vector<float> x(static_cast<std::size_t>(tokens * cols));
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  for (float& v : x) v = value(rng);
+  for (std::size_t i = 0; i < x.size(); i += 32) x[i] = (i / 32) % 2 ? 1.0f : -1.0f;  // +-127
+  const auto a_row = static_cast<std::size_t>(row_bytes(QuantType::q8_0, cols));
+  std::vector<std::uint8_t> a(a_row * static_cast<std::size_t>(tokens));
+  for (std::int64_t t = 0; t < tokens; ++t)
+    quantize_row(QuantType::q8_0, x.data() + t * cols, a.data() + a_row * t, cols);
+  const auto* a_blocks = reinterpret_cast<const BlockQ8_0*>(a.data());
+  int extremes = 0;
+  for (std::int64_t i = 0; i < tokens * cols / kBlock32; ++i) {
+    for (const std::int8_t q : a_blocks[i].qs) {
+      ASSERT_NE(q, -128) << "the quantizer wrote a -128";
+      extremes += q == 127 || q == -127;
+    }
+  }
+  EXPECT_GT(extremes, 0);
+  for (const bool with_minus_128 : {false, true}) {
+    if (with_minus_128) reinterpret_cast<BlockQ8_0*>(a.data())[5].qs[7] = -128;
+    std::vector<float> y(static_cast<std::size_t>(rows * tokens));
+    gemm_relaxed_at(SimdLevel::avx2, QuantType::q8_0, w.data(), rows, cols, a.data(), tokens,
+                    y.data(), rows);
+    const auto w_row = static_cast<std::size_t>(row_bytes(QuantType::q8_0, cols));
+    for (std::int64_t t = 0; t < tokens; ++t) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::uint8_t* wr = w.data() + w_row * static_cast<std::size_t>(r);
+        const std::uint8_t* ar = a.data() + a_row * static_cast<std::size_t>(t);
+        const double bound = 0x1p-18 * term_magnitude(QuantType::q8_0, wr, ar, cols);
+        ASSERT_NEAR(y[static_cast<std::size_t>(t * rows + r)],
+                    vec_dot(QuantType::q8_0, wr, ar, cols), bound)
+            << "with a -128: " << with_minus_128 << " r " << r << " t " << t;
+      }
+    }
+  }
+}
+
 // The bound above is tight enough to catch a slip: one sub-block's scale off by one moves the
 // product far outside it.
 TEST(QuantGemm, RelaxedOrderBoundCatchesOneWrongScale) {
@@ -250,7 +305,7 @@ TEST(QuantGemm, RelaxedOrderBoundCatchesOneWrongScale) {
   auto w = test::random_row(QuantType::q4_k, 256, rng);
   const auto a = test::random_row(QuantType::q8_k, 256, rng);
   const float before = vec_dot(QuantType::q4_k, w.data(), a.data(), 256);
-  const double bound = 0x1p-18 * k_quant_term_magnitude(QuantType::q4_k, w.data(), a.data(), 256);
+  const double bound = 0x1p-18 * term_magnitude(QuantType::q4_k, w.data(), a.data(), 256);
   auto* block = reinterpret_cast<BlockQ4K*>(w.data());
   block->scales[0] =
       static_cast<std::uint8_t>((block->scales[0] & 0xC0) | ((block->scales[0] + 1) & 0x3F));

@@ -11,27 +11,14 @@
 // sub-block's scale broadcast to every lane (shuffled from the block's scale vector), summed in
 // int32. The mins term of q4_k / q5_k (dmin * sum_j min_j * sum of the token's sub-block j) and
 // q6_k's offset (32 * sum_j scale_j * sum of the token's group j) come from Q8_K's bsums.
-#include <algorithm>
 #include <vector>
 
 #include "quant/x86/avx2_common.h"
+#include "quant/x86/rows_common.h"
 #include "quant/x86/simd_kernels.h"
 
 namespace r1::quant::x86 {
 namespace {
-
-constexpr int kMaxTokens = 4;
-
-inline float hsum_ps(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
-inline float hsum_ps(__m128 s) {
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
 
 /// pshufb mask that broadcasts int16 lane j (of a 128-bit half) to every lane of the half.
 inline __m256i broadcast_word_mask(int j) {
@@ -224,22 +211,6 @@ void q6_k_row(const BlockQ6K* w, std::int64_t nb, const BlockQ8K* const* a, floa
   for (int t = 0; t < T; ++t) out[t] = hsum_ps(acc[t]);
 }
 
-/// Every row against the tokens in groups of up to kMaxTokens.
-template <typename RowFn>
-void for_token_groups(std::int64_t n_rows, const BlockQ8K* a, std::int64_t nb,
-                      std::int64_t n_tokens, float* y, std::int64_t y_stride, RowFn row) {
-  for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxTokens) {
-    const int n = static_cast<int>(std::min<std::int64_t>(kMaxTokens, n_tokens - t0));
-    const BlockQ8K* toks[kMaxTokens];
-    for (int t = 0; t < n; ++t) toks[t] = a + (t0 + t) * nb;
-    for (std::int64_t r = 0; r < n_rows; ++r) {
-      float out[kMaxTokens];
-      row(r, toks, n, out);
-      for (int t = 0; t < n; ++t) y[(t0 + t) * y_stride + r] = out[t];
-    }
-  }
-}
-
 template <typename Block>
 void k4_rows(const Block* w, std::int64_t n_rows, std::int64_t nb, const BlockQ8K* a,
              std::int64_t n_tokens, float* y, std::int64_t y_stride) {
@@ -251,22 +222,17 @@ void k4_rows(const Block* w, std::int64_t n_rows, std::int64_t nb, const BlockQ8
                        sub_block_sums(a[t * nb + i]));
     }
   }
-  for_token_groups(n_rows, a, nb, n_tokens, y, y_stride,
-                   [&](std::int64_t r, const BlockQ8K* const* toks, int n, float* out) {
-                     const std::int16_t* s[kMaxTokens];
-                     for (int t = 0; t < n; ++t) s[t] = sums.data() + (toks[t] - a) * 8;
-                     const Block* row = w + r * nb;
-                     switch (n) {
-                       case 1:
-                         return k4_row<Block, 1>(row, nb, toks, s, out);
-                       case 2:
-                         return k4_row<Block, 2>(row, nb, toks, s, out);
-                       case 3:
-                         return k4_row<Block, 3>(row, nb, toks, s, out);
-                       default:
-                         return k4_row<Block, 4>(row, nb, toks, s, out);
-                     }
-                   });
+  for_token_groups<kRowGroupTokens>(
+      n_rows, n_tokens, y, y_stride, [&](std::int64_t r, std::int64_t t0, int n, float* out) {
+        const BlockQ8K* toks[kRowGroupTokens];
+        const std::int16_t* s[kRowGroupTokens];
+        for (int t = 0; t < n; ++t) {
+          toks[t] = a + (t0 + t) * nb;
+          s[t] = sums.data() + (t0 + t) * nb * 8;
+        }
+        with_token_count(n,
+                         [&](auto count) { k4_row<Block, count()>(w + r * nb, nb, toks, s, out); });
+      });
 }
 
 }  // namespace
@@ -283,20 +249,12 @@ void rows_q5_k_avx2(const BlockQ5K* w, std::int64_t n_rows, std::int64_t nb, con
 
 void rows_q6_k_avx2(const BlockQ6K* w, std::int64_t n_rows, std::int64_t nb, const BlockQ8K* a,
                     std::int64_t n_tokens, float* y, std::int64_t y_stride) {
-  for_token_groups(n_rows, a, nb, n_tokens, y, y_stride,
-                   [&](std::int64_t r, const BlockQ8K* const* toks, int n, float* out) {
-                     const BlockQ6K* row = w + r * nb;
-                     switch (n) {
-                       case 1:
-                         return q6_k_row<1>(row, nb, toks, out);
-                       case 2:
-                         return q6_k_row<2>(row, nb, toks, out);
-                       case 3:
-                         return q6_k_row<3>(row, nb, toks, out);
-                       default:
-                         return q6_k_row<4>(row, nb, toks, out);
-                     }
-                   });
+  for_token_groups<kRowGroupTokens>(
+      n_rows, n_tokens, y, y_stride, [&](std::int64_t r, std::int64_t t0, int n, float* out) {
+        const BlockQ8K* toks[kRowGroupTokens];
+        for (int t = 0; t < n; ++t) toks[t] = a + (t0 + t) * nb;
+        with_token_count(n, [&](auto count) { q6_k_row<count()>(w + r * nb, nb, toks, out); });
+      });
 }
 
 }  // namespace r1::quant::x86

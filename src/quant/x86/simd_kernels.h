@@ -44,6 +44,9 @@ R1_GEMM_DECL(BlockQ6K, BlockQ8K, gemm_q6_k_avx2);
 R1_GEMM_DECL(BlockQ4K, BlockQ8K, rows_q4_k_avx2);
 R1_GEMM_DECL(BlockQ5K, BlockQ8K, rows_q5_k_avx2);
 R1_GEMM_DECL(BlockQ6K, BlockQ8K, rows_q6_k_avx2);
+// Q8_0 and Q4_0 the same way, each block's sums added as one float (rows_legacy_avx2.cpp).
+R1_GEMM_DECL(BlockQ8_0, BlockQ8_0, rows_q8_0_avx2);
+R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, rows_q4_0_avx2);
 R1_GEMM_DECL(BlockQ4_0, BlockQ8_0, gemm_q4_0_avx512_vnni);
 // Decode-sized products (n_tokens 1..kDecodeMaxTokens): the K-quant ones also need AVX512_VBMI
 // (q4_k and q6_k have their batch kernels below).
