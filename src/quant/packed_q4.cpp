@@ -129,7 +129,7 @@ void gemm_packed_q4(QuantType type, const std::uint8_t* packed, std::int64_t nb,
 
 bool packed_q4_kernel_available() {
 #if defined(R1_QUANT_X86)
-  return best_simd_level() == SimdLevel::avx512_vnni;
+  return best_simd_level() != SimdLevel::scalar;
 #else
   return false;
 #endif
@@ -141,9 +141,13 @@ void gemm_packed_q4(QuantType type, const std::uint8_t* packed, std::int64_t nb,
   check_type(type);
   if (row_begin >= row_end || n_tokens <= 0) return;
 #if defined(R1_QUANT_X86)
-  if (packed_q4_kernel_available()) {
+  if (best_simd_level() == SimdLevel::avx512_vnni) {
     return x86::packed_q4_avx512_vnni(type, packed, nb, row_begin, row_end, activations, n_tokens,
                                       y, y_stride);
+  }
+  if (best_simd_level() == SimdLevel::avx2) {
+    return x86::packed_q4_avx2(type, packed, nb, row_begin, row_end, activations, n_tokens, y,
+                               y_stride);
   }
 #endif
   ref::gemm_packed_q4(type, packed, nb, row_begin, row_end, activations, n_tokens, y, y_stride);

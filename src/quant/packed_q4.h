@@ -45,8 +45,8 @@ void gemm_packed_q4(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                     std::int64_t n_tokens, float* y, std::int64_t y_stride);
 }  // namespace ref
 
-/// The same product on the kernel of this CPU (AVX-512 VNNI), else the reference. Bit for bit
-/// the reference either way: the integer sums are exact and each row's float sum takes its
+/// The same product on the kernel of this CPU (AVX-512 VNNI or AVX2), else the reference. Bit for
+/// bit the reference either way: the integer sums are exact and each row's float sum takes its
 /// blocks in order with the reference's expression.
 void gemm_packed_q4(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                     std::int64_t row_begin, std::int64_t row_end, const void* activations,

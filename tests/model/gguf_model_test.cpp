@@ -7,12 +7,15 @@
 
 #include <cmath>
 #include <filesystem>
+#include <iostream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "model/gguf_export.h"
 #include "model/loaded_model.h"
 #include "model/random_checkpoint.h"
+#include "ops/cpu/matmul_kernels.h"
 #include "quant/packed_k.h"
 #include "quant/packed_q4.h"
 #include "quant/packed_q8_0.h"
@@ -150,7 +153,8 @@ TEST(QuantizedGguf, QuantizingAtLoadEqualsTheQuantizedFile) {
 // (model/pack_weights.h) where it has the kernels, and copies bf16 ones: the packed model gives
 // the very logits of the file's layout, bit for bit, for a prompt long enough for the matrix
 // units (AMX panels from the packed copy) and for one-token steps after it (the VNNI kernels),
-// from q8_0, q4_k_m, q4_0, q4_1 and bf16 files, bf16 safetensors and --quant q8_0 (the K-quant
+// from q8_0, q4_k_m, q4_0, q4_1 and bf16 files, bf16 safetensors and --quant q8_0 (on AVX2
+// q4_0 / q4_1 within the 8-bit activations' cost, see below; the K-quant
 // layouts are checked on the backend in cpu_backend_test.cpp: these models' rows are too short
 // for them).
 TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
@@ -208,6 +212,21 @@ TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
         {export_to(c, "bf16"), LoadOptions{}}}) {
     const auto packed = run(path, options, true), file_layout = run(path, options, false);
     ASSERT_EQ(packed.size(), file_layout.size());
+    const std::string name = path.filename().string();
+    if (ops::cpu::best_isa() == ops::cpu::CpuIsa::avx2 &&
+        (name == "model-q4_0.gguf" || name == "model-q4_1.gguf")) {
+      // On AVX2 the file layout prefills on the FMA kernel with fp32 activations and decodes
+      // q4_0 in relaxed order, where the packed copy's integer kernels take the activations in
+      // 8 bits: within what those cost, as in cpu_backend_test.cpp.
+      double err = 0, norm = 0;
+      for (std::size_t i = 0; i < packed.size(); ++i) {
+        err += (packed[i] - file_layout[i]) * (packed[i] - file_layout[i]);
+        norm += file_layout[i] * file_layout[i];
+      }
+      std::cout << name << ": relative rms difference " << std::sqrt(err / norm) << "\n";
+      EXPECT_LT(std::sqrt(err / norm), 0.02) << path;
+      continue;
+    }
     std::size_t differ = 0;
     for (std::size_t i = 0; i < packed.size(); ++i) differ += packed[i] != file_layout[i];
     EXPECT_EQ(differ, 0u) << path;

@@ -1,6 +1,6 @@
 // The repacked q4_0 / q4_1 layout (quant/packed_q4.h): packing loses nothing (every row unpacks
-// to the file's blocks), and the packed products, the scalar reference and the AVX-512 VNNI
-// kernel, equal the scalar vec_dot of the original rows bit for bit, for row ranges that start
+// to the file's blocks), and the packed products, the scalar reference and the AVX-512 VNNI / AVX2
+// kernels, equal the scalar vec_dot of the original rows bit for bit, for row ranges that start
 // and end inside the 16-row groups and token counts across the kernel's passes (4 tokens in
 // registers, 16 per pass).
 #include <gtest/gtest.h>
@@ -106,7 +106,7 @@ TEST(PackedQ4, ProductsEqualVecDotOfTheOriginalRowsBitForBit) {
                 vec_dot(type, bytes.data() + w_row * static_cast<std::size_t>(r),
                         a.data() + a_row * static_cast<std::size_t>(t), c.nb * kBlock32);
             ASSERT_EQ(test::float_bits(got), test::float_bits(expected))
-                << quant_type_name(type) << (fast ? " avx512" : " reference") << " rows " << c.rows
+                << quant_type_name(type) << (fast ? " kernel" : " reference") << " rows " << c.rows
                 << " blocks " << c.nb << " range " << c.row_begin << ".." << c.row_end << " tokens "
                 << c.tokens << " at row " << r << " token " << t;
             ++compared;

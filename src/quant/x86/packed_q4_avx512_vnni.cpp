@@ -21,12 +21,13 @@
 
 #include "quant/blocks.h"
 #include "quant/packed_q4.h"
+#include "quant/x86/packed_q4_common.h"
 #include "quant/x86/simd_kernels.h"
 
 namespace r1::quant::x86 {
 namespace {
 
-constexpr int kMaxPassTokens = 16;     // tokens per pass over a group (its cache lines stay hot)
+constexpr int kMaxPassTokens = kPackedQ4MaxPassTokens;
 constexpr int kTokensInRegisters = 4;  // tokens sharing one load of a block
 constexpr std::ptrdiff_t kBlockQuantBytes = 256;
 // Each line of the quant stream is asked for this far ahead, into L1, as in the q8_0 and K-quant
@@ -34,28 +35,9 @@ constexpr std::ptrdiff_t kBlockQuantBytes = 256;
 constexpr std::ptrdiff_t kPrefetchBytes = 8192;
 constexpr std::ptrdiff_t kPrefetchBlocks = kPrefetchBytes / kBlockQuantBytes;
 
-/// Per token and block: the accumulator's start (q4_0: -8 * sum of the activation bytes), the
-/// activation's d and (q4_1) s.
-struct TokenBlock {
-  std::int32_t start;
-  float d, s;
-};
-
+using TokenBlock = PackedQ4TokenBlock;
 template <bool Q41>
-using Activation = std::conditional_t<Q41, BlockQ8_1, BlockQ8_0>;
-
-template <bool Q41>
-void prepare_token_blocks(const Activation<Q41>* a, std::int64_t n, TokenBlock* out) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::int32_t sum = 0;
-    for (const std::int8_t q : a[i].qs) sum += q;
-    if constexpr (Q41) {
-      out[i] = {0, _cvtsh_ss(a[i].d), _cvtsh_ss(a[i].s)};
-    } else {
-      out[i] = {-8 * sum, _cvtsh_ss(a[i].d), 0.0f};
-    }
-  }
-}
+using Activation = PackedQ4Activation<Q41>;
 
 inline __m512i broadcast4(const std::int8_t* p) {
   std::int32_t four;
@@ -166,17 +148,12 @@ template <bool Q41>
 void product(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
              std::int64_t row_end, const Activation<Q41>* a, std::int64_t n_tokens, float* y,
              std::int64_t y_stride) {
-  thread_local std::vector<TokenBlock> blocks;
-  blocks.resize(static_cast<std::size_t>(n_tokens * nb));
-  prepare_token_blocks<Q41>(a, n_tokens * nb, blocks.data());
-  // Groups outside, passes of up to 16 tokens inside: a group stays in cache for its later passes.
-  for (std::int64_t g = row_begin / kPackedQ4Rows; g * kPackedQ4Rows < row_end; ++g) {
-    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxPassTokens) {
-      const std::int64_t n = std::min<std::int64_t>(kMaxPassTokens, n_tokens - t0);
-      group_pass<Q41>(packed, nb, g, row_begin, row_end, a + t0 * nb, blocks.data() + t0 * nb, n,
-                      y + t0 * y_stride, y_stride);
-    }
-  }
+  packed_q4_passes<Q41>(nb, row_begin, row_end, a, n_tokens, y, y_stride,
+                        [&](std::int64_t g, const Activation<Q41>* pass_a, const TokenBlock* tb,
+                            std::int64_t n, float* pass_y) {
+                          group_pass<Q41>(packed, nb, g, row_begin, row_end, pass_a, tb, n, pass_y,
+                                          y_stride);
+                        });
 }
 
 }  // namespace

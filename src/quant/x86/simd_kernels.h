@@ -71,6 +71,10 @@ void packed_q8_0_avx512_vnni(const std::uint8_t* packed, std::int64_t nb, std::i
 void packed_q4_avx512_vnni(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                            std::int64_t row_begin, std::int64_t row_end, const void* activations,
                            std::int64_t n_tokens, float* y, std::int64_t y_stride);
+// The same on AVX2 (packed_q4_avx2.cpp), bit for bit too.
+void packed_q4_avx2(QuantType type, const std::uint8_t* packed, std::int64_t nb,
+                    std::int64_t row_begin, std::int64_t row_end, const void* activations,
+                    std::int64_t n_tokens, float* y, std::int64_t y_stride);
 // q4_k, q5_k and q6_k repacked 16 rows at a time (packed_k.h), the same way (these need VBMI too);
 // and one packed block back to the 16 rows' file blocks (out: 16 blocks, row r's at r).
 void unpack_k_group_avx512_vbmi(QuantType type, const std::uint8_t* packed_block,
