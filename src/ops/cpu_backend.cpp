@@ -484,8 +484,6 @@ class CpuBackend final : public Backend {
   cpu::CpuIsa isa_;
   bool amx_;                                 // prefill on our AMX kernel
   bool fma_gemm_;                            // prefill on the FMA kernel where AMX is not used
-  // Quantized prefill on the FMA kernel too (weights dequantized into its panels): on AVX2,
-  // where the integer kernels have no VNNI (see linear_into).
   std::vector<cpu::DnnlMatmul> dnnl_;        // one per thread; empty: not used
   std::vector<cpu::AmxScratch> amx_scratch_;  // per thread
   cpu::AmxActivations amx_x_;                // activations packed for the tiles
