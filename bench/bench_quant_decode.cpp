@@ -98,7 +98,7 @@ std::vector<std::uint8_t> make_weights(QuantType type, const Shape& s, std::mt19
 bool has_packed_layout(QuantType type) {
   if (type == QuantType::q8_0) return r1::quant::packed_q8_0_kernel_available();
   if (r1::quant::has_packed_q4_layout(type)) return r1::quant::packed_q4_kernel_available();
-  return r1::quant::has_packed_k_layout(type) && r1::quant::packed_k_kernel_available();
+  return r1::quant::packed_k_kernel_available(type);
 }
 
 std::vector<std::uint8_t> pack(QuantType type, const std::vector<std::uint8_t>& rows,

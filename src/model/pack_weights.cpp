@@ -87,7 +87,7 @@ bool packable(const ops::WeightMatrix& w) {
   if (!type || w.cols % quant::block_elements(*type) != 0) return false;
   if (*type == quant::QuantType::q8_0) return quant::packed_q8_0_kernel_available();
   if (quant::has_packed_q4_layout(*type)) return quant::packed_q4_kernel_available();
-  return quant::has_packed_k_layout(*type) && quant::packed_k_kernel_available();
+  return quant::packed_k_kernel_available(*type);
 }
 
 }  // namespace

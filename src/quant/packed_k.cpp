@@ -101,6 +101,29 @@ const BytePlaces& byte_places(QuantType type) {
   return type == QuantType::q4_k ? q4_k : type == QuantType::q5_k ? q5_k : q6_k;
 }
 
+// The AVX-512 VNNI + VBMI kernels: every packed type, and the SIMD unpacking.
+bool vbmi_kernels() {
+#if defined(R1_QUANT_X86)
+  static const bool vbmi = __builtin_cpu_supports("avx512vbmi");
+  return best_simd_level() == SimdLevel::avx512_vnni && vbmi;
+#else
+  return false;
+#endif
+}
+
+// The AVX2 + FMA kernel (x86/packed_k_avx2.cpp): q4_k and q5_k; q6_k stays in the file's layout
+// there, on the row kernels.
+bool avx2_kernel_for(QuantType type) {
+#if defined(R1_QUANT_X86)
+  static const bool fma = __builtin_cpu_supports("fma");
+  return (type == QuantType::q4_k || type == QuantType::q5_k) &&
+         best_simd_level() != SimdLevel::scalar && fma;
+#else
+  (void)type;
+  return false;
+#endif
+}
+
 }  // namespace
 
 bool has_packed_k_layout(QuantType type) {
@@ -182,7 +205,7 @@ void unpack_k_group(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                     std::int64_t b, std::uint8_t* out) {
   check_type(type);
 #if defined(R1_QUANT_X86)
-  if (packed_k_kernel_available()) {
+  if (vbmi_kernels()) {
     return x86::unpack_k_group_avx512_vbmi(
         type, packed + static_cast<std::size_t>(g * nb + b) * packed_k_block_bytes(type), out);
   }
@@ -214,13 +237,8 @@ void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
 
 }  // namespace ref
 
-bool packed_k_kernel_available() {
-#if defined(R1_QUANT_X86)
-  static const bool vbmi = __builtin_cpu_supports("avx512vbmi");
-  return best_simd_level() == SimdLevel::avx512_vnni && vbmi;
-#else
-  return false;
-#endif
+bool packed_k_kernel_available(QuantType type) {
+  return has_packed_k_layout(type) && (vbmi_kernels() || avx2_kernel_for(type));
 }
 
 void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
@@ -229,7 +247,7 @@ void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
   check_type(type);
   if (row_begin >= row_end || n_tokens <= 0) return;
 #if defined(R1_QUANT_X86)
-  if (packed_k_kernel_available()) {
+  if (vbmi_kernels()) {
     const auto* a = static_cast<const BlockQ8K*>(activations);
     if (type == QuantType::q4_k) {
       return x86::packed_q4_k_avx512_vbmi(packed, nb, row_begin, row_end, a, n_tokens, y,
@@ -240,6 +258,10 @@ void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
     }
     return x86::packed_q6_k_avx512_vbmi(packed, nb, row_begin, row_end, a, n_tokens, y,
                                         y_stride);
+  }
+  if (avx2_kernel_for(type)) {
+    return x86::packed_k_avx2(type, packed, nb, row_begin, row_end,
+                              static_cast<const BlockQ8K*>(activations), n_tokens, y, y_stride);
   }
 #endif
   ref::gemm_packed_k(type, packed, nb, row_begin, row_end, activations, n_tokens, y, y_stride);

@@ -61,12 +61,13 @@ void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                    std::int64_t n_tokens, float* y, std::int64_t y_stride);
 }  // namespace ref
 
-/// The same product on the batch kernel of this CPU (AVX-512 VNNI + VBMI), else the reference.
+/// The same product on the batch kernel of this CPU (AVX-512 VNNI + VBMI: every type; AVX2 + FMA:
+/// q4_k, q5_k), else the reference.
 void gemm_packed_k(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                    std::int64_t row_begin, std::int64_t row_end, const void* activations,
                    std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
-/// Whether gemm_packed_k runs a SIMD kernel here (packing pays off only then).
-bool packed_k_kernel_available();
+/// Whether gemm_packed_k runs a SIMD kernel for `type` here (packing pays off only then).
+bool packed_k_kernel_available(QuantType type);
 
 }  // namespace r1::quant

@@ -177,11 +177,10 @@ TEST(QuantizedGguf, RepackedQ8_0GivesTheLogitsOfTheFileLayout) {
     } else {
       // (the tiny models' 64-column rows take no K-quant: q4_k_m gives q5_0 / q8_0 there.)
       const auto type = *quant::quant_type_of(first.type);
-      const bool kernel =
-          type == quant::QuantType::q8_0 ? quant::packed_q8_0_kernel_available()
-          : quant::has_packed_q4_layout(type)
-              ? quant::packed_q4_kernel_available()
-              : quant::has_packed_k_layout(type) && quant::packed_k_kernel_available();
+      const bool kernel = type == quant::QuantType::q8_0 ? quant::packed_q8_0_kernel_available()
+                          : quant::has_packed_q4_layout(type)
+                              ? quant::packed_q4_kernel_available()
+                              : quant::packed_k_kernel_available(type);
       EXPECT_EQ(first.layout, pack && kernel ? ops::WeightLayout::packed : ops::WeightLayout::rows)
           << dtype_cli_name(first.type);
     }

@@ -396,7 +396,7 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
     const bool q4 = quant::has_packed_q4_layout(qtype);
     if (q8   ? !quant::packed_q8_0_kernel_available()
         : q4 ? !quant::packed_q4_kernel_available()
-             : !quant::packed_k_kernel_available()) {
+             : !quant::packed_k_kernel_available(qtype)) {
       // Without the kernel nothing is packed at load; the reference path is still compared.
       std::cout << "note: no packed " << dtype_cli_name(type) << " kernel here\n";
     }
@@ -434,8 +434,9 @@ TEST(CpuBackend, PackedWeightsGiveTheProductsOfTheFileLayout) {
       backend->linear(x.data(), tokens, repacked, got.data());
       if (tokens >= kFmaGemmMinTokens && cpu::best_isa() == CpuIsa::avx2) {
         // On AVX2 the file layout's prefill runs on the FMA kernel with fp32 activations
-        // (QuantizedPrefillOnAvx2IsTheInOrderFmaChainOfDequantizedWeights), a packed copy (which
-        // the loader never makes there) on the 8-bit activations: within what those cost.
+        // (QuantizedPrefillOnAvx2IsTheInOrderFmaChainOfDequantizedWeights), a packed copy (the
+        // loader makes one there for q4_0, q4_1, q4_k and q5_k) on the 8-bit activations: within
+        // what those cost.
         double err = 0, norm = 0;
         for (std::size_t i = 0; i < got.size(); ++i) {
           err += (got[i] - expected[i]) * (got[i] - expected[i]);

@@ -1,6 +1,7 @@
 // The repacked q4_k / q5_k / q6_k layout (quant/packed_k.h): a permutation of the bytes (every row
-// unpacks to the file's blocks), and the packed products, the scalar reference and the AVX-512
-// VNNI + VBMI kernels, equal the scalar vec_dot of the original rows, for row ranges that start
+// unpacks to the file's blocks), and the packed products, the scalar reference and the kernel of
+// this CPU (AVX-512 VNNI + VBMI for every type, or AVX2 + FMA for q4_k and q5_k), equal the scalar
+// vec_dot of the original rows, for row ranges that start
 // and end inside the 16-row groups and token counts across the passes of 16: the scalar path bit
 // for bit, the kernels within float rounding (they sum in another order than ggml's scalar code;
 // their integer sums are exact, so both are within a few roundings of the exact value).
@@ -195,7 +196,7 @@ void check_products(bool integer_sums) {
       const auto a_row = static_cast<std::size_t>(row_bytes(act, c.nb * 256));
       const std::int64_t n = c.row_end - c.row_begin, stride = n + 3;
       for (const bool fast : {false, true}) {
-        if (fast && !packed_k_kernel_available()) continue;
+        if (fast && !packed_k_kernel_available(type)) continue;
         std::vector<float> y(static_cast<std::size_t>(stride * c.tokens), -7.0f);
         (fast ? gemm_packed_k : ref::gemm_packed_k)(type, m.packed.data(), c.nb, c.row_begin,
                                                       c.row_end, a.data(), c.tokens, y.data(),
@@ -213,7 +214,7 @@ void check_products(bool integer_sums) {
             const float expected = vec_dot(type, w, x, c.nb * 256);
             ++compared;
             const auto where = [&] {
-              return std::string(quant_type_name(type)) + (fast ? " avx512" : " reference") +
+              return std::string(quant_type_name(type)) + (fast ? " kernel" : " reference") +
                      " rows " + std::to_string(c.rows) + " blocks " + std::to_string(c.nb) +
                      " range " + std::to_string(c.row_begin) + ".." + std::to_string(c.row_end) +
                      " tokens " + std::to_string(c.tokens) + " at row " + std::to_string(r) +

@@ -27,6 +27,7 @@
 
 #include "quant/packed_k.h"
 #include "quant/x86/batch_k_rows.h"
+#include "quant/x86/q8_k_sub_sums.h"
 #include "quant/x86/simd_kernels.h"
 
 namespace r1::quant::x86 {
@@ -52,11 +53,7 @@ void prepare_activations(const BlockQ8K* a, std::int64_t n, ActQ4K* out) {
   const __m512i order = residue_order();
   for (std::int64_t i = 0; i < n; ++i) {
     residue_activations(a[i], order, 0, &out[i].q);
-    for (int p = 0; p < 4; ++p) {
-      const auto lo = static_cast<std::uint16_t>(a[i].bsums[4 * p] + a[i].bsums[4 * p + 1]);
-      const auto hi = static_cast<std::uint16_t>(a[i].bsums[4 * p + 2] + a[i].bsums[4 * p + 3]);
-      out[i].sub_sums[p] = static_cast<std::int32_t>(lo | (std::uint32_t{hi} << 16));
-    }
+    q8_k_sub_sum_pairs(a[i], out[i].sub_sums);
     out[i].d = a[i].d;
   }
 }

@@ -88,5 +88,9 @@ void packed_q5_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::i
 void packed_q6_k_avx512_vbmi(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
                              std::int64_t row_end, const BlockQ8K* a, std::int64_t n_tokens,
                              float* y, std::int64_t y_stride);
+// q4_k and q5_k on AVX2 + FMA (packed_k_avx2.cpp), within float rounding as the VBMI kernels.
+void packed_k_avx2(QuantType type, const std::uint8_t* packed, std::int64_t nb,
+                   std::int64_t row_begin, std::int64_t row_end, const BlockQ8K* a,
+                   std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
 }  // namespace r1::quant::x86
