@@ -173,6 +173,7 @@ void check_products(bool integer_sums) {
                         {37, 2, 0, 37, 4},
                         {37, 6, 3, 29, 2},
                         {64, 6, 16, 48, 1},
+                        {45, 3, 5, 43, 1},  // one token (a kernel of its own) over partial groups
                         {64, 2, 5, 6, 3},
                         {50, 3, 17, 50, 16},
                         {40, 2, 0, 40, 17},

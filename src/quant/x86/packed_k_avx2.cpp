@@ -16,7 +16,9 @@
 //
 // Per 8 rows, super-block and token that is 64 pmaddubsw and 12 pmaddwd where the row kernels
 // (rows_k_avx2.cpp) spend 64 and 64, and the scales are unpacked once for 8 rows, with no
-// horizontal sums.
+// horizontal sums. One token (decode) takes both halves in one pass (block_one_token), so each
+// broadcast serves 16 rows. This core (Zen 1: one pipe for the integer multiplies, which the
+// adds and ands share) runs a pmaddubsw every 2 cycles at best; the kernels run at about 3.5.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -159,8 +161,32 @@ inline void weights(__m256i w, __m256i h, int k, __m256i* lo, __m256i* hi) {
   }
 }
 
+/// Ends GCC's reassociation of an accumulator's chain of adds: it rewrote a sub-block's products
+/// into a tree of adds with every product live at once, spilled to the stack.
+inline void in_order(__m256i& accumulator) {
+  asm("" : "+x"(accumulator));
+}
+
 inline __m256i broadcast(const std::int32_t& four) {
   return _mm256_set1_epi32(four);
+}
+
+/// Asks for the cache lines kPrefetchBytes past qs group k of the block at block (and its qh
+/// and head lines with k < 2 and k == 0), each line once per block: the residue vectors of a group
+/// are 64 bytes apart, one line each.
+template <bool Q5>
+inline void prefetch_ahead(const std::uint8_t* block, const Positions& pos, int k) {
+  const std::uint8_t* const ahead = block + kPrefetchBytes;
+  for (int m = 0; m < kResidues; ++m)
+    _mm_prefetch(reinterpret_cast<const char*>(ahead + pos.qs[k] + 64 * m), _MM_HINT_T0);
+  if (Q5 && k < 2) {
+    for (int m = 4 * k; m < 4 * k + 4; ++m)
+      _mm_prefetch(reinterpret_cast<const char*>(ahead + pos.qh + 64 * m), _MM_HINT_T0);
+  }
+  if (k == 0) {
+    for (int v = 0; v < 4; ++v)
+      _mm_prefetch(reinterpret_cast<const char*>(ahead + pos.head + 64 * v), _MM_HINT_T0);
+  }
 }
 
 /// Half h (rows 8 h .. 8 h + 7) of one packed block (at block) times NT tokens (token t's
@@ -180,20 +206,7 @@ __attribute__((noinline)) void half_block(const std::uint8_t* block_in, const Po
   for (int k = 0; k < 4; ++k) {
     const std::uint8_t* const qs = block + pos.qs[k] + 32 * h;
     const std::uint8_t* const qh = block + pos.qh + 32 * h;
-    if constexpr (Prefetch) {
-      for (int m = 0; m < kResidues; ++m)
-        _mm_prefetch(reinterpret_cast<const char*>(qs + kPrefetchBytes + 64 * m), _MM_HINT_T0);
-      if (Q5 && k < 2) {
-        for (int m = 4 * k; m < 4 * k + 4; ++m)
-          _mm_prefetch(reinterpret_cast<const char*>(qh + kPrefetchBytes + 64 * m), _MM_HINT_T0);
-      }
-      if (k == 0) {
-        for (int v = 0; v < 4; ++v) {
-          _mm_prefetch(reinterpret_cast<const char*>(block + pos.head + kPrefetchBytes + 64 * v),
-                       _MM_HINT_T0);
-        }
-      }
-    }
+    if constexpr (Prefetch) prefetch_ahead<Q5>(block, pos, k);
     for (int m0 = 0; m0 < kResidues; m0 += kResiduesPerWidening) {
       __m256i dot_lo[NT], dot_hi[NT];
       for (int t = 0; t < NT; ++t) dot_lo[t] = dot_hi[t] = _mm256_setzero_si256();
@@ -209,6 +222,8 @@ __attribute__((noinline)) void half_block(const std::uint8_t* block_in, const Po
               dot_lo[t], _mm256_maddubs_epi16(lo, broadcast(q[kResidues * 2 * k + m])));
           dot_hi[t] = _mm256_add_epi16(
               dot_hi[t], _mm256_maddubs_epi16(hi, broadcast(q[kResidues * (2 * k + 1) + m])));
+          in_order(dot_lo[t]);
+          in_order(dot_hi[t]);
         }
       }
       for (int t = 0; t < NT; ++t) {
@@ -225,6 +240,60 @@ __attribute__((noinline)) void half_block(const std::uint8_t* block_in, const Po
     const __m256 ad = _mm256_set1_ps(token.d);
     acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(s.d, ad), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
     acc[t] = _mm256_fnmadd_ps(_mm256_mul_ps(s.dmin, ad), _mm256_cvtepi32_ps(mins), acc[t]);
+  }
+}
+
+/// Both halves (all 16 rows) of one packed block times one token (decode), added to acc[0] (rows
+/// 0-7) and acc[1] (rows 8-15): each broadcast of the token's activations serves 16 rows, and the
+/// calls and loop steps are half those of two half_block calls. Lane by lane the same operations
+/// as half_block<Q5, 1, Prefetch>, so the same results bit for bit.
+template <bool Q5, bool Prefetch>
+__attribute__((noinline)) void block_one_token(const std::uint8_t* block_in, const Positions& pos,
+                                               const HalfScales* s_in, const Token* a_in,
+                                               __m256* acc) {
+  const std::uint8_t* const block = block_in;
+  const HalfScales* const s = s_in;
+  const Token& token = *a_in;
+  __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+  constexpr int kResiduesPerWidening = Q5 ? 4 : 8;
+  for (int k = 0; k < 4; ++k) {
+    const std::uint8_t* const qs = block + pos.qs[k];
+    const std::uint8_t* const qh = block + pos.qh;
+    if constexpr (Prefetch) prefetch_ahead<Q5>(block, pos, k);
+    for (int m0 = 0; m0 < kResidues; m0 += kResiduesPerWidening) {
+      __m256i dot_lo[2], dot_hi[2];
+      for (int h = 0; h < 2; ++h) dot_lo[h] = dot_hi[h] = _mm256_setzero_si256();
+      for (int m = m0; m < m0 + kResiduesPerWidening; ++m) {
+        const __m256i a_lo = broadcast(token.q[kResidues * 2 * k + m]);
+        const __m256i a_hi = broadcast(token.q[kResidues * (2 * k + 1) + m]);
+        for (int h = 0; h < 2; ++h) {
+          __m256i lo, hi;
+          const __m256i w =
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 64 * m + 32 * h));
+          const __m256i hbits =
+              Q5 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh + 64 * m + 32 * h)) : w;
+          weights<Q5>(w, hbits, k, &lo, &hi);
+          dot_lo[h] = _mm256_add_epi16(dot_lo[h], _mm256_maddubs_epi16(lo, a_lo));
+          dot_hi[h] = _mm256_add_epi16(dot_hi[h], _mm256_maddubs_epi16(hi, a_hi));
+          in_order(dot_lo[h]);
+          in_order(dot_hi[h]);
+        }
+      }
+      for (int h = 0; h < 2; ++h) {
+        sumi[h] = _mm256_add_epi32(sumi[h], _mm256_madd_epi16(dot_lo[h], s[h].scales[2 * k]));
+        sumi[h] = _mm256_add_epi32(sumi[h], _mm256_madd_epi16(dot_hi[h], s[h].scales[2 * k + 1]));
+      }
+    }
+  }
+  __m256i sub_sums[4];
+  for (int p = 0; p < 4; ++p) sub_sums[p] = broadcast(token.sub_sums[p]);
+  const __m256 ad = _mm256_set1_ps(token.d);
+  for (int h = 0; h < 2; ++h) {
+    __m256i mins = _mm256_madd_epi16(s[h].mins[0], sub_sums[0]);
+    for (int p = 1; p < 4; ++p)
+      mins = _mm256_add_epi32(mins, _mm256_madd_epi16(s[h].mins[p], sub_sums[p]));
+    acc[h] = _mm256_fmadd_ps(_mm256_mul_ps(s[h].d, ad), _mm256_cvtepi32_ps(sumi[h]), acc[h]);
+    acc[h] = _mm256_fnmadd_ps(_mm256_mul_ps(s[h].dmin, ad), _mm256_cvtepi32_ps(mins), acc[h]);
   }
 }
 
@@ -252,17 +321,25 @@ void group_pass(const std::uint8_t* group, std::ptrdiff_t block_bytes, const Pos
                 std::int64_t y_stride) {
   __m256 acc[2][kMaxPassTokens];
   for (std::int64_t t = 0; t < n_tokens; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
-  HalfScales s;
+  HalfScales s[2];
   for (std::int64_t b = 0; b < nb; ++b) {
     const std::uint8_t* block = group + b * block_bytes;
+    if (n_tokens == 1) {
+      for (int h = 0; h < 2; ++h) half_scales(block + pos.head + 32 * h, c, &s[h]);
+      __m256 pair[2] = {acc[0][0], acc[1][0]};
+      block_one_token<Q5, true>(block, pos, s, a + b, pair);
+      acc[0][0] = pair[0];
+      acc[1][0] = pair[1];
+      continue;
+    }
     for (int h = 0; h < 2; ++h) {
-      half_scales(block + pos.head + 32 * h, c, &s);
+      half_scales(block + pos.head + 32 * h, c, &s[0]);
       for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokensInRegisters) {
         const int n = static_cast<int>(std::min<std::int64_t>(kTokensInRegisters, n_tokens - t0));
         if (t0 == 0 && h == 0) {
-          half_block_tokens<Q5, true>(n, block, pos, h, s, a + b, nb, acc[h]);
+          half_block_tokens<Q5, true>(n, block, pos, h, s[0], a + b, nb, acc[h]);
         } else {
-          half_block_tokens<Q5, false>(n, block, pos, h, s, a + t0 * nb + b, nb, acc[h] + t0);
+          half_block_tokens<Q5, false>(n, block, pos, h, s[0], a + t0 * nb + b, nb, acc[h] + t0);
         }
       }
     }
