@@ -144,23 +144,23 @@ void k4_row(const Block* w, std::int64_t nb, const BlockQ8K* const* a,
   for (int t = 0; t < T; ++t) out[t] = hsum_ps(acc[t]) - hsum_ps(acc_min[t]);
 }
 
-/// Q6_K chunk c (elements 32 c..32 c + 31) as unsigned 6-bit values in element order.
-inline void q6_k_chunks(const BlockQ6K& b, __m256i* q) {
+/// Q6_K chunks 4 h .. 4 h + 3 (elements 128 h .. 128 h + 127) as unsigned 6-bit values in element
+/// order: chunk 4 h + j from the low (j < 2) or high nibbles of ql's 32 bytes 64 h + 32 (j % 2)
+/// and bits 2 j, 2 j + 1 of qh's 32 bytes 32 h.
+inline void q6_k_half(const BlockQ6K& b, int h, __m256i* q) {
   const __m256i mask = _mm256_set1_epi8(0x0F);
   const __m256i two = _mm256_set1_epi8(0x30);
-  for (int h = 0; h < 2; ++h) {
-    const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
-    const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
-    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
-    q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(ql0, mask),
-                                   _mm256_and_si256(_mm256_slli_epi16(qh, 4), two));
-    q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, mask),
-                                   _mm256_and_si256(_mm256_slli_epi16(qh, 2), two));
-    q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), mask),
-                                   _mm256_and_si256(qh, two));
-    q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), mask),
-                                   _mm256_and_si256(_mm256_srli_epi16(qh, 2), two));
-  }
+  const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
+  const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
+  const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
+  q[0] =
+      _mm256_or_si256(_mm256_and_si256(ql0, mask), _mm256_and_si256(_mm256_slli_epi16(qh, 4), two));
+  q[1] =
+      _mm256_or_si256(_mm256_and_si256(ql1, mask), _mm256_and_si256(_mm256_slli_epi16(qh, 2), two));
+  q[2] =
+      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), mask), _mm256_and_si256(qh, two));
+  q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), mask),
+                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), two));
 }
 
 /// pshufb mask for Q6_K chunk c % 4 on a vector holding scales 8 * (c / 4) .. + 7 in both
@@ -181,8 +181,6 @@ void q6_k_row(const BlockQ6K* w, std::int64_t nb, const BlockQ8K* const* a, floa
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   for (std::int64_t i = 0; i < nb; ++i) {
     const BlockQ6K& b = w[i];
-    __m256i q[8];
-    q6_k_chunks(b, q);
     const __m256i scales16 =
         _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
     const __m256i first8 = _mm256_permute2x128_si256(scales16, scales16, 0x00);
@@ -194,12 +192,18 @@ void q6_k_row(const BlockQ6K* w, std::int64_t nb, const BlockQ8K* const* a, floa
       sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(),
                                  _mm256_slli_epi32(_mm256_madd_epi16(scales16, bsums), 5));
     }
-    for (int c = 0; c < 8; ++c) {
-      const __m256i scale = _mm256_shuffle_epi8(c < 4 ? first8 : last8, q6_scale_mask(c));
-      for (int t = 0; t < T; ++t) {
-        const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][i].qs + 32 * c));
-        sumi[t] =
-            _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_maddubs_epi16(q[c], y), scale));
+    for (int h = 0; h < 2; ++h) {
+      __m256i q[4];  // a half at a time: fewer registers live than the whole block's 8 chunks
+      q6_k_half(b, h, q);
+      for (int j = 0; j < 4; ++j) {
+        const int c = 4 * h + j;
+        const __m256i scale = _mm256_shuffle_epi8(h == 0 ? first8 : last8, q6_scale_mask(c));
+        for (int t = 0; t < T; ++t) {
+          const __m256i y =
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][i].qs + 32 * c));
+          sumi[t] =
+              _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_maddubs_epi16(q[j], y), scale));
+        }
       }
     }
     const float d = f16(b.d);
