@@ -77,7 +77,8 @@ TEST(PackedQ4, ProductsEqualVecDotOfTheOriginalRowsBitForBit) {
   };
   const Case cases[] = {{16, 1, 0, 16, 1},  {37, 2, 0, 37, 4},   {37, 6, 3, 29, 2},
                         {64, 6, 16, 48, 1}, {64, 2, 5, 6, 3},    {50, 3, 17, 50, 16},
-                        {40, 2, 0, 40, 17}, {33, 1, 31, 33, 35}, {48, 48, 16, 48, 7}};
+                        {40, 2, 0, 40, 17}, {33, 1, 31, 33, 35}, {48, 48, 16, 48, 7},
+                        {45, 5, 5, 43, 1}};  // one token (a kernel of its own), partial groups
   int compared = 0;
   for (const QuantType type : {QuantType::q4_0, QuantType::q4_1}) {
     const QuantType act = vec_dot_activation_type(type);

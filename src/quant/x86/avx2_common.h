@@ -20,6 +20,13 @@ namespace r1::quant::x86 {
 // AVX-512 build of a helper can stand in for the AVX2 one at link time.
 namespace {
 
+/// Ends GCC's reassociation of an accumulator's chain of adds where it would rewrite the chain
+/// into a tree with every product live at once, spilled to the stack (GCC 12 did so in the
+/// packed kernels' int16 sums): the value passes through an empty asm statement.
+inline void in_order(__m256i& accumulator) {
+  asm("" : "+x"(accumulator));
+}
+
 /// F16C conversion: exact, like r1::f16_to_f32.
 inline float f16(std::uint16_t h) {
   return _cvtsh_ss(h);

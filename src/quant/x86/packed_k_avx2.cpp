@@ -28,6 +28,7 @@
 
 #include "quant/blocks.h"
 #include "quant/packed_k.h"
+#include "quant/x86/avx2_common.h"
 #include "quant/x86/q8_k_sub_sums.h"
 #include "quant/x86/simd_kernels.h"
 
@@ -159,12 +160,6 @@ inline void weights(__m256i w, __m256i h, int k, __m256i* lo, __m256i* hi) {
     *lo = _mm256_or_si256(*lo, _mm256_and_si256(h_lo, bit4));
     *hi = _mm256_or_si256(*hi, _mm256_and_si256(h_hi, bit4));
   }
-}
-
-/// Ends GCC's reassociation of an accumulator's chain of adds: it rewrote a sub-block's products
-/// into a tree of adds with every product live at once, spilled to the stack.
-inline void in_order(__m256i& accumulator) {
-  asm("" : "+x"(accumulator));
 }
 
 inline __m256i broadcast(const std::int32_t& four) {
