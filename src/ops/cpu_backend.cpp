@@ -91,7 +91,7 @@ class CpuBackend final : public Backend {
     if (is_quantized(w.type)) {
       // fma_gemm_supports: quantized weights only on AVX2, where the integer kernels lack
       // VNNI; on AVX-512 the integer tiles (VNNI) are faster.
-      if (fma_gemm_ && n_tokens >= kFmaGemmMinTokens && in_file_layout(w) &&
+      if (fma_gemm_ && n_tokens >= kFmaGemmMinTokens && fma_gemm_reads(w) &&
           cpu::fma_gemm_supports(isa_, w.type)) {
         linear_fma_gemm(x, n_tokens, w, y, y_stride);
       } else {
@@ -126,10 +126,14 @@ class CpuBackend final : public Backend {
     });
   }
 
-  // Whether every part of w lies in the file's row layout (not repacked for the lane kernels).
-  static bool in_file_layout(const Linear& w) {
-    return std::all_of(w.parts.begin(), w.parts.end(),
-                       [](const WeightMatrix& p) { return p.layout != WeightLayout::packed; });
+  // Whether the FMA kernel reads every part of w: the file's row layout, or q8_0 repacked for
+  // the lane kernels (on AVX2 the FMA kernel is its prefill; the other packed formats have
+  // integer kernels that outrun it there).
+  bool fma_gemm_reads(const Linear& w) const {
+    return std::all_of(w.parts.begin(), w.parts.end(), [&](const WeightMatrix& p) {
+      return p.layout != WeightLayout::packed ||
+             (p.type == DType::q8_0 && isa_ == cpu::CpuIsa::avx2);
+    });
   }
 
   // 16-bit or f32 weights, prefill-sized batch without matrix units: the FMA kernel with rows
@@ -141,7 +145,12 @@ class CpuBackend final : public Backend {
       std::int64_t part_first = 0;
       for (const WeightMatrix& part : w.parts) {
         const ItemRange mine = split_items(part.rows, kRowGrain, thread, n_threads);
-        if (mine.begin < mine.end) {
+        if (mine.begin < mine.end && part.layout == WeightLayout::packed) {
+          cpu::fma_gemm_packed_q8_0(isa_, static_cast<const std::uint8_t*>(part.data), mine.begin,
+                                    mine.end, w.cols, x, n_tokens, y + part_first + mine.begin,
+                                    y_stride);
+          add_bias(w, n_tokens, {part_first + mine.begin, part_first + mine.end}, y, y_stride);
+        } else if (mine.begin < mine.end) {
           const auto* rows = static_cast<const std::uint8_t*>(part.data) +
                              static_cast<std::size_t>(mine.begin) * row_bytes;
           cpu::fma_gemm(isa_, w.type, rows, mine.end - mine.begin, w.cols, x, n_tokens,

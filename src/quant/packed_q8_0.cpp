@@ -76,8 +76,12 @@ void unpack_q8_0_row(const std::uint8_t* packed, std::int64_t nb, std::int64_t r
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t b = b0 + i;
     out[i].d = scales[b * kPackedQ8Rows + lane];
-    for (int j = 0; j < kBlock32; ++j)
-      out[i].qs[j] = static_cast<std::int8_t>(quants[quant_offset(b, lane, j)] - 128);
+    for (int q = 0; q < 8; ++q) {  // 4 bytes at a time, as pack_q8_0 wrote them
+      std::uint32_t four;
+      std::memcpy(&four, quants + quant_offset(b, lane, 4 * q), 4);
+      four ^= 0x80808080u;
+      std::memcpy(out[i].qs + 4 * q, &four, 4);
+    }
   }
 }
 
@@ -112,7 +116,7 @@ void gemm_packed_q8_0(const std::uint8_t* packed, std::int64_t nb, std::int64_t 
 
 bool packed_q8_0_kernel_available() {
 #if defined(R1_QUANT_X86)
-  return best_simd_level() == SimdLevel::avx512_vnni;
+  return best_simd_level() != SimdLevel::scalar;
 #else
   return false;
 #endif
@@ -123,9 +127,12 @@ void gemm_packed_q8_0(const std::uint8_t* packed, std::int64_t nb, std::int64_t 
                       std::int64_t y_stride) {
   if (row_begin >= row_end || n_tokens <= 0) return;
 #if defined(R1_QUANT_X86)
-  if (packed_q8_0_kernel_available()) {
+  if (best_simd_level() == SimdLevel::avx512_vnni) {
     return x86::packed_q8_0_avx512_vnni(packed, nb, row_begin, row_end, a, n_tokens, y,
                                         y_stride);
+  }
+  if (best_simd_level() == SimdLevel::avx2) {
+    return x86::packed_q8_0_avx2(packed, nb, row_begin, row_end, a, n_tokens, y, y_stride);
   }
 #endif
   ref::gemm_packed_q8_0(packed, nb, row_begin, row_end, a, n_tokens, y, y_stride);

@@ -44,12 +44,13 @@ void gemm_packed_q8_0(const std::uint8_t* packed, std::int64_t nb, std::int64_t 
                       std::int64_t y_stride);
 }  // namespace ref
 
-/// The same product on the fastest kernel this CPU has (AVX-512 VNNI; else the reference).
+/// The same product on the fastest kernel this CPU has (AVX-512 VNNI, AVX2; else the reference).
 void gemm_packed_q8_0(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
                       std::int64_t row_end, const BlockQ8_0* a, std::int64_t n_tokens, float* y,
                       std::int64_t y_stride);
 
-/// Whether gemm_packed_q8_0 runs a SIMD kernel here (packing pays off only then).
+/// Whether gemm_packed_q8_0 runs a SIMD kernel here (packing pays off only then; with AVX2 the
+/// prefill of a packed matrix runs on the FMA kernel, ops/cpu/fma_gemm.h).
 bool packed_q8_0_kernel_available();
 
 }  // namespace r1::quant

@@ -14,6 +14,7 @@
 #include "core/half.h"
 #include "ops/cpu/fma_gemm.h"
 #include "ops_test_support.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
 
@@ -103,6 +104,37 @@ TEST(FmaGemm, Avx2QuantizedOutputsAreTheInOrderFmaChainsOfDequantizedRows) {
       ASSERT_EQ(ours, want) << dtype_cli_name(type) << " " << c.rows << "x" << c.cols << " tokens "
                             << c.tokens;
     }
+  }
+}
+
+TEST(FmaGemm, Avx2PackedQ8_0OutputsAreThoseOfTheOriginalRows) {
+  if (!cpu::fma_gemm_available(cpu::CpuIsa::avx2)) GTEST_SKIP() << "no AVX2 + FMA + F16C here";
+  std::uint32_t seed = 200;
+  struct Range {
+    std::int64_t rows, cols, tokens, row_begin, row_end;
+  };
+  // Ranges that start and end inside the 16-row groups, and rows of more than one chunk.
+  for (const Range c :
+       {Range{45, 1536 + 32, 13, 5, 43}, Range{16, 64, 7, 0, 16}, Range{40, 96, 65, 17, 18}}) {
+    const std::vector<float> w32 =
+        random_floats(static_cast<std::size_t>(c.rows * c.cols), ++seed, 0.1f);
+    const std::int64_t nb = c.cols / quant::kBlock32;
+    std::vector<quant::BlockQ8_0> w(static_cast<std::size_t>(c.rows * nb));
+    for (std::int64_t r = 0; r < c.rows; ++r)
+      quant::quantize_row(quant::QuantType::q8_0, w32.data() + r * c.cols, w.data() + r * nb,
+                          c.cols);
+    std::vector<std::uint8_t> packed(quant::packed_q8_0_bytes(c.rows, nb));
+    quant::pack_q8_0(w.data(), c.rows, nb, packed.data());
+    const std::vector<float> x = random_floats(static_cast<std::size_t>(c.tokens * c.cols), ++seed);
+    const std::int64_t n = c.row_end - c.row_begin, stride = n + 3;
+    std::vector<float> ours(static_cast<std::size_t>(c.tokens * stride), -7.0f);
+    std::vector<float> want(ours.size(), -7.0f);
+    cpu::fma_gemm_packed_q8_0(cpu::CpuIsa::avx2, packed.data(), c.row_begin, c.row_end, c.cols,
+                              x.data(), c.tokens, ours.data(), stride);
+    cpu::fma_gemm_reference(DType::q8_0, w.data() + c.row_begin * nb, n, c.cols, x.data(), c.tokens,
+                            want.data(), stride);
+    ASSERT_EQ(ours, want) << c.rows << "x" << c.cols << " rows " << c.row_begin << ".." << c.row_end
+                          << " tokens " << c.tokens;
   }
 }
 

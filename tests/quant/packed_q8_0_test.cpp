@@ -1,9 +1,12 @@
 // The repacked q8_0 layout (quant/packed_q8_0.h): packing loses nothing (every row unpacks to
-// the file's blocks), and the packed products, the scalar reference and the AVX-512 VNNI kernel,
-// equal the scalar vec_dot of the original rows bit for bit, for row ranges that start and end
-// inside the 16-row groups and token counts across the kernel's passes of 16.
+// the file's blocks), and the packed products, the scalar reference and the SIMD kernel (AVX-512
+// VNNI, else AVX2), equal the scalar vec_dot of the original rows bit for bit, for row ranges that
+// start and end inside the 16-row groups and token counts across the kernels' passes of 16 (and
+// AVX2's 3 tokens in registers), and with weight and activation bytes of -128, which the AVX2
+// kernel's sign trick must handle (weights) or leave to the reference (activations).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -34,6 +37,9 @@ Matrix random_matrix(std::int64_t rows, std::int64_t nb, std::mt19937_64& rng) {
   return m;
 }
 
+/// Activations as our quantizer writes them (|q| <= 127): random bytes with each -128 made -127,
+/// as the AVX2 kernel leaves a call with a -128 among them to the reference (tested on its own
+/// below).
 std::vector<BlockQ8_0> random_tokens(std::int64_t n, std::int64_t nb, std::mt19937_64& rng) {
   std::vector<BlockQ8_0> a;
   for (std::int64_t t = 0; t < n; ++t) {
@@ -41,6 +47,8 @@ std::vector<BlockQ8_0> random_tokens(std::int64_t n, std::int64_t nb, std::mt199
     const auto* blocks = reinterpret_cast<const BlockQ8_0*>(row.data());
     a.insert(a.end(), blocks, blocks + nb);
   }
+  for (BlockQ8_0& b : a)
+    for (std::int8_t& q : b.qs) q = std::max<std::int8_t>(q, -127);
   return a;
 }
 
@@ -71,11 +79,43 @@ TEST(PackedQ8_0, EveryRowUnpacksToTheFileBlocks) {
   }
 }
 
+struct Case {
+  std::int64_t rows, nb, row_begin, row_end, tokens;
+};
+
+/// Every output of the reference and the SIMD kernel on m against a equals vec_dot of the
+/// original rows bit for bit; returns how many were compared.
+int check_products(const Matrix& m, const Case& c, const std::vector<BlockQ8_0>& a) {
+  int compared = 0;
+  const std::int64_t n = c.row_end - c.row_begin, stride = n + 3;
+  for (const bool fast : {false, true}) {
+    if (fast && !packed_q8_0_kernel_available()) continue;
+    std::vector<float> y(static_cast<std::size_t>(stride * c.tokens), -7.0f);
+    (fast ? gemm_packed_q8_0 : ref::gemm_packed_q8_0)(m.packed.data(), c.nb, c.row_begin, c.row_end,
+                                                      a.data(), c.tokens, y.data(), stride);
+    for (std::int64_t t = 0; t < c.tokens; ++t) {
+      for (std::int64_t i = 0; i < stride; ++i) {
+        const float got = y[static_cast<std::size_t>(t * stride + i)];
+        if (i >= n) {
+          EXPECT_EQ(got, -7.0f) << "wrote outside the rows";
+          continue;
+        }
+        const std::int64_t r = c.row_begin + i;
+        const float expected = vec_dot(QuantType::q8_0, m.blocks.data() + r * c.nb,
+                                       a.data() + t * c.nb, c.nb * kBlock32);
+        EXPECT_EQ(test::float_bits(got), test::float_bits(expected))
+            << (fast ? "simd" : "reference") << " rows " << c.rows << " blocks " << c.nb
+            << " range " << c.row_begin << ".." << c.row_end << " tokens " << c.tokens << " at row "
+            << r << " token " << t;
+        ++compared;
+      }
+    }
+  }
+  return compared;
+}
+
 TEST(PackedQ8_0, ProductsEqualVecDotOfTheOriginalRows) {
   std::mt19937_64 rng(12);
-  struct Case {
-    std::int64_t rows, nb, row_begin, row_end, tokens;
-  };
   // Ranges aligned and not to the groups, one row, a lone partial group; 1..4 tokens (decode
   // of a few streams), 16 (one full pass), 17 and 35 (passes of 16 and a remainder).
   const Case cases[] = {{16, 1, 0, 16, 1},   {37, 5, 0, 37, 4},   {37, 5, 3, 29, 2},
@@ -85,35 +125,27 @@ TEST(PackedQ8_0, ProductsEqualVecDotOfTheOriginalRows) {
   int compared = 0;
   for (const Case& c : cases) {
     const Matrix m = random_matrix(c.rows, c.nb, rng);
-    const std::vector<BlockQ8_0> a = random_tokens(c.tokens, c.nb, rng);
-    const std::int64_t n = c.row_end - c.row_begin, stride = n + 3;
-    for (const bool fast : {false, true}) {
-      if (fast && !packed_q8_0_kernel_available()) continue;
-      std::vector<float> y(static_cast<std::size_t>(stride * c.tokens), -7.0f);
-      (fast ? gemm_packed_q8_0 : ref::gemm_packed_q8_0)(m.packed.data(), c.nb, c.row_begin,
-                                                          c.row_end, a.data(), c.tokens, y.data(),
-                                                          stride);
-      for (std::int64_t t = 0; t < c.tokens; ++t) {
-        for (std::int64_t i = 0; i < stride; ++i) {
-          const float got = y[static_cast<std::size_t>(t * stride + i)];
-          if (i >= n) {
-            ASSERT_EQ(got, -7.0f) << "wrote outside the rows";
-            continue;
-          }
-          const std::int64_t r = c.row_begin + i;
-          const float expected =
-              vec_dot(QuantType::q8_0, m.blocks.data() + r * c.nb, a.data() + t * c.nb,
-                      c.nb * kBlock32);
-          ASSERT_EQ(test::float_bits(got), test::float_bits(expected))
-              << (fast ? "avx512_vnni" : "reference") << " rows " << c.rows << " blocks " << c.nb
-              << " range " << c.row_begin << ".." << c.row_end << " tokens " << c.tokens
-              << " at row " << r << " token " << t;
-          ++compared;
-        }
-      }
-    }
+    compared += check_products(m, c, random_tokens(c.tokens, c.nb, rng));
   }
   EXPECT_GT(compared, 1000);
+}
+
+TEST(PackedQ8_0, BytesOfMinus128AreProductsLikeAnyOther) {
+  std::mt19937_64 rng(13);
+  const Case c{40, 6, 3, 37, 5};
+  Matrix m = random_matrix(c.rows, c.nb, rng);
+  // -128 in a third of the weight bytes: |w| = 128 must reach pmaddubsw as the unsigned 128.
+  std::uniform_int_distribution<int> third(0, 2);
+  for (BlockQ8_0& b : m.blocks)
+    for (std::int8_t& q : b.qs)
+      if (third(rng) == 0) q = -128;
+  pack_q8_0(m.blocks.data(), c.rows, c.nb, m.packed.data());
+  std::vector<BlockQ8_0> a = random_tokens(c.tokens, c.nb, rng);
+  int compared = check_products(m, c, a);
+  // A -128 among the activations too (the AVX2 kernel leaves such a call to the reference).
+  a[7].qs[5] = -128;
+  compared += check_products(m, c, a);
+  EXPECT_GT(compared, 300);
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ void fma_gemm_avx512(DType type, const void* w, std::int64_t n_rows, std::int64_
                      const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 void fma_gemm_avx2(DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
                    const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
+void fma_gemm_avx2_packed_q8_0(const std::uint8_t* packed, std::int64_t row_begin,
+                               std::int64_t row_end, std::int64_t cols, const float* x,
+                               std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
 namespace {
 
@@ -94,6 +97,19 @@ void fma_gemm(CpuIsa isa, DType type, const void* w, std::int64_t n_rows, std::i
   return fma_gemm_avx2(type, w, n_rows, cols, x, n_tokens, y, y_stride);
 #else
   fma_gemm_reference(type, w, n_rows, cols, x, n_tokens, y, y_stride);
+#endif
+}
+
+void fma_gemm_packed_q8_0(CpuIsa isa, const std::uint8_t* packed, std::int64_t row_begin,
+                          std::int64_t row_end, std::int64_t cols, const float* x,
+                          std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  if (isa != CpuIsa::avx2 || !fma_gemm_available(isa))
+    throw std::invalid_argument("fma_gemm_packed_q8_0: only on AVX2 (+ FMA, F16C)");
+#if defined(__x86_64__)
+  fma_gemm_avx2_packed_q8_0(packed, row_begin, row_end, cols, x, n_tokens, y, y_stride);
+#else
+  (void)packed, (void)row_begin, (void)row_end, (void)cols, (void)x, (void)n_tokens, (void)y,
+      (void)y_stride;
 #endif
 }
 

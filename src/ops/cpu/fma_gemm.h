@@ -43,4 +43,12 @@ bool fma_gemm_supports(CpuIsa isa, DType type);
 void fma_gemm(CpuIsa isa, DType type, const void* w, std::int64_t n_rows, std::int64_t cols,
               const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
+/// fma_gemm of rows [row_begin, row_end) of a q8_0 matrix of `cols` columns repacked at load
+/// (quant/packed_q8_0.h): the same bits as fma_gemm on the original rows. AVX2 only
+/// (fma_gemm_supports(CpuIsa::avx2, DType::q8_0)): there the packed copy serves decode on the
+/// integer kernel and prefill here, so the file's rows are never read.
+void fma_gemm_packed_q8_0(CpuIsa isa, const std::uint8_t* packed, std::int64_t row_begin,
+                          std::int64_t row_end, std::int64_t cols, const float* x,
+                          std::int64_t n_tokens, float* y, std::int64_t y_stride);
+
 }  // namespace r1::ops::cpu

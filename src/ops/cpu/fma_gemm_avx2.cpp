@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "ops/cpu/fma_gemm.h"
+#include "quant/packed_q8_0.h"
 #include "quant/quant_type.h"
 #include "quant/quantize.h"
 
@@ -217,22 +218,30 @@ void gemm_16_32(const void* w, std::int64_t n_rows, std::int64_t cols, const flo
 
 /// Quantized rows: each row's blocks under the chunk dequantized (quant::dequantize_row, ggml's
 /// values exactly), then widened and transposed like f32 rows. The chunk (512 columns) covers
-/// whole blocks of every format (32 or 256 elements; rows hold whole blocks).
-void gemm_quantized(quant::QuantType type, const void* w, std::int64_t n_rows, std::int64_t cols,
-                    const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+/// whole blocks of every format (32 or 256 elements; rows hold whole blocks). blocks(row, k0, kn)
+/// gives row `row`'s blocks of columns k0 .. k0 + kn - 1 in the file's format.
+template <typename RowBlocks>
+void gemm_dequantized(quant::QuantType type, std::int64_t n_rows, std::int64_t cols, const float* x,
+                      std::int64_t n_tokens, float* y, std::int64_t y_stride, RowBlocks blocks) {
   static_assert(kChunk % 256 == 0);
   alignas(32) static thread_local float rows_f32[kPanelRows * kChunk];
-  const auto* base = static_cast<const std::uint8_t*>(w);
-  const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(type, cols));
   gemm(n_rows, cols, x, n_tokens, y, y_stride,
        [&](std::int64_t p, std::int64_t rows, std::int64_t k0, std::int64_t kn, float* panel) {
-         const auto offset = static_cast<std::size_t>(quant::row_bytes(type, k0));
-         for (std::int64_t r = 0; r < rows; ++r) {
-           quant::dequantize_row(type, base + static_cast<std::size_t>(p + r) * row_bytes + offset,
-                                 rows_f32 + r * kChunk, kn);
-         }
+         for (std::int64_t r = 0; r < rows; ++r)
+           quant::dequantize_row(type, blocks(p + r, k0, kn), rows_f32 + r * kChunk, kn);
          build_panel<DType::f32>(rows_f32, kChunk, rows, 0, kn, panel);
        });
+}
+
+void gemm_quantized(quant::QuantType type, const void* w, std::int64_t n_rows, std::int64_t cols,
+                    const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  const auto* base = static_cast<const std::uint8_t*>(w);
+  const auto row_bytes = static_cast<std::size_t>(quant::row_bytes(type, cols));
+  gemm_dequantized(type, n_rows, cols, x, n_tokens, y, y_stride,
+                   [&](std::int64_t row, std::int64_t k0, std::int64_t) {
+                     return base + static_cast<std::size_t>(row) * row_bytes +
+                            static_cast<std::size_t>(quant::row_bytes(type, k0));
+                   });
 }
 
 }  // namespace
@@ -252,6 +261,20 @@ void fma_gemm_avx2(DType type, const void* w, std::int64_t n_rows, std::int64_t 
   const std::optional<quant::QuantType> quantized = quant::quant_type_of(type);
   if (!quantized) throw std::invalid_argument("fma_gemm: weights of an unknown type");
   gemm_quantized(*quantized, w, n_rows, cols, x, n_tokens, y, y_stride);
+}
+
+void fma_gemm_avx2_packed_q8_0(const std::uint8_t* packed, std::int64_t row_begin,
+                               std::int64_t row_end, std::int64_t cols, const float* x,
+                               std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  // The chunk's blocks of each row unpacked from the 16-row groups back into the file's blocks.
+  static thread_local quant::BlockQ8_0 row_blocks[kChunk / quant::kBlock32];
+  const std::int64_t nb = cols / quant::kBlock32;
+  gemm_dequantized(quant::QuantType::q8_0, row_end - row_begin, cols, x, n_tokens, y, y_stride,
+                   [&](std::int64_t row, std::int64_t k0, std::int64_t kn) {
+                     quant::unpack_q8_0_row(packed, nb, row_begin + row, k0 / quant::kBlock32,
+                                            kn / quant::kBlock32, row_blocks);
+                     return reinterpret_cast<const std::uint8_t*>(row_blocks);
+                   });
 }
 
 }  // namespace r1::ops::cpu

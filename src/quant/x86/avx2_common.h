@@ -11,6 +11,7 @@
 
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "quant/blocks.h"
@@ -25,6 +26,27 @@ namespace {
 /// packed kernels' int16 sums): the value passes through an empty asm statement.
 inline void in_order(__m256i& accumulator) {
   asm("" : "+x"(accumulator));
+}
+
+/// The outputs of one pass over the 16-row group g of a packed matrix (the lane kernels'
+/// layouts: quant/packed_q8_0.h, packed_q4.h, packed_k.h): acc[0][t] holds rows 16 g .. 16 g + 7
+/// of token t, acc[1][t] the next 8; the rows inside [row_begin, row_end) go to
+/// y[t * y_stride + (r - row_begin)].
+template <std::size_t N>
+inline void store_group_rows(const __m256 (&acc)[2][N], std::int64_t g, std::int64_t row_begin,
+                             std::int64_t row_end, std::int64_t n_tokens, float* y,
+                             std::int64_t y_stride) {
+  constexpr std::int64_t kGroupRows = 16;
+  const std::int64_t first = g * kGroupRows;
+  const std::int64_t lo = first > row_begin ? first : row_begin;
+  const std::int64_t hi = first + kGroupRows < row_end ? first + kGroupRows : row_end;
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    alignas(32) float lanes[kGroupRows];
+    _mm256_store_ps(lanes, acc[0][t]);
+    _mm256_store_ps(lanes + 8, acc[1][t]);
+    __builtin_memcpy(y + t * y_stride + (lo - row_begin), lanes + (lo - first),
+                     static_cast<std::size_t>(hi - lo) * sizeof(float));
+  }
 }
 
 /// F16C conversion: exact, like r1::f16_to_f32.

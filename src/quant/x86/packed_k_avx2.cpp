@@ -23,7 +23,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
 #include <vector>
 
 #include "quant/blocks.h"
@@ -35,7 +34,6 @@
 namespace r1::quant::x86 {
 namespace {
 
-constexpr int kHalfRows = 8;
 constexpr int kSubBlocks = 8;  // of 32 elements
 constexpr int kResidues = 8;
 constexpr std::int64_t kMaxPassTokens = 16;      // tokens per pass over a group (it stays in cache)
@@ -339,16 +337,7 @@ void group_pass(const std::uint8_t* group, std::ptrdiff_t block_bytes, const Pos
       }
     }
   }
-  const std::int64_t first = g * kPackedKRows;
-  const std::int64_t lo = std::max(first, row_begin);
-  const std::int64_t hi = std::min(first + kPackedKRows, row_end);
-  for (std::int64_t t = 0; t < n_tokens; ++t) {
-    alignas(32) float lanes[kPackedKRows];
-    _mm256_store_ps(lanes, acc[0][t]);
-    _mm256_store_ps(lanes + kHalfRows, acc[1][t]);
-    std::memcpy(y + t * y_stride + (lo - row_begin), lanes + (lo - first),
-                static_cast<std::size_t>(hi - lo) * sizeof(float));
-  }
+  store_group_rows(acc, g, row_begin, row_end, n_tokens, y, y_stride);
 }
 
 template <bool Q5>

@@ -200,16 +200,7 @@ void group_pass(const std::uint8_t* packed, std::int64_t nb, std::int64_t g, std
       }
     }
   }
-  const std::int64_t first = g * kPackedQ4Rows;
-  const std::int64_t lo = std::max(first, row_begin);
-  const std::int64_t hi = std::min(first + kPackedQ4Rows, row_end);
-  for (std::int64_t t = 0; t < n_tokens; ++t) {
-    float* out = y + t * y_stride + (lo - row_begin);
-    alignas(32) float lanes[kPackedQ4Rows];
-    _mm256_store_ps(lanes, acc[0][t]);
-    _mm256_store_ps(lanes + kHalfRows, acc[1][t]);
-    std::memcpy(out, lanes + (lo - first), static_cast<std::size_t>(hi - lo) * sizeof(float));
-  }
+  store_group_rows(acc, g, row_begin, row_end, n_tokens, y, y_stride);
 }
 
 template <bool Q41>

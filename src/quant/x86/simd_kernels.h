@@ -67,6 +67,10 @@ R1_GEMM_DECL(BlockQ6K, BlockQ8K, batch_q6_k_avx512_vbmi);
 void packed_q8_0_avx512_vnni(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
                              std::int64_t row_end, const BlockQ8_0* a, std::int64_t n_tokens,
                              float* y, std::int64_t y_stride);
+// The same on AVX2 (packed_q8_0_avx2.cpp), bit for bit too.
+void packed_q8_0_avx2(const std::uint8_t* packed, std::int64_t nb, std::int64_t row_begin,
+                      std::int64_t row_end, const BlockQ8_0* a, std::int64_t n_tokens, float* y,
+                      std::int64_t y_stride);
 // q4_0 / q4_1 repacked 16 rows at a time (packed_q4.h); activations q8_0 / q8_1 rows of nb blocks.
 void packed_q4_avx512_vnni(QuantType type, const std::uint8_t* packed, std::int64_t nb,
                            std::int64_t row_begin, std::int64_t row_end, const void* activations,
