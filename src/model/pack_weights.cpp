@@ -16,8 +16,9 @@ namespace {
 // 16-bit matrices are copied as they are (rows) into the arena: the one-token products read them
 // faster from anonymous (huge-page) memory than from the file's page cache (AMD EPYC of
 // 2026-12-03, `r1 bench -p 0 -n 32 -t 2` alternately with --file-layout, 12 pairs on two bf16
-// files: 10.3-11.9 -> 11.3-14.0 tok/s, +8 % on the means; peak RSS 2.91 -> 3.34 GiB, as the
-// largest matrix is held twice while it is copied; load +0.2 s).
+// files: 10.3-11.9 -> 11.3-14.0 tok/s, +8 % on the means; load +0.2 s). The peak RSS went
+// 2.91 -> 3.34 GiB then, the largest matrix held twice while it was copied, until the copies
+// went a slice at a time (kSliceBytes below; back to 2.91 GiB on 2026-12-08).
 bool copied_as_rows(const ops::WeightMatrix& w) {
   return w.type == DType::bf16 || w.type == DType::f16;
 }
