@@ -49,6 +49,27 @@ inline void store_group_rows(const __m256 (&acc)[2][N], std::int64_t g, std::int
   }
 }
 
+/// A token's activation bytes 4 k .. 4 k + 3 (at p) in every dword: the lane kernels pair one
+/// such broadcast with a whole vector of rows' weights.
+inline __m256i broadcast4(const std::int8_t* p) {
+  std::int32_t four;
+  __builtin_memcpy(&four, p, 4);
+  return _mm256_set1_epi32(four);
+}
+
+/// Whether any activation byte of count q8_0 blocks is -128, which the sign trick of the q8_0
+/// kernels (pmaddubsw of |w| against y with w's sign) cannot take.
+inline bool has_minus_128(const BlockQ8_0* a, std::int64_t count) {
+  const __m256i m128 = _mm256_set1_epi8(static_cast<char>(-128));
+  __m256i any = _mm256_setzero_si256();
+  for (std::int64_t i = 0; i < count; ++i) {
+    any = _mm256_or_si256(
+        any,
+        _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs)), m128));
+  }
+  return !_mm256_testz_si256(any, any);
+}
+
 /// F16C conversion: exact, like r1::f16_to_f32.
 inline float f16(std::uint16_t h) {
   return _cvtsh_ss(h);

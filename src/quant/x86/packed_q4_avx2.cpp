@@ -39,12 +39,6 @@ using TokenBlock = PackedQ4TokenBlock;
 template <bool Q41>
 using Activation = PackedQ4Activation<Q41>;
 
-inline __m256i broadcast4(const std::int8_t* p) {
-  std::int32_t four;
-  std::memcpy(&four, p, 4);
-  return _mm256_set1_epi32(four);
-}
-
 inline __m256 load_halves(const std::uint8_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }

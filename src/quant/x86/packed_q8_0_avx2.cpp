@@ -31,21 +31,15 @@ constexpr int kTokensInRegisters = 3;        // 2 x 3 accumulators, 3 broadcasts
 constexpr std::ptrdiff_t kBlockQuantBytes = 512;  // 8 vectors of 16 rows x 4 bytes
 constexpr std::ptrdiff_t kPrefetchBytes = 8192;   // ahead of the quant stream, into L1
 
-inline __m256i broadcast4(const std::int8_t* p) {
-  std::int32_t four;
-  std::memcpy(&four, p, 4);
-  return _mm256_set1_epi32(four);
-}
-
 /// NT tokens (token t's blocks at a + t * nb, scales as floats at dy + t * nb) times every block
-/// of one group (the rows' fp16 scales at scales, the quants at quants), added to acc[h][t]
+/// of one group (the rows' fp16 scales at scales, the quants at quants), added to acc_h[h][t]
 /// (h = 0: rows 0-7, 1: rows 8-15). Not inlined, and the pointers copied in, so that GCC 12
 /// keeps them in registers (as rows_legacy_avx2.cpp).
 template <int NT, bool Prefetch>
 __attribute__((noinline)) void group_tokens(const std::uint8_t* scales_in,
                                             const std::uint8_t* quants_in, const BlockQ8_0* a_in,
                                             const float* dy_in, std::int64_t nb,
-                                            __m256 (*acc)[kMaxPassTokens]) {
+                                            __m256* const* acc_h) {
   const std::uint8_t* const scales = scales_in;
   const std::uint8_t* const quants = quants_in;
   const BlockQ8_0* const a = a_in;
@@ -54,7 +48,7 @@ __attribute__((noinline)) void group_tokens(const std::uint8_t* scales_in,
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 sums[2][NT];
   for (int h = 0; h < 2; ++h)
-    for (int t = 0; t < NT; ++t) sums[h][t] = acc[h][t];
+    for (int t = 0; t < NT; ++t) sums[h][t] = acc_h[h][t];
   for (std::int64_t b = 0; b < nb; ++b) {
     const std::uint8_t* const block = quants + b * kBlockQuantBytes;
     if constexpr (Prefetch) {
@@ -91,22 +85,21 @@ __attribute__((noinline)) void group_tokens(const std::uint8_t* scales_in,
     }
   }
   for (int h = 0; h < 2; ++h)
-    for (int t = 0; t < NT; ++t) acc[h][t] = sums[h][t];
+    for (int t = 0; t < NT; ++t) acc_h[h][t] = sums[h][t];
 }
 
 /// group_tokens for n (1..kTokensInRegisters) tokens.
 template <bool Prefetch>
 void group_tokens_n(int n, const std::uint8_t* scales, const std::uint8_t* quants,
-                    const BlockQ8_0* a, const float* dy, std::int64_t nb,
-                    __m256 (*acc)[kMaxPassTokens]) {
+                    const BlockQ8_0* a, const float* dy, std::int64_t nb, __m256* const* acc_h) {
   static_assert(kTokensInRegisters == 3);
   switch (n) {
     case 1:
-      return group_tokens<1, Prefetch>(scales, quants, a, dy, nb, acc);
+      return group_tokens<1, Prefetch>(scales, quants, a, dy, nb, acc_h);
     case 2:
-      return group_tokens<2, Prefetch>(scales, quants, a, dy, nb, acc);
+      return group_tokens<2, Prefetch>(scales, quants, a, dy, nb, acc_h);
     default:
-      return group_tokens<3, Prefetch>(scales, quants, a, dy, nb, acc);
+      return group_tokens<3, Prefetch>(scales, quants, a, dy, nb, acc_h);
   }
 }
 
@@ -122,31 +115,14 @@ void group_pass(const std::uint8_t* packed, std::int64_t nb, std::int64_t g, std
   for (std::int64_t t = 0; t < n_tokens; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
   for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokensInRegisters) {
     const int n = static_cast<int>(std::min<std::int64_t>(kTokensInRegisters, n_tokens - t0));
-    // Sub-arrays of acc that start at token t0 (rows of kMaxPassTokens, as group_tokens reads).
-    __m256 chunk[2][kMaxPassTokens];
-    for (int h = 0; h < 2; ++h)
-      for (int t = 0; t < n; ++t) chunk[h][t] = acc[h][t0 + t];
+    __m256* const acc_h[2] = {acc[0] + t0, acc[1] + t0};
     if (t0 == 0) {
-      group_tokens_n<true>(n, group, quants, a, dy, nb, chunk);
+      group_tokens_n<true>(n, group, quants, a, dy, nb, acc_h);
     } else {
-      group_tokens_n<false>(n, group, quants, a + t0 * nb, dy + t0 * nb, nb, chunk);
+      group_tokens_n<false>(n, group, quants, a + t0 * nb, dy + t0 * nb, nb, acc_h);
     }
-    for (int h = 0; h < 2; ++h)
-      for (int t = 0; t < n; ++t) acc[h][t0 + t] = chunk[h][t];
   }
   store_group_rows(acc, g, row_begin, row_end, n_tokens, y, y_stride);
-}
-
-/// Whether any activation byte is -128 (which has no signed copy with w's sign).
-bool has_minus_128(const BlockQ8_0* a, std::int64_t count) {
-  const __m256i m128 = _mm256_set1_epi8(static_cast<char>(-128));
-  __m256i any = _mm256_setzero_si256();
-  for (std::int64_t i = 0; i < count; ++i) {
-    any = _mm256_or_si256(
-        any,
-        _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs)), m128));
-  }
-  return !_mm256_testz_si256(any, any);
 }
 
 }  // namespace

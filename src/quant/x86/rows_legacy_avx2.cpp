@@ -42,15 +42,6 @@ void prepare_scales(const BlockQ8_0* a, std::int64_t count, PreparedTokens* p) {
   for (std::int64_t i = 0; i < count; ++i) p->scales[static_cast<std::size_t>(i)] = f16(a[i].d);
 }
 
-/// Whether any activation byte is -128 (which the sign trick cannot take).
-bool has_minus_128(const BlockQ8_0* a, std::int64_t count) {
-  const __m256i m128 = _mm256_set1_epi8(static_cast<char>(-128));
-  __m256i any = _mm256_setzero_si256();
-  for (std::int64_t i = 0; i < count; ++i)
-    any = _mm256_or_si256(any, _mm256_cmpeq_epi8(load(a[i].qs), m128));
-  return !_mm256_testz_si256(any, any);
-}
-
 void prepare_int16(const BlockQ8_0* a, std::int64_t count, PreparedTokens* p) {
   p->values.resize(static_cast<std::size_t>(count * kBlock32));
   for (std::int64_t i = 0; i < count; ++i) {
